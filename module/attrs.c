@@ -1,0 +1,183 @@
+#include "module/attrs.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+static CK_ATTRIBUTE *next_slot(struct kmp_builder *b)
+{
+	if (b->failed)
+		return NULL;
+	if (b->n + 1 >= b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 32;
+		CK_ATTRIBUTE *grown = realloc(b->attrs, cap * sizeof(*grown));
+		if (grown == NULL) {
+			b->failed = true;
+			return NULL;
+		}
+		b->attrs = grown;
+		b->cap = cap;
+	}
+	return &b->attrs[b->n];
+}
+
+void kmp_add_bytes(struct kmp_builder *b, CK_ATTRIBUTE_TYPE type,
+		   const void *value, size_t len)
+{
+	CK_ATTRIBUTE *a = next_slot(b);
+	void *copy;
+
+	if (a == NULL)
+		return;
+	/* malloc(0) may answer NULL: keep one byte so NULL means failure. */
+	if ((copy = malloc(len ? len : 1)) == NULL) {
+		b->failed = true;
+		return;
+	}
+	if (len > 0)
+		memcpy(copy, value, len);
+	a->type = type;
+	a->pValue = copy;
+	a->ulValueLen = len;
+	b->n++;
+}
+
+void kmp_add_ulong(struct kmp_builder *b, CK_ATTRIBUTE_TYPE type,
+		   CK_ULONG value)
+{
+	kmp_add_bytes(b, type, &value, sizeof(value));
+}
+
+void kmp_add_bool(struct kmp_builder *b, CK_ATTRIBUTE_TYPE type, bool value)
+{
+	CK_BBOOL v = value ? CK_TRUE : CK_FALSE;
+	kmp_add_bytes(b, type, &v, sizeof(v));
+}
+
+void kmp_add_string(struct kmp_builder *b, CK_ATTRIBUTE_TYPE type,
+		    const char *value)
+{
+	kmp_add_bytes(b, type, value, strlen(value));
+}
+
+void kmp_add_sensitive(struct kmp_builder *b, CK_ATTRIBUTE_TYPE type)
+{
+	CK_ATTRIBUTE *a = next_slot(b);
+
+	if (a == NULL)
+		return;
+	a->type = type;
+	a->pValue = NULL;
+	a->ulValueLen = KMP_SENSITIVE_LEN;
+	b->n++;
+}
+
+CK_ATTRIBUTE *kmp_builder_finish(struct kmp_builder *b)
+{
+	CK_ATTRIBUTE *a = next_slot(b);
+
+	if (a == NULL) {
+		if (b->attrs != NULL)
+			b->attrs[b->n].type = KMP_CKA_INVALID;
+		kmp_attrs_free(b->attrs);
+		memset(b, 0, sizeof(*b));
+		return NULL;
+	}
+	a->type = KMP_CKA_INVALID;
+	a->pValue = NULL;
+	a->ulValueLen = 0;
+	a = b->attrs;
+	memset(b, 0, sizeof(*b));
+	return a;
+}
+
+CK_ATTRIBUTE *kmp_attrs_find(CK_ATTRIBUTE *attrs, CK_ATTRIBUTE_TYPE type)
+{
+	for (; attrs != NULL && attrs->type != KMP_CKA_INVALID; attrs++)
+		if (attrs->type == type)
+			return attrs;
+	return NULL;
+}
+
+bool kmp_attrs_find_ulong(CK_ATTRIBUTE *attrs, CK_ATTRIBUTE_TYPE type,
+			  CK_ULONG *out)
+{
+	CK_ATTRIBUTE *a = kmp_attrs_find(attrs, type);
+
+	if (a == NULL || a->ulValueLen != sizeof(CK_ULONG))
+		return false;
+	memcpy(out, a->pValue, sizeof(CK_ULONG));
+	return true;
+}
+
+size_t kmp_attrs_count(const CK_ATTRIBUTE *attrs)
+{
+	size_t n = 0;
+
+	while (attrs != NULL && attrs[n].type != KMP_CKA_INVALID)
+		n++;
+	return n;
+}
+
+void kmp_attrs_free(CK_ATTRIBUTE *attrs)
+{
+	for (CK_ATTRIBUTE *a = attrs; a != NULL && a->type != KMP_CKA_INVALID;
+	     a++) {
+		if (a->pValue != NULL)
+			OPENSSL_cleanse(a->pValue, a->ulValueLen);
+		free(a->pValue);
+	}
+	free(attrs);
+}
+
+enum kmp_match kmp_attrs_match(CK_ATTRIBUTE *attrs, const CK_ATTRIBUTE *templ,
+			       CK_ULONG count)
+{
+	enum kmp_match result = KMP_MATCH;
+
+	for (CK_ULONG i = 0; i < count; i++) {
+		CK_ATTRIBUTE *a = kmp_attrs_find(attrs, templ[i].type);
+		if (a == NULL) {
+			result = KMP_UNKNOWN;
+			continue;
+		}
+		/* Sensitive values never match: that would reveal them. */
+		if (a->ulValueLen == KMP_SENSITIVE_LEN ||
+		    a->ulValueLen != templ[i].ulValueLen ||
+		    (a->ulValueLen > 0 &&
+		     (templ[i].pValue == NULL ||
+		      memcmp(a->pValue, templ[i].pValue, a->ulValueLen) != 0)))
+			return KMP_NO_MATCH;
+	}
+	return result;
+}
+
+/* PKCS#11 v2.40 section 5.7: every attribute is processed; the return
+ * value reports one of the failures. */
+CK_RV kmp_attrs_get(CK_ATTRIBUTE *attrs, CK_ATTRIBUTE_PTR templ,
+		    CK_ULONG count)
+{
+	CK_RV rv = CKR_OK;
+
+	for (CK_ULONG i = 0; i < count; i++) {
+		CK_ATTRIBUTE *a = kmp_attrs_find(attrs, templ[i].type);
+		if (a == NULL) {
+			templ[i].ulValueLen = CK_UNAVAILABLE_INFORMATION;
+			rv = CKR_ATTRIBUTE_TYPE_INVALID;
+		} else if (a->ulValueLen == KMP_SENSITIVE_LEN) {
+			templ[i].ulValueLen = CK_UNAVAILABLE_INFORMATION;
+			if (rv != CKR_ATTRIBUTE_TYPE_INVALID)
+				rv = CKR_ATTRIBUTE_SENSITIVE;
+		} else if (templ[i].pValue == NULL) {
+			templ[i].ulValueLen = a->ulValueLen;
+		} else if (templ[i].ulValueLen < a->ulValueLen) {
+			templ[i].ulValueLen = CK_UNAVAILABLE_INFORMATION;
+			if (rv == CKR_OK)
+				rv = CKR_BUFFER_TOO_SMALL;
+		} else {
+			memcpy(templ[i].pValue, a->pValue, a->ulValueLen);
+			templ[i].ulValueLen = a->ulValueLen;
+		}
+	}
+	return rv;
+}

@@ -1,0 +1,46 @@
+/* CKA_INVALID-terminated attribute arrays and the helpers around them. */
+#ifndef KMP11_ATTRS_H
+#define KMP11_ATTRS_H
+
+#include <p11-kit/pkcs11.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define KMP_CKA_INVALID ((CK_ATTRIBUTE_TYPE)-1)
+
+/* An attribute that exists but whose value is never revealed. */
+#define KMP_SENSITIVE_LEN CK_UNAVAILABLE_INFORMATION
+
+struct kmp_builder {
+	CK_ATTRIBUTE *attrs;
+	size_t n, cap;
+	bool failed; /* out of memory somewhere: finish returns NULL */
+};
+
+void kmp_add_bytes(struct kmp_builder *b, CK_ATTRIBUTE_TYPE type,
+		   const void *value, size_t len);
+void kmp_add_ulong(struct kmp_builder *b, CK_ATTRIBUTE_TYPE type,
+		   CK_ULONG value);
+void kmp_add_bool(struct kmp_builder *b, CK_ATTRIBUTE_TYPE type, bool value);
+void kmp_add_string(struct kmp_builder *b, CK_ATTRIBUTE_TYPE type,
+		    const char *value);
+void kmp_add_sensitive(struct kmp_builder *b, CK_ATTRIBUTE_TYPE type);
+/* Terminates; NULL if anything failed (everything is freed then). */
+CK_ATTRIBUTE *kmp_builder_finish(struct kmp_builder *b);
+
+CK_ATTRIBUTE *kmp_attrs_find(CK_ATTRIBUTE *attrs, CK_ATTRIBUTE_TYPE type);
+bool kmp_attrs_find_ulong(CK_ATTRIBUTE *attrs, CK_ATTRIBUTE_TYPE type,
+			  CK_ULONG *out);
+size_t kmp_attrs_count(const CK_ATTRIBUTE *attrs);
+void kmp_attrs_free(CK_ATTRIBUTE *attrs);
+
+enum kmp_match { KMP_MATCH, KMP_NO_MATCH, KMP_UNKNOWN };
+/* KMP_UNKNOWN: the template names an attribute the array lacks. */
+enum kmp_match kmp_attrs_match(CK_ATTRIBUTE *attrs, const CK_ATTRIBUTE *templ,
+			       CK_ULONG count);
+
+/* C_GetAttributeValue on one array, with the v2.40 5.7 rules. */
+CK_RV kmp_attrs_get(CK_ATTRIBUTE *attrs, CK_ATTRIBUTE_PTR templ,
+		    CK_ULONG count);
+
+#endif

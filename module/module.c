@@ -1,0 +1,1039 @@
+/*
+ * The PKCS#11 front: one static function list, one lock. Entry points
+ * check their arguments, take the lock, call *_inlock helpers and return
+ * one rv; the lock is released around every network call.
+ */
+#include "module/attrs.h"
+#include "module/mechanisms.h"
+#include "module/objects.h"
+#include "module/session.h"
+#include "module/sign.h"
+#include "tokens/config.h"
+#include "tokens/log.h"
+#include "tokens/token.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MANUFACTURER "kmp11"
+#define LIBRARY_DESCRIPTION "kmp11 Key Manager PKCS#11 module"
+
+struct kmp_slot {
+	struct km_token *token;
+	struct kmp_objects *objects; /* of the latest snapshot seen */
+	bool logged_in;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	bool initialized;
+	pid_t pid;
+	struct kmp_slot *slots;
+	size_t n_slots;
+	struct kmp_sessions sessions;
+} gl = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static CK_FUNCTION_LIST function_list;
+
+/* ---- fork: no lock is left held in the child ---- */
+
+static void before_fork(void)
+{
+	pthread_mutex_lock(&gl.lock);
+	for (size_t i = 0; i < gl.n_slots; i++)
+		km_token_lock(gl.slots[i].token);
+}
+
+static void after_fork(void)
+{
+	for (size_t i = gl.n_slots; i > 0; i--)
+		km_token_unlock(gl.slots[i - 1].token);
+	pthread_mutex_unlock(&gl.lock);
+}
+
+static void register_fork_handlers(void)
+{
+	pthread_atfork(before_fork, after_fork, after_fork);
+}
+
+/* ---- initialization ---- */
+
+static void pad(CK_UTF8CHAR *field, size_t size, const char *value)
+{
+	size_t n = strlen(value);
+
+	memset(field, ' ', size);
+	memcpy(field, value, n < size ? n : size);
+}
+
+/* "kmp11_conf=<path>" in pReserved (p11-kit's x-init-reserved). */
+static char *reserved_config_path(const char *reserved)
+{
+	const char *p = reserved ? strstr(reserved, "kmp11_conf=") : NULL;
+
+	if (p == NULL)
+		return NULL;
+	p += strlen("kmp11_conf=");
+	return strndup(p, strcspn(p, " \t\n"));
+}
+
+static CK_RV check_init_args(const CK_C_INITIALIZE_ARGS *args)
+{
+	int callbacks = (args->CreateMutex != NULL) + (args->DestroyMutex != NULL) +
+			(args->LockMutex != NULL) + (args->UnlockMutex != NULL);
+
+	/* All four or none (v2.40 5.4). With callbacks, OS locking is used
+	 * all the same: every platform kmp11 runs on has pthreads. */
+	if (callbacks != 0 && callbacks != 4)
+		return CKR_ARGUMENTS_BAD;
+	return CKR_OK;
+}
+
+static CK_RV create_slots_inlock(struct km_config *cfg)
+{
+	struct km_token_config *tc = cfg->tokens, *next;
+	size_t n = 0;
+
+	if (cfg->n_tokens > 0 &&
+	    (gl.slots = calloc(cfg->n_tokens, sizeof(*gl.slots))) == NULL)
+		return CKR_HOST_MEMORY;
+	for (; tc != NULL; tc = next) {
+		next = tc->next;
+		tc->next = NULL;
+		if ((gl.slots[n].token = km_token_new(tc)) == NULL) {
+			km_token_config_free(tc);
+			continue;
+		}
+		n++;
+	}
+	cfg->tokens = NULL;
+	gl.n_slots = n;
+	return n == cfg->n_tokens ? CKR_OK : CKR_HOST_MEMORY;
+}
+
+static void free_slots_inlock(void)
+{
+	for (size_t i = 0; i < gl.n_slots; i++) {
+		kmp_objects_free(gl.slots[i].token, gl.slots[i].objects);
+		km_token_free(gl.slots[i].token);
+	}
+	free(gl.slots);
+	gl.slots = NULL;
+	gl.n_slots = 0;
+}
+
+static CK_RV kmp_C_Initialize(CK_VOID_PTR init_args)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	CK_C_INITIALIZE_ARGS *args = init_args;
+	struct km_config cfg = {0};
+	char err[KM_ERR_SIZE] = "", *path = NULL;
+	CK_RV rv = CKR_OK;
+
+	if (args != NULL && (rv = check_init_args(args)) != CKR_OK)
+		return rv;
+	pthread_once(&once, register_fork_handlers);
+	km_log_init_from_env();
+	pthread_mutex_lock(&gl.lock);
+	if (gl.initialized && gl.pid != getpid()) {
+		/* A forked child: keep what the parent fetched. */
+		gl.pid = getpid();
+		km_debug("C_Initialize in a forked child: state kept");
+	} else if (gl.initialized) {
+		rv = CKR_CRYPTOKI_ALREADY_INITIALIZED;
+	} else {
+		path = args ? reserved_config_path(args->pReserved) : NULL;
+		if (km_config_load(&cfg, path, err, sizeof(err)) != 0) {
+			km_error("configuration: %s", err);
+			rv = CKR_GENERAL_ERROR;
+		}
+		if (rv == CKR_OK && cfg.log_level >= 0 && !getenv("KMP11_DEBUG"))
+			km_log_set_level(cfg.log_level);
+		if (rv == CKR_OK)
+			rv = create_slots_inlock(&cfg);
+		if (rv == CKR_OK) {
+			gl.initialized = true;
+			gl.pid = getpid();
+			km_info("initialized with %zu token(s)", gl.n_slots);
+		} else {
+			free_slots_inlock();
+		}
+		km_config_clear(&cfg);
+		free(path);
+	}
+	pthread_mutex_unlock(&gl.lock);
+	return rv;
+}
+
+static CK_RV kmp_C_Finalize(CK_VOID_PTR reserved)
+{
+	CK_RV rv = CKR_OK;
+
+	if (reserved != NULL)
+		return CKR_ARGUMENTS_BAD;
+	pthread_mutex_lock(&gl.lock);
+	if (!gl.initialized) {
+		rv = CKR_CRYPTOKI_NOT_INITIALIZED;
+	} else {
+		kmp_sessions_clear(&gl.sessions);
+		free_slots_inlock();
+		gl.initialized = false;
+	}
+	pthread_mutex_unlock(&gl.lock);
+	return rv;
+}
+
+static CK_RV kmp_C_GetInfo(CK_INFO_PTR info)
+{
+	if (info == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if (!gl.initialized)
+		return CKR_CRYPTOKI_NOT_INITIALIZED;
+	memset(info, 0, sizeof(*info));
+	info->cryptokiVersion.major = 2;
+	info->cryptokiVersion.minor = 40;
+	pad(info->manufacturerID, sizeof(info->manufacturerID), MANUFACTURER);
+	pad(info->libraryDescription, sizeof(info->libraryDescription),
+	    LIBRARY_DESCRIPTION);
+	info->libraryVersion.major = 0;
+	info->libraryVersion.minor = 1;
+	return CKR_OK;
+}
+
+static CK_RV kmp_C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list)
+{
+	if (list == NULL)
+		return CKR_ARGUMENTS_BAD;
+	*list = &function_list;
+	return CKR_OK;
+}
+
+/* ---- slots and tokens ---- */
+
+static CK_RV slot_inlock(CK_SLOT_ID id, struct kmp_slot **out)
+{
+	if (!gl.initialized)
+		return CKR_CRYPTOKI_NOT_INITIALIZED;
+	if (id >= gl.n_slots)
+		return CKR_SLOT_ID_INVALID;
+	*out = &gl.slots[id];
+	return CKR_OK;
+}
+
+static CK_RV kmp_C_GetSlotList(CK_BBOOL token_present, CK_SLOT_ID_PTR list,
+			       CK_ULONG_PTR count)
+{
+	CK_RV rv = CKR_OK;
+
+	if (count == NULL)
+		return CKR_ARGUMENTS_BAD;
+	pthread_mutex_lock(&gl.lock);
+	if (!gl.initialized)
+		rv = CKR_CRYPTOKI_NOT_INITIALIZED;
+	else if (list != NULL && *count < gl.n_slots)
+		rv = CKR_BUFFER_TOO_SMALL;
+	for (size_t i = 0; rv == CKR_OK && list != NULL && i < gl.n_slots; i++)
+		list[i] = i;
+	if (rv == CKR_OK || rv == CKR_BUFFER_TOO_SMALL)
+		*count = gl.n_slots;
+	pthread_mutex_unlock(&gl.lock);
+	return rv;
+}
+
+static CK_RV kmp_C_GetSlotInfo(CK_SLOT_ID id, CK_SLOT_INFO_PTR info)
+{
+	struct kmp_slot *slot;
+	char text[80];
+	CK_RV rv;
+
+	if (info == NULL)
+		return CKR_ARGUMENTS_BAD;
+	pthread_mutex_lock(&gl.lock);
+	if ((rv = slot_inlock(id, &slot)) == CKR_OK) {
+		memset(info, 0, sizeof(*info));
+		snprintf(text, sizeof(text), "kmp11 %s", km_token_label(slot->token));
+		pad(info->slotDescription, sizeof(info->slotDescription), text);
+		pad(info->manufacturerID, sizeof(info->manufacturerID), MANUFACTURER);
+		info->flags = CKF_TOKEN_PRESENT;
+		info->firmwareVersion.major = 0;
+		info->firmwareVersion.minor = 1;
+	}
+	pthread_mutex_unlock(&gl.lock);
+	return rv;
+}
+
+static CK_RV kmp_C_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
+{
+	struct kmp_slot *slot;
+	CK_RV rv;
+
+	if (info == NULL)
+		return CKR_ARGUMENTS_BAD;
+	pthread_mutex_lock(&gl.lock);
+	if ((rv = slot_inlock(id, &slot)) == CKR_OK) {
+		memset(info, 0, sizeof(*info));
+		pad(info->label, sizeof(info->label), km_token_label(slot->token));
+		pad(info->manufacturerID, sizeof(info->manufacturerID), MANUFACTURER);
+		pad(info->model, sizeof(info->model), "Barbican v1");
+		pad(info->serialNumber, sizeof(info->serialNumber),
+		    km_token_serial(slot->token));
+		info->flags = CKF_TOKEN_INITIALIZED;
+		if (km_token_login_required(slot->token))
+			info->flags |= CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED;
+		info->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
+		info->ulSessionCount = kmp_session_count(&gl.sessions, id, false);
+		info->ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
+		info->ulRwSessionCount = kmp_session_count(&gl.sessions, id, true);
+		info->ulMaxPinLen = 1024;
+		info->ulMinPinLen = 1;
+		info->ulTotalPublicMemory = CK_UNAVAILABLE_INFORMATION;
+		info->ulFreePublicMemory = CK_UNAVAILABLE_INFORMATION;
+		info->ulTotalPrivateMemory = CK_UNAVAILABLE_INFORMATION;
+		info->ulFreePrivateMemory = CK_UNAVAILABLE_INFORMATION;
+		info->firmwareVersion.minor = 1;
+	}
+	pthread_mutex_unlock(&gl.lock);
+	return rv;
+}
+
+static CK_RV kmp_C_GetMechanismList(CK_SLOT_ID id, CK_MECHANISM_TYPE_PTR list,
+				    CK_ULONG_PTR count)
+{
+	struct kmp_slot *slot;
+	CK_ULONG n = kmp_mechanism_list(NULL);
+	CK_RV rv;
+
+	if (count == NULL)
+		return CKR_ARGUMENTS_BAD;
+	pthread_mutex_lock(&gl.lock);
+	rv = slot_inlock(id, &slot);
+	pthread_mutex_unlock(&gl.lock);
+	if (rv != CKR_OK)
+		return rv;
+	if (list != NULL && *count < n)
+		rv = CKR_BUFFER_TOO_SMALL;
+	else if (list != NULL)
+		kmp_mechanism_list(list);
+	*count = n;
+	return rv;
+}
+
+static CK_RV kmp_C_GetMechanismInfo(CK_SLOT_ID id, CK_MECHANISM_TYPE type,
+				    CK_MECHANISM_INFO_PTR info)
+{
+	const struct kmp_mechanism *mech = kmp_mechanism(type);
+	struct kmp_slot *slot;
+	CK_RV rv;
+
+	if (info == NULL)
+		return CKR_ARGUMENTS_BAD;
+	pthread_mutex_lock(&gl.lock);
+	rv = slot_inlock(id, &slot);
+	pthread_mutex_unlock(&gl.lock);
+	if (rv == CKR_OK && mech == NULL)
+		rv = CKR_MECHANISM_INVALID;
+	if (rv == CKR_OK) {
+		info->ulMinKeySize = mech->min_bits;
+		info->ulMaxKeySize = mech->max_bits;
+		info->flags = mech->flags;
+	}
+	return rv;
+}
+
+/* ---- sessions and login ---- */
+
+static CK_RV session_inlock(CK_SESSION_HANDLE h, struct kmp_session **session,
+			    struct kmp_slot **slot)
+{
+	if (!gl.initialized)
+		return CKR_CRYPTOKI_NOT_INITIALIZED;
+	if ((*session = kmp_session_get(&gl.sessions, h)) == NULL)
+		return CKR_SESSION_HANDLE_INVALID;
+	if (slot != NULL)
+		*slot = &gl.slots[(*session)->slot];
+	return CKR_OK;
+}
+
+static CK_RV kmp_C_OpenSession(CK_SLOT_ID id, CK_FLAGS flags,
+			       CK_VOID_PTR app, CK_NOTIFY notify,
+			       CK_SESSION_HANDLE_PTR out)
+{
+	struct kmp_session *session;
+	struct kmp_slot *slot;
+	CK_RV rv;
+
+	if (out == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if (!(flags & CKF_SERIAL_SESSION))
+		return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
+	pthread_mutex_lock(&gl.lock);
+	if ((rv = slot_inlock(id, &slot)) == CKR_OK) {
+		session = kmp_session_open(&gl.sessions, id, flags);
+		if (session == NULL)
+			rv = CKR_HOST_MEMORY;
+		else
+			*out = session->handle;
+	}
+	pthread_mutex_unlock(&gl.lock);
+	return rv;
+}
+
+static CK_RV kmp_C_CloseSession(CK_SESSION_HANDLE h)
+{
+	CK_RV rv = CKR_OK;
+
+	pthread_mutex_lock(&gl.lock);
+	if (!gl.initialized)
+		rv = CKR_CRYPTOKI_NOT_INITIALIZED;
+	else if (!kmp_session_close(&gl.sessions, h))
+		rv = CKR_SESSION_HANDLE_INVALID;
+	pthread_mutex_unlock(&gl.lock);
+	return rv;
+}
+
+static CK_RV kmp_C_CloseAllSessions(CK_SLOT_ID id)
+{
+	struct kmp_slot *slot;
+	CK_RV rv;
+
+	pthread_mutex_lock(&gl.lock);
+	if ((rv = slot_inlock(id, &slot)) == CKR_OK)
+		kmp_session_close_slot(&gl.sessions, id);
+	pthread_mutex_unlock(&gl.lock);
+	return rv;
+}
+
+static CK_RV kmp_C_GetSessionInfo(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR info)
+{
+	struct kmp_session *session;
+	struct kmp_slot *slot;
+	bool rw;
+	CK_RV rv;
+
+	if (info == NULL)
+		return CKR_ARGUMENTS_BAD;
+	pthread_mutex_lock(&gl.lock);
+	if ((rv = session_inlock(h, &session, &slot)) == CKR_OK) {
+		rw = session->flags & CKF_RW_SESSION;
+		info->slotID = session->slot;
+		info->flags = session->flags;
+		info->ulDeviceError = 0;
+		if (slot->logged_in)
+			info->state = rw ? CKS_RW_USER_FUNCTIONS
+					 : CKS_RO_USER_FUNCTIONS;
+		else
+			info->state = rw ? CKS_RW_PUBLIC_SESSION
+					 : CKS_RO_PUBLIC_SESSION;
+	}
+	pthread_mutex_unlock(&gl.lock);
+	return rv;
+}
+
+static CK_RV kmp_C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE user,
+			 CK_UTF8CHAR_PTR pin, CK_ULONG pin_len)
+{
+	struct kmp_session *session;
+	struct kmp_slot *slot;
+	struct km_token *token = NULL;
+	CK_RV rv;
+
+	pthread_mutex_lock(&gl.lock);
+	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK && user == CKU_SO)
+		rv = CKR_USER_TYPE_INVALID; /* the Key Manager has no SO */
+	else if (rv == CKR_OK && user == CKU_CONTEXT_SPECIFIC)
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+	else if (rv == CKR_OK && user != CKU_USER)
+		rv = CKR_USER_TYPE_INVALID;
+	else if (rv == CKR_OK && slot->logged_in)
+		rv = CKR_USER_ALREADY_LOGGED_IN;
+	else if (rv == CKR_OK && km_token_login_required(slot->token))
+		token = slot->token;
+	else if (rv == CKR_OK)
+		slot->logged_in = true; /* complete credentials: no PIN */
+	pthread_mutex_unlock(&gl.lock);
+	if (token == NULL)
+		return rv;
+	if (pin == NULL || pin_len == 0)
+		return CKR_PIN_INCORRECT;
+	rv = km_token_login(token, (const char *)pin, pin_len);
+	if (rv == CKR_USER_NOT_LOGGED_IN)
+		rv = CKR_PIN_INCORRECT;
+	if (rv == CKR_OK) {
+		pthread_mutex_lock(&gl.lock);
+		slot->logged_in = true;
+		pthread_mutex_unlock(&gl.lock);
+	}
+	return rv;
+}
+
+static CK_RV kmp_C_Logout(CK_SESSION_HANDLE h)
+{
+	struct kmp_session *session;
+	struct kmp_slot *slot;
+	CK_RV rv;
+
+	pthread_mutex_lock(&gl.lock);
+	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK && !slot->logged_in)
+		rv = CKR_USER_NOT_LOGGED_IN;
+	if (rv == CKR_OK) {
+		slot->logged_in = false;
+		km_token_logout(slot->token);
+		if (km_token_login_required(slot->token)) {
+			/* Private objects go with the login. */
+			kmp_objects_free(slot->token, slot->objects);
+			slot->objects = NULL;
+		}
+	}
+	pthread_mutex_unlock(&gl.lock);
+	return rv;
+}
+
+/* ---- objects ---- */
+
+/* The objects of a snapshot, rebuilt when the snapshot is newer. */
+static struct kmp_objects *objects_inlock(struct kmp_slot *slot,
+					  struct km_snapshot *snap,
+					  bool force)
+{
+	struct kmp_objects *o;
+
+	if (slot->objects != NULL && slot->objects->snapshot == snap && !force)
+		return slot->objects;
+	km_token_snapshot_ref(slot->token, snap);
+	if ((o = kmp_objects_build(slot->token, snap)) == NULL) {
+		km_token_snapshot_unref(slot->token, snap);
+		return NULL;
+	}
+	kmp_objects_free(slot->token, slot->objects);
+	slot->objects = o;
+	return o;
+}
+
+/* Fetches what an object needs; no lock held. */
+static CK_RV fetch_needs(struct km_token *token, struct km_snapshot *snap,
+			 const struct kmp_need *needs, size_t n)
+{
+	const struct km_payload *p;
+	CK_RV rv = CKR_OK;
+
+	for (size_t i = 0; rv == CKR_OK && i < n; i++)
+		rv = km_token_payload(token, snap, needs[i].uuid, needs[i].kind,
+				      needs[i].passphrase, &p);
+	return rv;
+}
+
+/*
+ * Looks an object up, fetching its payloads first when they are missing.
+ * Called and returns with the lock held; drops it while fetching.
+ */
+static CK_RV object_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE handle,
+			   struct kmp_object **out)
+{
+	struct kmp_object *obj = kmp_objects_get(slot->objects, handle);
+	struct km_snapshot *snap;
+	struct kmp_need needs[3];
+	size_t n;
+	CK_RV rv;
+
+	if (obj == NULL)
+		return CKR_OBJECT_HANDLE_INVALID;
+	if (obj->complete) {
+		*out = obj;
+		return CKR_OK;
+	}
+	n = kmp_object_needs(obj, needs);
+	snap = slot->objects->snapshot;
+	km_token_snapshot_ref(slot->token, snap);
+	pthread_mutex_unlock(&gl.lock);
+	rv = fetch_needs(slot->token, snap, needs, n);
+	pthread_mutex_lock(&gl.lock);
+	if (rv == CKR_OK && slot->objects != NULL &&
+	    objects_inlock(slot, slot->objects->snapshot, true) == NULL)
+		rv = CKR_HOST_MEMORY;
+	km_token_snapshot_unref(slot->token, snap);
+	if (rv != CKR_OK)
+		return rv;
+	if ((obj = kmp_objects_get(slot->objects, handle)) == NULL)
+		return CKR_OBJECT_HANDLE_INVALID;
+	*out = obj;
+	return CKR_OK;
+}
+
+static CK_RV kmp_C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
+				     CK_ATTRIBUTE_PTR templ, CK_ULONG count)
+{
+	struct kmp_session *session;
+	struct kmp_object *obj;
+	struct kmp_slot *slot;
+	CK_RV rv;
+
+	if (templ == NULL && count > 0)
+		return CKR_ARGUMENTS_BAD;
+	pthread_mutex_lock(&gl.lock);
+	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK)
+		rv = object_inlock(slot, oh, &obj);
+	if (rv == CKR_OK)
+		rv = kmp_attrs_get(obj->attrs, templ, count);
+	pthread_mutex_unlock(&gl.lock);
+	return rv;
+}
+
+static CK_RV kmp_C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
+				 CK_ULONG_PTR size)
+{
+	struct kmp_session *session;
+	struct kmp_slot *slot;
+	CK_RV rv;
+
+	if (size == NULL)
+		return CKR_ARGUMENTS_BAD;
+	pthread_mutex_lock(&gl.lock);
+	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK && kmp_objects_get(slot->objects, oh) == NULL)
+		rv = CKR_OBJECT_HANDLE_INVALID;
+	if (rv == CKR_OK)
+		*size = CK_UNAVAILABLE_INFORMATION;
+	pthread_mutex_unlock(&gl.lock);
+	return rv;
+}
+
+/* Matches every object; collects those a payload must decide. */
+static CK_RV match_inlock(struct kmp_objects *o, CK_ATTRIBUTE_PTR templ,
+			  CK_ULONG count, struct kmp_session *session,
+			  struct kmp_need **pending, size_t *n_pending)
+{
+	CK_OBJECT_HANDLE *found = calloc(o->n ? o->n : 1, sizeof(*found));
+	struct kmp_need *needs = NULL;
+	size_t n = 0;
+
+	if (found == NULL)
+		return CKR_HOST_MEMORY;
+	if (pending != NULL &&
+	    (needs = calloc(o->n ? o->n * 3 : 1, sizeof(*needs))) == NULL) {
+		free(found);
+		return CKR_HOST_MEMORY;
+	}
+	for (size_t i = 0; i < o->n; i++) {
+		struct kmp_object *obj = &o->items[i];
+		enum kmp_match m = KMP_NO_MATCH;
+		if (obj->role != KMP_ROLE_INTERMEDIATES)
+			m = kmp_attrs_match(obj->attrs, templ, count);
+		else if (kmp_template_may_match_intermediate(templ, count))
+			m = KMP_UNKNOWN;
+		if (m == KMP_MATCH)
+			found[n++] = obj->handle;
+		else if (m == KMP_UNKNOWN && !obj->complete && needs != NULL)
+			*n_pending += kmp_object_needs(obj, needs + *n_pending);
+	}
+	session->found = found;
+	session->n_found = n;
+	session->pos = 0;
+	if (pending != NULL)
+		*pending = needs;
+	return CKR_OK;
+}
+
+static CK_RV find_inlock(struct kmp_slot *slot, CK_SESSION_HANDLE h,
+			 struct kmp_session *session, struct km_snapshot *snap,
+			 CK_ATTRIBUTE_PTR templ, CK_ULONG count)
+{
+	struct kmp_need *pending = NULL;
+	size_t n_pending = 0;
+	struct kmp_objects *o = objects_inlock(slot, snap, false);
+	CK_RV rv;
+
+	if (o == NULL)
+		return CKR_HOST_MEMORY;
+	rv = match_inlock(o, templ, count, session, &pending, &n_pending);
+	if (rv != CKR_OK || n_pending == 0) {
+		free(pending);
+		return rv;
+	}
+	/* Some objects need their payload to decide: fetch them off-lock,
+	 * then match once more against the completed objects. */
+	kmp_session_end_find(session);
+	session->finding = true;
+	pthread_mutex_unlock(&gl.lock);
+	rv = fetch_needs(slot->token, snap, pending, n_pending);
+	pthread_mutex_lock(&gl.lock);
+	free(pending);
+	if (rv != CKR_OK)
+		km_warning("find: some objects could not be fetched");
+	if (kmp_session_get(&gl.sessions, h) != session)
+		return CKR_SESSION_CLOSED;
+	if ((o = objects_inlock(slot, snap, true)) == NULL)
+		return CKR_HOST_MEMORY;
+	return match_inlock(o, templ, count, session, NULL, NULL);
+}
+
+static CK_RV kmp_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
+				   CK_ULONG count)
+{
+	struct kmp_session *session;
+	struct km_snapshot *snap = NULL;
+	struct kmp_slot *slot;
+	struct km_token *token;
+	CK_RV rv;
+
+	if (templ == NULL && count > 0)
+		return CKR_ARGUMENTS_BAD;
+	pthread_mutex_lock(&gl.lock);
+	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK && session->finding)
+		rv = CKR_OPERATION_ACTIVE;
+	if (rv == CKR_OK)
+		session->finding = true; /* claimed while we list */
+	token = rv == CKR_OK ? slot->token : NULL;
+	pthread_mutex_unlock(&gl.lock);
+	if (rv != CKR_OK)
+		return rv;
+	rv = km_token_snapshot(token, &snap);
+	pthread_mutex_lock(&gl.lock);
+	/* The session may have been closed while the lock was released. */
+	if (kmp_session_get(&gl.sessions, h) != session) {
+		rv = CKR_SESSION_CLOSED;
+	} else if (rv == CKR_USER_NOT_LOGGED_IN) {
+		rv = CKR_OK; /* nothing is visible before login */
+	} else if (rv == CKR_OK) {
+		rv = find_inlock(slot, h, session, snap, templ, count);
+	}
+	if (rv != CKR_SESSION_CLOSED) {
+		if (rv != CKR_OK)
+			kmp_session_end_find(session);
+		else
+			session->finding = true;
+	}
+	pthread_mutex_unlock(&gl.lock);
+	if (snap != NULL)
+		km_token_snapshot_unref(token, snap);
+	return rv;
+}
+
+static CK_RV kmp_C_FindObjects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR out,
+			       CK_ULONG max, CK_ULONG_PTR count)
+{
+	struct kmp_session *session;
+	CK_RV rv;
+
+	if (out == NULL || count == NULL)
+		return CKR_ARGUMENTS_BAD;
+	pthread_mutex_lock(&gl.lock);
+	rv = session_inlock(h, &session, NULL);
+	if (rv == CKR_OK && !session->finding)
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+	if (rv == CKR_OK) {
+		*count = 0;
+		while (*count < max && session->pos < session->n_found)
+			out[(*count)++] = session->found[session->pos++];
+	}
+	pthread_mutex_unlock(&gl.lock);
+	return rv;
+}
+
+static CK_RV kmp_C_FindObjectsFinal(CK_SESSION_HANDLE h)
+{
+	struct kmp_session *session;
+	CK_RV rv;
+
+	pthread_mutex_lock(&gl.lock);
+	rv = session_inlock(h, &session, NULL);
+	if (rv == CKR_OK && !session->finding)
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+	if (rv == CKR_OK)
+		kmp_session_end_find(session);
+	pthread_mutex_unlock(&gl.lock);
+	return rv;
+}
+
+/* ---- signing ---- */
+
+static CK_RV signing_key_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE kh,
+				EVP_PKEY **key)
+{
+	struct kmp_object *obj;
+	const struct km_payload *p;
+	CK_ULONG klass;
+	CK_ATTRIBUTE *sign;
+	CK_RV rv = object_inlock(slot, kh, &obj);
+
+	if (rv == CKR_OBJECT_HANDLE_INVALID)
+		return CKR_KEY_HANDLE_INVALID;
+	if (rv != CKR_OK)
+		return rv;
+	if (!kmp_attrs_find_ulong(obj->attrs, CKA_CLASS, &klass) ||
+	    klass != CKO_PRIVATE_KEY)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	sign = kmp_attrs_find(obj->attrs, CKA_SIGN);
+	if (sign == NULL || *(CK_BBOOL *)sign->pValue != CK_TRUE)
+		return CKR_KEY_FUNCTION_NOT_PERMITTED;
+	p = km_token_cached_payload(slot->token, obj->secret,
+				    KM_PAYLOAD_PRIVATE_KEY);
+	if (p == NULL || p->key == NULL)
+		return p ? p->error : CKR_DEVICE_ERROR;
+	*key = p->key;
+	return CKR_OK;
+}
+
+static CK_RV kmp_C_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mechanism,
+			    CK_OBJECT_HANDLE kh)
+{
+	struct kmp_session *session;
+	struct kmp_slot *slot;
+	EVP_PKEY *key = NULL;
+	struct kmp_sign_op *op = NULL;
+	CK_RV rv;
+
+	if (mechanism == NULL)
+		return CKR_ARGUMENTS_BAD;
+	pthread_mutex_lock(&gl.lock);
+	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK && session->sign != NULL)
+		rv = CKR_OPERATION_ACTIVE;
+	if (rv == CKR_OK)
+		rv = signing_key_inlock(slot, kh, &key);
+	/* object_inlock may have released the lock: look again. */
+	if (rv == CKR_OK && kmp_session_get(&gl.sessions, h) != session)
+		rv = CKR_SESSION_CLOSED;
+	if (rv == CKR_OK && session->sign != NULL)
+		rv = CKR_OPERATION_ACTIVE;
+	if (rv == CKR_OK)
+		rv = kmp_sign_init(mechanism, key, &op);
+	if (rv == CKR_OK) {
+		session->sign = op;
+		session->sign_started = false;
+	}
+	pthread_mutex_unlock(&gl.lock);
+	return rv;
+}
+
+/* Takes the session's operation out, so signing runs without the lock. */
+static CK_RV take_sign_op(CK_SESSION_HANDLE h, struct kmp_sign_op **op)
+{
+	struct kmp_session *session;
+	CK_RV rv;
+
+	pthread_mutex_lock(&gl.lock);
+	rv = session_inlock(h, &session, NULL);
+	if (rv == CKR_OK && session->sign == NULL)
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+	if (rv == CKR_OK) {
+		*op = session->sign;
+		session->sign = NULL;
+	}
+	pthread_mutex_unlock(&gl.lock);
+	return rv;
+}
+
+/* Puts an unfinished operation back; freed if the session is gone. */
+static void return_sign_op(CK_SESSION_HANDLE h, struct kmp_sign_op *op,
+			   bool started)
+{
+	struct kmp_session *session;
+
+	pthread_mutex_lock(&gl.lock);
+	if (session_inlock(h, &session, NULL) == CKR_OK && session->sign == NULL) {
+		session->sign = op;
+		session->sign_started = started;
+		op = NULL;
+	}
+	pthread_mutex_unlock(&gl.lock);
+	kmp_sign_free(op);
+}
+
+static CK_RV kmp_C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len,
+			CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
+{
+	struct kmp_sign_op *op;
+	CK_ULONG need = 0;
+	CK_RV rv;
+
+	if ((data == NULL && len > 0) || sig_len == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if ((rv = take_sign_op(h, &op)) != CKR_OK)
+		return rv;
+	kmp_sign_final(op, NULL, &need);
+	if (sig == NULL || *sig_len < need) {
+		*sig_len = need;
+		return_sign_op(h, op, false);
+		return sig == NULL ? CKR_OK : CKR_BUFFER_TOO_SMALL;
+	}
+	rv = kmp_sign_update(op, data, len);
+	if (rv == CKR_OK)
+		rv = kmp_sign_final(op, sig, sig_len);
+	kmp_sign_free(op);
+	return rv;
+}
+
+static CK_RV kmp_C_SignUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR data,
+			      CK_ULONG len)
+{
+	struct kmp_sign_op *op;
+	CK_RV rv;
+
+	if (data == NULL && len > 0)
+		return CKR_ARGUMENTS_BAD;
+	if ((rv = take_sign_op(h, &op)) != CKR_OK)
+		return rv;
+	rv = kmp_sign_update(op, data, len);
+	if (rv == CKR_OK)
+		return_sign_op(h, op, true);
+	else
+		kmp_sign_free(op); /* an error ends the operation */
+	return rv;
+}
+
+static CK_RV kmp_C_SignFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig,
+			     CK_ULONG_PTR sig_len)
+{
+	struct kmp_sign_op *op;
+	CK_RV rv;
+
+	if (sig_len == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if ((rv = take_sign_op(h, &op)) != CKR_OK)
+		return rv;
+	rv = kmp_sign_final(op, sig, sig_len);
+	if ((rv == CKR_OK && sig == NULL) || rv == CKR_BUFFER_TOO_SMALL)
+		return_sign_op(h, op, true);
+	else
+		kmp_sign_free(op);
+	return rv;
+}
+
+/* ---- the rest of the v2.40 interface: not offered (yet) ---- */
+
+#define NOT_SUPPORTED(name, ...)                                               \
+	static CK_RV kmp_##name(__VA_ARGS__)                                   \
+	{                                                                      \
+		return CKR_FUNCTION_NOT_SUPPORTED;                             \
+	}
+
+NOT_SUPPORTED(C_InitToken, CK_SLOT_ID a, CK_UTF8CHAR_PTR b, CK_ULONG c,
+	      CK_UTF8CHAR_PTR d)
+NOT_SUPPORTED(C_InitPIN, CK_SESSION_HANDLE a, CK_UTF8CHAR_PTR b, CK_ULONG c)
+NOT_SUPPORTED(C_SetPIN, CK_SESSION_HANDLE a, CK_UTF8CHAR_PTR b, CK_ULONG c,
+	      CK_UTF8CHAR_PTR d, CK_ULONG e)
+NOT_SUPPORTED(C_GetOperationState, CK_SESSION_HANDLE a, CK_BYTE_PTR b,
+	      CK_ULONG_PTR c)
+NOT_SUPPORTED(C_SetOperationState, CK_SESSION_HANDLE a, CK_BYTE_PTR b,
+	      CK_ULONG c, CK_OBJECT_HANDLE d, CK_OBJECT_HANDLE e)
+NOT_SUPPORTED(C_CreateObject, CK_SESSION_HANDLE a, CK_ATTRIBUTE_PTR b,
+	      CK_ULONG c, CK_OBJECT_HANDLE_PTR d)
+NOT_SUPPORTED(C_CopyObject, CK_SESSION_HANDLE a, CK_OBJECT_HANDLE b,
+	      CK_ATTRIBUTE_PTR c, CK_ULONG d, CK_OBJECT_HANDLE_PTR e)
+NOT_SUPPORTED(C_DestroyObject, CK_SESSION_HANDLE a, CK_OBJECT_HANDLE b)
+NOT_SUPPORTED(C_SetAttributeValue, CK_SESSION_HANDLE a, CK_OBJECT_HANDLE b,
+	      CK_ATTRIBUTE_PTR c, CK_ULONG d)
+NOT_SUPPORTED(C_EncryptInit, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
+	      CK_OBJECT_HANDLE c)
+NOT_SUPPORTED(C_Encrypt, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,
+	      CK_BYTE_PTR d, CK_ULONG_PTR e)
+NOT_SUPPORTED(C_EncryptUpdate, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,
+	      CK_BYTE_PTR d, CK_ULONG_PTR e)
+NOT_SUPPORTED(C_EncryptFinal, CK_SESSION_HANDLE a, CK_BYTE_PTR b,
+	      CK_ULONG_PTR c)
+NOT_SUPPORTED(C_DecryptInit, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
+	      CK_OBJECT_HANDLE c)
+NOT_SUPPORTED(C_Decrypt, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,
+	      CK_BYTE_PTR d, CK_ULONG_PTR e)
+NOT_SUPPORTED(C_DecryptUpdate, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,
+	      CK_BYTE_PTR d, CK_ULONG_PTR e)
+NOT_SUPPORTED(C_DecryptFinal, CK_SESSION_HANDLE a, CK_BYTE_PTR b,
+	      CK_ULONG_PTR c)
+NOT_SUPPORTED(C_DigestInit, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b)
+NOT_SUPPORTED(C_Digest, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,
+	      CK_BYTE_PTR d, CK_ULONG_PTR e)
+NOT_SUPPORTED(C_DigestUpdate, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c)
+NOT_SUPPORTED(C_DigestKey, CK_SESSION_HANDLE a, CK_OBJECT_HANDLE b)
+NOT_SUPPORTED(C_DigestFinal, CK_SESSION_HANDLE a, CK_BYTE_PTR b,
+	      CK_ULONG_PTR c)
+NOT_SUPPORTED(C_SignRecoverInit, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
+	      CK_OBJECT_HANDLE c)
+NOT_SUPPORTED(C_SignRecover, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,
+	      CK_BYTE_PTR d, CK_ULONG_PTR e)
+NOT_SUPPORTED(C_VerifyInit, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
+	      CK_OBJECT_HANDLE c)
+NOT_SUPPORTED(C_Verify, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,
+	      CK_BYTE_PTR d, CK_ULONG e)
+NOT_SUPPORTED(C_VerifyUpdate, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c)
+NOT_SUPPORTED(C_VerifyFinal, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c)
+NOT_SUPPORTED(C_VerifyRecoverInit, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
+	      CK_OBJECT_HANDLE c)
+NOT_SUPPORTED(C_VerifyRecover, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,
+	      CK_BYTE_PTR d, CK_ULONG_PTR e)
+NOT_SUPPORTED(C_DigestEncryptUpdate, CK_SESSION_HANDLE a, CK_BYTE_PTR b,
+	      CK_ULONG c, CK_BYTE_PTR d, CK_ULONG_PTR e)
+NOT_SUPPORTED(C_DecryptDigestUpdate, CK_SESSION_HANDLE a, CK_BYTE_PTR b,
+	      CK_ULONG c, CK_BYTE_PTR d, CK_ULONG_PTR e)
+NOT_SUPPORTED(C_SignEncryptUpdate, CK_SESSION_HANDLE a, CK_BYTE_PTR b,
+	      CK_ULONG c, CK_BYTE_PTR d, CK_ULONG_PTR e)
+NOT_SUPPORTED(C_DecryptVerifyUpdate, CK_SESSION_HANDLE a, CK_BYTE_PTR b,
+	      CK_ULONG c, CK_BYTE_PTR d, CK_ULONG_PTR e)
+NOT_SUPPORTED(C_GenerateKey, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
+	      CK_ATTRIBUTE_PTR c, CK_ULONG d, CK_OBJECT_HANDLE_PTR e)
+NOT_SUPPORTED(C_GenerateKeyPair, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
+	      CK_ATTRIBUTE_PTR c, CK_ULONG d, CK_ATTRIBUTE_PTR e, CK_ULONG f,
+	      CK_OBJECT_HANDLE_PTR g, CK_OBJECT_HANDLE_PTR h)
+NOT_SUPPORTED(C_WrapKey, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
+	      CK_OBJECT_HANDLE c, CK_OBJECT_HANDLE d, CK_BYTE_PTR e,
+	      CK_ULONG_PTR f)
+NOT_SUPPORTED(C_UnwrapKey, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
+	      CK_OBJECT_HANDLE c, CK_BYTE_PTR d, CK_ULONG e, CK_ATTRIBUTE_PTR f,
+	      CK_ULONG g, CK_OBJECT_HANDLE_PTR h)
+NOT_SUPPORTED(C_DeriveKey, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
+	      CK_OBJECT_HANDLE c, CK_ATTRIBUTE_PTR d, CK_ULONG e,
+	      CK_OBJECT_HANDLE_PTR f)
+NOT_SUPPORTED(C_SeedRandom, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c)
+NOT_SUPPORTED(C_GenerateRandom, CK_SESSION_HANDLE a, CK_BYTE_PTR b,
+	      CK_ULONG c)
+NOT_SUPPORTED(C_WaitForSlotEvent, CK_FLAGS a, CK_SLOT_ID_PTR b,
+	      CK_VOID_PTR c)
+
+/* Legacy functions: parallel sessions are gone since v2.0. */
+static CK_RV kmp_C_GetFunctionStatus(CK_SESSION_HANDLE h)
+{
+	return CKR_FUNCTION_NOT_PARALLEL;
+}
+
+static CK_RV kmp_C_CancelFunction(CK_SESSION_HANDLE h)
+{
+	return CKR_FUNCTION_NOT_PARALLEL;
+}
+
+#define F(name) .name = kmp_##name
+static CK_FUNCTION_LIST function_list = {
+	.version = {2, 40},
+	F(C_Initialize), F(C_Finalize), F(C_GetInfo), F(C_GetFunctionList),
+	F(C_GetSlotList), F(C_GetSlotInfo), F(C_GetTokenInfo),
+	F(C_GetMechanismList), F(C_GetMechanismInfo), F(C_InitToken),
+	F(C_InitPIN), F(C_SetPIN), F(C_OpenSession), F(C_CloseSession),
+	F(C_CloseAllSessions), F(C_GetSessionInfo), F(C_GetOperationState),
+	F(C_SetOperationState), F(C_Login), F(C_Logout), F(C_CreateObject),
+	F(C_CopyObject), F(C_DestroyObject), F(C_GetObjectSize),
+	F(C_GetAttributeValue), F(C_SetAttributeValue), F(C_FindObjectsInit),
+	F(C_FindObjects), F(C_FindObjectsFinal), F(C_EncryptInit),
+	F(C_Encrypt), F(C_EncryptUpdate), F(C_EncryptFinal), F(C_DecryptInit),
+	F(C_Decrypt), F(C_DecryptUpdate), F(C_DecryptFinal), F(C_DigestInit),
+	F(C_Digest), F(C_DigestUpdate), F(C_DigestKey), F(C_DigestFinal),
+	F(C_SignInit), F(C_Sign), F(C_SignUpdate), F(C_SignFinal),
+	F(C_SignRecoverInit), F(C_SignRecover), F(C_VerifyInit), F(C_Verify),
+	F(C_VerifyUpdate), F(C_VerifyFinal), F(C_VerifyRecoverInit),
+	F(C_VerifyRecover), F(C_DigestEncryptUpdate),
+	F(C_DecryptDigestUpdate), F(C_SignEncryptUpdate),
+	F(C_DecryptVerifyUpdate), F(C_GenerateKey), F(C_GenerateKeyPair),
+	F(C_WrapKey), F(C_UnwrapKey), F(C_DeriveKey), F(C_SeedRandom),
+	F(C_GenerateRandom), F(C_GetFunctionStatus), F(C_CancelFunction),
+	F(C_WaitForSlotEvent),
+};
+
+__attribute__((visibility("default"))) CK_RV
+C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list)
+{
+	return kmp_C_GetFunctionList(list);
+}

@@ -1,0 +1,511 @@
+#include "module/objects.h"
+
+#include "module/keyattrs.h"
+#include "tokens/config.h"
+#include "tokens/log.h"
+#include "tokens/payload.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+CK_OBJECT_HANDLE kmp_object_handle(const char *serial, const char *uuid,
+				   enum kmp_role role, unsigned index)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const char *parts[] = {serial, "|", uuid};
+
+	for (size_t i = 0; i < 3; i++)
+		for (const char *c = parts[i]; *c; c++)
+			h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+	h = (h ^ (uint64_t)role) * 1099511628211ULL;
+	h = (h ^ (uint64_t)index) * 1099511628211ULL;
+	/* Token objects keep the top bit clear; 0 is CK_INVALID_HANDLE. */
+	h &= (uint64_t)(CK_ULONG)-1 >> 1;
+	return h == 0 ? 1 : (CK_OBJECT_HANDLE)h;
+}
+
+/* ---- which payloads an object needs ---- */
+
+size_t kmp_object_needs(const struct kmp_object *obj, struct kmp_need out[3])
+{
+	const struct km_container *c = obj->container;
+	size_t n = 0;
+
+	switch (obj->role) {
+	case KMP_ROLE_CERTIFICATE:
+		out[n++] = (struct kmp_need){obj->secret, KM_PAYLOAD_CERTIFICATE, NULL};
+		break;
+	case KMP_ROLE_INTERMEDIATE:
+	case KMP_ROLE_INTERMEDIATES:
+		out[n++] = (struct kmp_need){obj->secret, KM_PAYLOAD_CHAIN, NULL};
+		break;
+	case KMP_ROLE_PRIVATE_KEY:
+		out[n++] = (struct kmp_need){obj->secret, KM_PAYLOAD_PRIVATE_KEY,
+					     c ? c->passphrase : NULL};
+		/* The certificate names the key and proves the pair. */
+		if (c != NULL && c->certificate[0])
+			out[n++] = (struct kmp_need){c->certificate,
+						     KM_PAYLOAD_CERTIFICATE, NULL};
+		break;
+	case KMP_ROLE_PUBLIC_KEY:
+		if (c != NULL && c->certificate[0])
+			out[n++] = (struct kmp_need){c->certificate,
+						     KM_PAYLOAD_CERTIFICATE, NULL};
+		else if (obj->secret == NULL || c == NULL || c->public_key[0])
+			out[n++] = (struct kmp_need){obj->secret,
+						     KM_PAYLOAD_PUBLIC_KEY, NULL};
+		else
+			out[n++] = (struct kmp_need){obj->secret,
+						     KM_PAYLOAD_PRIVATE_KEY,
+						     c->passphrase};
+		break;
+	case KMP_ROLE_DATA:
+		out[n++] = (struct kmp_need){obj->secret, KM_PAYLOAD_BYTES, NULL};
+		break;
+	case KMP_ROLE_SECRET_KEY:
+		break;
+	}
+	return n;
+}
+
+/* ---- attributes ---- */
+
+struct build_ctx {
+	struct km_token *token;
+	const struct km_listing *listing;
+	bool login_required;
+};
+
+static const struct km_payload *cached(struct build_ctx *ctx,
+				       const struct kmp_need *need)
+{
+	return km_token_cached_payload(ctx->token, need->uuid, need->kind);
+}
+
+static void add_storage(struct kmp_builder *b, CK_OBJECT_CLASS klass,
+			bool is_private)
+{
+	kmp_add_ulong(b, CKA_CLASS, klass);
+	kmp_add_bool(b, CKA_TOKEN, true);
+	kmp_add_bool(b, CKA_PRIVATE, is_private);
+	kmp_add_bool(b, CKA_MODIFIABLE, false);
+	kmp_add_bool(b, CKA_COPYABLE, false);
+	kmp_add_bool(b, CKA_DESTROYABLE, false);
+}
+
+static void add_uuid_id(struct kmp_builder *b, const char *uuid)
+{
+	unsigned char id[16];
+
+	if (km_uuid_bytes(uuid, id))
+		kmp_add_bytes(b, CKA_ID, id, sizeof(id));
+}
+
+/* The container name, else the certificate's CN, else the UUID text;
+ * NULL while the certificate that would decide it is not fetched. */
+static char *container_label(struct build_ctx *ctx,
+			     const struct km_container *c)
+{
+	const struct km_payload *cert;
+
+	if (c->name != NULL && c->name[0] != '\0')
+		return strdup(c->name);
+	if (c->certificate[0]) {
+		cert = km_token_cached_payload(ctx->token, c->certificate,
+					       KM_PAYLOAD_CERTIFICATE);
+		if (cert == NULL)
+			return NULL;
+		if (cert->certificate != NULL) {
+			char *cn = kmp_certificate_cn(cert->certificate);
+			if (cn != NULL)
+				return cn;
+		}
+	}
+	return strdup(c->uuid);
+}
+
+static void add_label(struct build_ctx *ctx, struct kmp_builder *b,
+		      const struct kmp_object *obj)
+{
+	const struct km_secret_meta *meta;
+	char *label;
+
+	if (obj->container != NULL) {
+		if ((label = container_label(ctx, obj->container)) != NULL)
+			kmp_add_string(b, CKA_LABEL, label);
+		free(label);
+		return;
+	}
+	meta = km_listing_secret(ctx->listing, obj->secret);
+	kmp_add_string(b, CKA_LABEL,
+		       meta && meta->name && meta->name[0] ? meta->name
+							   : obj->secret);
+}
+
+static void add_certificate_object(struct build_ctx *ctx,
+				   struct kmp_builder *b,
+				   const struct kmp_object *obj,
+				   const struct km_payload *p)
+{
+	add_storage(b, CKO_CERTIFICATE, false);
+	kmp_add_ulong(b, CKA_CERTIFICATE_TYPE, CKC_X_509);
+	kmp_add_ulong(b, CKA_CERTIFICATE_CATEGORY, 1);
+	kmp_add_bool(b, CKA_TRUSTED, false);
+	add_label(ctx, b, obj);
+	add_uuid_id(b, obj->container ? obj->container->uuid : obj->secret);
+	if (p != NULL && p->certificate != NULL)
+		kmp_add_certificate(b, p->certificate);
+}
+
+static void add_intermediate_object(struct kmp_builder *b, X509 *cert)
+{
+	char *cn = kmp_certificate_cn(cert);
+
+	add_storage(b, CKO_CERTIFICATE, false);
+	kmp_add_ulong(b, CKA_CERTIFICATE_TYPE, CKC_X_509);
+	/* Category 2 (authority) and trusted: what chain builders look up. */
+	kmp_add_ulong(b, CKA_CERTIFICATE_CATEGORY, 2);
+	kmp_add_bool(b, CKA_TRUSTED, true);
+	kmp_add_string(b, CKA_LABEL, cn ? cn : "intermediate");
+	free(cn);
+	kmp_add_key_id(b, cert);
+	kmp_add_certificate(b, cert);
+}
+
+static void add_key_flags(struct kmp_builder *b, CK_KEY_TYPE type,
+			  bool is_private)
+{
+	bool rsa = type == CKK_RSA;
+
+	kmp_add_bool(b, CKA_LOCAL, false);
+	kmp_add_ulong(b, CKA_KEY_GEN_MECHANISM, CK_UNAVAILABLE_INFORMATION);
+	kmp_add_bytes(b, CKA_START_DATE, NULL, 0);
+	kmp_add_bytes(b, CKA_END_DATE, NULL, 0);
+	kmp_add_bool(b, CKA_DERIVE, is_private && type == CKK_EC);
+	if (is_private) {
+		kmp_add_bool(b, CKA_SIGN, true);
+		kmp_add_bool(b, CKA_SIGN_RECOVER, false);
+		kmp_add_bool(b, CKA_DECRYPT, rsa);
+		kmp_add_bool(b, CKA_UNWRAP, false);
+		kmp_add_bool(b, CKA_SENSITIVE, true);
+		kmp_add_bool(b, CKA_EXTRACTABLE, false);
+		kmp_add_bool(b, CKA_ALWAYS_SENSITIVE, false);
+		kmp_add_bool(b, CKA_NEVER_EXTRACTABLE, false);
+		kmp_add_bool(b, CKA_WRAP_WITH_TRUSTED, false);
+		kmp_add_bool(b, CKA_ALWAYS_AUTHENTICATE, false);
+	} else {
+		kmp_add_bool(b, CKA_VERIFY, true);
+		kmp_add_bool(b, CKA_VERIFY_RECOVER, false);
+		kmp_add_bool(b, CKA_ENCRYPT, rsa);
+		kmp_add_bool(b, CKA_WRAP, false);
+		kmp_add_bool(b, CKA_TRUSTED, false);
+	}
+}
+
+/* The key, the certificate of its container when it has one. */
+static void add_key_object(struct build_ctx *ctx, struct kmp_builder *b,
+			   const struct kmp_object *obj, EVP_PKEY *key,
+			   X509 *cert)
+{
+	bool is_private = obj->role == KMP_ROLE_PRIVATE_KEY;
+	const struct km_secret_meta *meta;
+	CK_KEY_TYPE type;
+	bool paired = true;
+
+	add_storage(b, is_private ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY,
+		    is_private && ctx->login_required);
+	add_label(ctx, b, obj);
+	if (key != NULL && cert != NULL && is_private &&
+	    !km_key_matches_certificate(key, cert)) {
+		/* Not paired: its own id, so no client takes it for the
+		 * certificate's key. */
+		km_error("container %s: the private key does not match the "
+			 "certificate", obj->container->uuid);
+		paired = false;
+	}
+	add_uuid_id(b, obj->container && paired ? obj->container->uuid
+						 : obj->secret);
+	if (cert != NULL && paired)
+		kmp_add_subject(b, cert);
+	if (key != NULL) {
+		type = kmp_key_type(key);
+		kmp_add_key(b, key, is_private);
+	} else {
+		meta = km_listing_secret(ctx->listing, obj->secret);
+		type = kmp_key_type_from_algorithm(meta ? meta->algorithm : NULL);
+		if (type == CK_UNAVAILABLE_INFORMATION)
+			return; /* the flags depend on the type */
+		kmp_add_ulong(b, CKA_KEY_TYPE, type);
+	}
+	add_key_flags(b, type, is_private);
+}
+
+static void add_secret_key_object(struct build_ctx *ctx, struct kmp_builder *b,
+				  const struct kmp_object *obj)
+{
+	const struct km_secret_meta *meta =
+		km_listing_secret(ctx->listing, obj->secret);
+	bool aes = meta && meta->algorithm && strcmp(meta->algorithm, "aes") == 0;
+
+	add_storage(b, CKO_SECRET_KEY, ctx->login_required);
+	add_label(ctx, b, obj);
+	add_uuid_id(b, obj->secret);
+	kmp_add_ulong(b, CKA_KEY_TYPE, aes ? CKK_AES : CKK_GENERIC_SECRET);
+	if (meta != NULL && meta->bit_length > 0)
+		kmp_add_ulong(b, CKA_VALUE_LEN, (CK_ULONG)meta->bit_length / 8);
+	kmp_add_sensitive(b, CKA_VALUE);
+	kmp_add_bool(b, CKA_SENSITIVE, true);
+	kmp_add_bool(b, CKA_EXTRACTABLE, false);
+	kmp_add_bool(b, CKA_ENCRYPT, aes);
+	kmp_add_bool(b, CKA_DECRYPT, aes);
+	kmp_add_bool(b, CKA_SIGN, true);
+	kmp_add_bool(b, CKA_VERIFY, true);
+	kmp_add_bool(b, CKA_LOCAL, false);
+}
+
+static void add_data_object(struct build_ctx *ctx, struct kmp_builder *b,
+			    const struct kmp_object *obj,
+			    const struct km_payload *p)
+{
+	add_storage(b, CKO_DATA, ctx->login_required);
+	add_label(ctx, b, obj);
+	kmp_add_string(b, CKA_APPLICATION, "kmp11");
+	kmp_add_bytes(b, CKA_OBJECT_ID, NULL, 0);
+	if (p != NULL && p->bytes != NULL)
+		kmp_add_bytes(b, CKA_VALUE, p->bytes, p->len);
+}
+
+static EVP_PKEY *key_of(const struct km_payload *p)
+{
+	if (p == NULL)
+		return NULL;
+	if (p->key != NULL)
+		return p->key;
+	return p->certificate ? X509_get0_pubkey(p->certificate) : NULL;
+}
+
+/* Sets obj->attrs from metadata and whatever payloads are cached. */
+static bool build_attrs(struct build_ctx *ctx, struct kmp_object *obj)
+{
+	struct kmp_builder b = {0};
+	struct kmp_need needs[3];
+	const struct km_payload *p[3] = {NULL, NULL, NULL};
+	size_t n = kmp_object_needs(obj, needs);
+
+	obj->complete = true;
+	for (size_t i = 0; i < n; i++)
+		if ((p[i] = cached(ctx, &needs[i])) == NULL)
+			obj->complete = false;
+	switch (obj->role) {
+	case KMP_ROLE_CERTIFICATE:
+		add_certificate_object(ctx, &b, obj, p[0]);
+		break;
+	case KMP_ROLE_PRIVATE_KEY:
+		add_key_object(ctx, &b, obj, key_of(p[0]),
+			       p[1] ? p[1]->certificate : NULL);
+		break;
+	case KMP_ROLE_PUBLIC_KEY:
+		add_key_object(ctx, &b, obj, key_of(p[0]),
+			       p[0] ? p[0]->certificate : NULL);
+		break;
+	case KMP_ROLE_INTERMEDIATE:
+		add_intermediate_object(
+			&b, sk_X509_value(p[0]->chain, (int)obj->index));
+		break;
+	case KMP_ROLE_INTERMEDIATES:
+		return true;
+	case KMP_ROLE_SECRET_KEY:
+		add_secret_key_object(ctx, &b, obj);
+		break;
+	case KMP_ROLE_DATA:
+		add_data_object(ctx, &b, obj, p[0]);
+		break;
+	}
+	obj->attrs = kmp_builder_finish(&b);
+	return obj->attrs != NULL;
+}
+
+/* ---- the table ---- */
+
+struct table {
+	struct kmp_object *items;
+	size_t n, cap;
+	bool failed;
+};
+
+static void add_object(struct table *t, const char *serial,
+		       const struct km_container *c, const char *secret,
+		       enum kmp_role role, unsigned index)
+{
+	struct kmp_object *grown;
+
+	if (t->failed)
+		return;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		if ((grown = realloc(t->items, cap * sizeof(*grown))) == NULL) {
+			t->failed = true;
+			return;
+		}
+		t->items = grown;
+		t->cap = cap;
+	}
+	t->items[t->n++] = (struct kmp_object){
+		.handle = kmp_object_handle(serial, c ? c->uuid : secret, role,
+					    index),
+		.role = role,
+		.index = index,
+		.container = c,
+		.secret = secret,
+	};
+}
+
+static void add_intermediates(struct build_ctx *ctx, struct table *t,
+			      const char *serial, const struct km_container *c)
+{
+	const struct km_payload *chain = km_token_cached_payload(
+		ctx->token, c->intermediates, KM_PAYLOAD_CHAIN);
+
+	if (chain == NULL) {
+		add_object(t, serial, c, c->intermediates,
+			   KMP_ROLE_INTERMEDIATES, 0);
+		return;
+	}
+	for (int i = 0; chain->chain != NULL && i < sk_X509_num(chain->chain);
+	     i++)
+		add_object(t, serial, c, c->intermediates,
+			   KMP_ROLE_INTERMEDIATE, (unsigned)i);
+}
+
+static void add_container(struct build_ctx *ctx, struct table *t,
+			  const char *serial, const struct km_container *c)
+{
+	if (c->certificate[0])
+		add_object(t, serial, c, c->certificate, KMP_ROLE_CERTIFICATE, 0);
+	if (c->private_key[0])
+		add_object(t, serial, c, c->private_key, KMP_ROLE_PRIVATE_KEY, 0);
+	if (c->public_key[0])
+		add_object(t, serial, c, c->public_key, KMP_ROLE_PUBLIC_KEY, 0);
+	else if (c->private_key[0])
+		/* The public half comes from the certificate or the key. */
+		add_object(t, serial, c, c->private_key, KMP_ROLE_PUBLIC_KEY, 0);
+	if (c->intermediates[0])
+		add_intermediates(ctx, t, serial, c);
+}
+
+static void add_standalone(struct table *t, const char *serial,
+			   const struct km_secret_meta *s)
+{
+	static const enum kmp_role roles[] = {
+		[KM_SECRET_OPAQUE] = KMP_ROLE_DATA,
+		[KM_SECRET_CERTIFICATE] = KMP_ROLE_CERTIFICATE,
+		[KM_SECRET_PRIVATE] = KMP_ROLE_PRIVATE_KEY,
+		[KM_SECRET_PUBLIC] = KMP_ROLE_PUBLIC_KEY,
+		[KM_SECRET_SYMMETRIC] = KMP_ROLE_SECRET_KEY,
+		[KM_SECRET_PASSPHRASE] = KMP_ROLE_DATA,
+	};
+
+	add_object(t, serial, NULL, s->uuid, roles[s->type], 0);
+}
+
+static bool build_index(struct kmp_objects *o)
+{
+	size_t size = 16;
+
+	while (size < o->n * 2)
+		size *= 2;
+	if ((o->index = calloc(size, sizeof(size_t))) == NULL)
+		return false;
+	o->index_size = size;
+	for (size_t i = 0; i < o->n; i++) {
+		size_t j = (size_t)o->items[i].handle & (size - 1);
+		if (o->items[i].role == KMP_ROLE_INTERMEDIATES)
+			continue;
+		while (o->index[j] != 0)
+			j = (j + 1) & (size - 1);
+		o->index[j] = i + 1;
+	}
+	return true;
+}
+
+struct kmp_objects *kmp_objects_build(struct km_token *token,
+				      struct km_snapshot *s)
+{
+	struct build_ctx ctx = {token, s->listing,
+				km_token_login_required(token)};
+	const char *serial = km_token_serial(token);
+	struct kmp_objects *o = calloc(1, sizeof(*o));
+	struct table t = {0};
+	bool ok;
+
+	if (o == NULL)
+		return NULL;
+	for (size_t i = 0; i < s->listing->n_containers; i++)
+		add_container(&ctx, &t, serial, &s->listing->containers[i]);
+	if (km_token_config(token)->show_secrets)
+		for (size_t i = 0; i < s->listing->n_secrets; i++)
+			if (!s->listing->secrets[i].referenced)
+				add_standalone(&t, serial,
+					       &s->listing->secrets[i]);
+	o->items = t.items;
+	o->n = t.n;
+	o->snapshot = s;
+	ok = !t.failed && build_index(o);
+	for (size_t i = 0; ok && i < o->n; i++)
+		ok = build_attrs(&ctx, &o->items[i]);
+	if (!ok) {
+		o->snapshot = NULL;
+		kmp_objects_free(token, o);
+		return NULL;
+	}
+	return o;
+}
+
+void kmp_objects_free(struct km_token *t, struct kmp_objects *o)
+{
+	if (o == NULL)
+		return;
+	for (size_t i = 0; i < o->n; i++)
+		kmp_attrs_free(o->items[i].attrs);
+	free(o->items);
+	free(o->index);
+	km_token_snapshot_unref(t, o->snapshot);
+	free(o);
+}
+
+struct kmp_object *kmp_objects_get(struct kmp_objects *o,
+				   CK_OBJECT_HANDLE handle)
+{
+	size_t j;
+
+	if (o == NULL || o->index_size == 0)
+		return NULL;
+	for (j = (size_t)handle & (o->index_size - 1); o->index[j] != 0;
+	     j = (j + 1) & (o->index_size - 1))
+		if (o->items[o->index[j] - 1].handle == handle)
+			return &o->items[o->index[j] - 1];
+	return NULL;
+}
+
+bool kmp_template_may_match_intermediate(const CK_ATTRIBUTE *templ,
+					 CK_ULONG count)
+{
+	for (CK_ULONG i = 0; i < count; i++) {
+		CK_ULONG v;
+		if (templ[i].pValue == NULL)
+			continue;
+		if (templ[i].type == CKA_CLASS &&
+		    templ[i].ulValueLen == sizeof(v) &&
+		    (memcpy(&v, templ[i].pValue, sizeof(v)), v != CKO_CERTIFICATE))
+			return false;
+		if (templ[i].type == CKA_CERTIFICATE_CATEGORY &&
+		    templ[i].ulValueLen == sizeof(v) &&
+		    (memcpy(&v, templ[i].pValue, sizeof(v)), v != 2))
+			return false;
+		if (templ[i].type == CKA_TRUSTED && templ[i].ulValueLen == 1 &&
+		    *(CK_BBOOL *)templ[i].pValue == CK_FALSE)
+			return false;
+	}
+	return true;
+}

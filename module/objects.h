@@ -1,0 +1,64 @@
+/*
+ * The token objects of one listing snapshot: which objects a container or
+ * secret gives, their handles, and their attributes (from metadata first,
+ * completed from payloads once fetched).
+ */
+#ifndef KMP11_OBJECTS_H
+#define KMP11_OBJECTS_H
+
+#include "module/attrs.h"
+#include "tokens/token.h"
+
+enum kmp_role {
+	KMP_ROLE_CERTIFICATE,
+	KMP_ROLE_PRIVATE_KEY,
+	KMP_ROLE_PUBLIC_KEY,
+	KMP_ROLE_INTERMEDIATE,
+	KMP_ROLE_INTERMEDIATES, /* not fetched yet: no handle, no attributes */
+	KMP_ROLE_SECRET_KEY,
+	KMP_ROLE_DATA,
+};
+
+struct kmp_object {
+	CK_OBJECT_HANDLE handle;
+	enum kmp_role role;
+	unsigned index; /* of an intermediate in its chain */
+	const struct km_container *container; /* NULL: a standalone secret */
+	const char *secret;                   /* uuid of its payload */
+	CK_ATTRIBUTE *attrs;
+	bool complete; /* every payload it needs was fetched */
+};
+
+struct kmp_objects {
+	struct km_snapshot *snapshot; /* holds a reference */
+	struct kmp_object *items;
+	size_t n;
+	size_t *index; /* open addressing: handle -> item + 1 */
+	size_t index_size;
+};
+
+/* A payload an object needs. */
+struct kmp_need {
+	const char *uuid;
+	enum km_payload_kind kind;
+	const char *passphrase;
+};
+
+/* Builds the objects of a snapshot (taking a reference) from what the
+ * token already has cached; NULL when out of memory. */
+struct kmp_objects *kmp_objects_build(struct km_token *t,
+				      struct km_snapshot *s);
+void kmp_objects_free(struct km_token *t, struct kmp_objects *o);
+struct kmp_object *kmp_objects_get(struct kmp_objects *o,
+				   CK_OBJECT_HANDLE handle);
+/* The payloads an object needs; returns how many (at most 3). */
+size_t kmp_object_needs(const struct kmp_object *obj, struct kmp_need out[3]);
+/* Whether a template may match a not-yet-fetched intermediates entry. */
+bool kmp_template_may_match_intermediate(const CK_ATTRIBUTE *templ,
+					 CK_ULONG count);
+
+/* Stable handle of an object: a hash of the token and object identity. */
+CK_OBJECT_HANDLE kmp_object_handle(const char *serial, const char *uuid,
+				   enum kmp_role role, unsigned index);
+
+#endif

@@ -1,0 +1,41 @@
+/* Sessions: handles, find state and the active signing operation. */
+#ifndef KMP11_SESSION_H
+#define KMP11_SESSION_H
+
+#include "module/sign.h"
+
+#include <p11-kit/pkcs11.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct kmp_session {
+	CK_SESSION_HANDLE handle;
+	CK_SLOT_ID slot;
+	CK_FLAGS flags;
+	bool finding;
+	CK_OBJECT_HANDLE *found;
+	size_t n_found, pos;
+	struct kmp_sign_op *sign; /* NULL while none (or while signing) */
+	bool sign_started;        /* C_SignUpdate was called */
+};
+
+struct kmp_sessions {
+	struct kmp_session **items;
+	size_t n, cap;
+	CK_SESSION_HANDLE last;
+};
+
+/* All of these run under the module lock. */
+struct kmp_session *kmp_session_open(struct kmp_sessions *s, CK_SLOT_ID slot,
+				     CK_FLAGS flags);
+struct kmp_session *kmp_session_get(struct kmp_sessions *s,
+				    CK_SESSION_HANDLE handle);
+bool kmp_session_close(struct kmp_sessions *s, CK_SESSION_HANDLE handle);
+/* Closes the slot's sessions; returns how many are left on any slot. */
+size_t kmp_session_close_slot(struct kmp_sessions *s, CK_SLOT_ID slot);
+size_t kmp_session_count(const struct kmp_sessions *s, CK_SLOT_ID slot,
+			 bool rw_only);
+void kmp_session_end_find(struct kmp_session *session);
+void kmp_sessions_clear(struct kmp_sessions *s);
+
+#endif

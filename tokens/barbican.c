@@ -1,0 +1,158 @@
+#include "tokens/barbican.h"
+
+#include "tokens/config.h"
+#include "tokens/log.h"
+#include "tokens/secure.h"
+
+#include <fnmatch.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE 100
+/* A listing is bounded even if the server lies about "total". */
+#define MAX_ITEMS 200000
+
+static CK_RV get(const struct km_endpoint *ep, const char *url,
+		 const char *accept, struct km_response *r)
+{
+	char auth[8192], accept_h[256];
+	const char *headers[] = {auth, accept_h, NULL};
+	CK_RV rv;
+
+	snprintf(auth, sizeof(auth), "X-Auth-Token: %s", ep->token);
+	snprintf(accept_h, sizeof(accept_h), "Accept: %s", accept);
+	rv = km_http_request(ep->http, "GET", url, headers, NULL, r);
+	OPENSSL_cleanse(auth, sizeof(auth));
+	return rv;
+}
+
+typedef CK_RV (*page_adder)(struct km_listing *, const char *, long *,
+			    size_t *);
+
+static CK_RV list_all(const struct km_endpoint *ep, const char *what,
+		      const char *filter, page_adder add, struct km_listing *l)
+{
+	struct km_response r = {.retry_after = -1};
+	char url[4096];
+	long total = -1;
+	size_t offset = 0, added;
+	CK_RV rv = CKR_OK;
+
+	do {
+		snprintf(url, sizeof(url), "%s/%s?limit=%d&offset=%zu%s",
+			 ep->base, what, PAGE, offset, filter);
+		rv = get(ep, url, "application/json", &r);
+		if (rv == CKR_OK && r.status != 200)
+			rv = km_http_failed(url, &r);
+		if (rv == CKR_OK)
+			rv = add(l, r.body, &total, &added);
+		offset += PAGE;
+	} while (rv == CKR_OK && added == PAGE && offset < MAX_ITEMS &&
+		 (total < 0 || offset < (size_t)total));
+	km_response_clear(&r);
+	return rv;
+}
+
+static CK_RV get_one(const struct km_endpoint *ep, const char *what,
+		     const char *uuid, struct km_listing *l,
+		     CK_RV (*add)(struct km_listing *, const char *))
+{
+	struct km_response r = {.retry_after = -1};
+	char url[4096];
+	CK_RV rv;
+
+	snprintf(url, sizeof(url), "%s/%s/%s", ep->base, what, uuid);
+	rv = get(ep, url, "application/json", &r);
+	if (rv == CKR_OK && r.status != 200)
+		rv = km_http_failed(url, &r);
+	if (rv == CKR_OK)
+		rv = add(l, r.body);
+	km_response_clear(&r);
+	return rv;
+}
+
+CK_RV km_barbican_secret(const struct km_endpoint *ep, const char *uuid,
+			 struct km_listing *into)
+{
+	return get_one(ep, "secrets", uuid, into, km_listing_add_secret);
+}
+
+static bool name_wanted(const struct km_token_config *tc, const char *name)
+{
+	if (tc->n_containers == 0)
+		return true;
+	for (size_t i = 0; i < tc->n_containers; i++)
+		if (fnmatch(tc->containers[i], name ? name : "", 0) == 0)
+			return true;
+	return false;
+}
+
+/* Drops containers whose names no configured pattern matches. */
+static void filter_names(const struct km_token_config *tc,
+			 struct km_listing *l, size_t from)
+{
+	size_t n = from;
+
+	for (size_t i = from; i < l->n_containers; i++) {
+		if (name_wanted(tc, l->containers[i].name)) {
+			l->containers[n++] = l->containers[i];
+		} else {
+			free(l->containers[i].name);
+			free(l->containers[i].created);
+		}
+	}
+	l->n_containers = n;
+}
+
+CK_RV km_barbican_list(const struct km_endpoint *ep,
+		       const struct km_token_config *tc,
+		       struct km_listing **out)
+{
+	struct km_listing *l = calloc(1, sizeof(*l));
+	km_uuid uuid;
+	CK_RV rv;
+
+	if (l == NULL)
+		return CKR_HOST_MEMORY;
+	rv = list_all(ep, "containers", "", km_listing_add_containers, l);
+	if (rv == CKR_OK)
+		filter_names(tc, l, 0);
+	for (size_t i = 0; rv == CKR_OK && i < tc->n_container_refs; i++) {
+		if (!km_uuid_from_ref(tc->container_refs[i], uuid)) {
+			km_error("container_refs: '%s' is not a container ref",
+				 tc->container_refs[i]);
+			continue;
+		}
+		/* One missing or forbidden ref does not hide the others. */
+		if (get_one(ep, "containers", uuid, l,
+			    km_listing_add_container) == CKR_HOST_MEMORY)
+			rv = CKR_HOST_MEMORY;
+	}
+	if (rv == CKR_OK)
+		rv = list_all(ep, "secrets", "", km_listing_add_secrets, l);
+	if (rv != CKR_OK) {
+		km_listing_free(l);
+		return rv;
+	}
+	km_listing_finish(l);
+	km_info("listed %zu containers and %zu secrets", l->n_containers,
+		l->n_secrets);
+	*out = l;
+	return CKR_OK;
+}
+
+CK_RV km_barbican_payload(const struct km_endpoint *ep, const char *uuid,
+			  const char *content_type, struct km_response *out)
+{
+	char url[4096];
+	CK_RV rv;
+
+	snprintf(url, sizeof(url), "%s/secrets/%s/payload", ep->base, uuid);
+	rv = get(ep, url, content_type ? content_type : "application/octet-stream",
+		 out);
+	if (rv == CKR_OK && out->status != 200)
+		rv = km_http_failed(url, out);
+	return rv;
+}

@@ -1,0 +1,28 @@
+/* The Barbican v1 resources kmp11 reads: containers, secrets, payloads. */
+#ifndef KMP11_BARBICAN_H
+#define KMP11_BARBICAN_H
+
+#include "tokens/http.h"
+#include "tokens/listing.h"
+
+struct km_token_config;
+
+/* Where and as whom to call. */
+struct km_endpoint {
+	struct km_http *http;
+	const char *base;  /* ".../v1" */
+	const char *token; /* Keystone token */
+};
+
+/* Lists containers and secrets (pages of 100) and the configured refs. */
+CK_RV km_barbican_list(const struct km_endpoint *ep,
+		       const struct km_token_config *tc,
+		       struct km_listing **out);
+/* Metadata of one secret not in the listing (e.g. shared by ACL). */
+CK_RV km_barbican_secret(const struct km_endpoint *ep, const char *uuid,
+			 struct km_listing *into);
+/* GET /secrets/<uuid>/payload; the body holds the secret. */
+CK_RV km_barbican_payload(const struct km_endpoint *ep, const char *uuid,
+			  const char *content_type, struct km_response *out);
+
+#endif

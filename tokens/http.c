@@ -1,0 +1,298 @@
+#include "tokens/http.h"
+
+#include "tokens/log.h"
+#include "tokens/secure.h"
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <ctype.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define POOL_SIZE 8
+
+struct pooled {
+	CURL *curl;
+	unsigned fork_id;
+};
+
+struct km_http {
+	struct km_http_options opts;
+	char *cacert, *cert, *key;
+	pthread_mutex_t lock; /* guards the pool only, never held on I/O */
+	struct pooled pool[POOL_SIZE];
+	size_t n_pool;
+};
+
+static volatile unsigned fork_generation;
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+
+static void after_fork_in_child(void) { fork_generation++; }
+
+static void global_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	pthread_atfork(NULL, NULL, after_fork_in_child);
+}
+
+unsigned km_fork_id(void) { return fork_generation; }
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+struct km_http *km_http_new(const struct km_http_options *opts)
+{
+	struct km_http *http;
+
+	pthread_once(&global_once, global_init);
+	if ((http = calloc(1, sizeof(*http))) == NULL)
+		return NULL;
+	http->opts = *opts;
+	http->cacert = dup_or_null(opts->cacert);
+	http->cert = dup_or_null(opts->cert);
+	http->key = dup_or_null(opts->key);
+	http->opts.cacert = http->cacert;
+	http->opts.cert = http->cert;
+	http->opts.key = http->key;
+	if (http->opts.max_attempts <= 0)
+		http->opts.max_attempts = 3;
+	if (http->opts.backoff_ms <= 0)
+		http->opts.backoff_ms = 200;
+	pthread_mutex_init(&http->lock, NULL);
+	return http;
+}
+
+void km_http_free(struct km_http *http)
+{
+	if (http == NULL)
+		return;
+	for (size_t i = 0; i < http->n_pool; i++)
+		/* A parent's connection is left alone: closing it from the
+		 * child would end the parent's TLS session. */
+		if (http->pool[i].fork_id == km_fork_id())
+			curl_easy_cleanup(http->pool[i].curl);
+	pthread_mutex_destroy(&http->lock);
+	free(http->cacert);
+	free(http->cert);
+	free(http->key);
+	free(http);
+}
+
+static CURL *take_handle(struct km_http *http)
+{
+	CURL *curl = NULL;
+
+	pthread_mutex_lock(&http->lock);
+	while (curl == NULL && http->n_pool > 0) {
+		struct pooled *p = &http->pool[--http->n_pool];
+		if (p->fork_id == km_fork_id())
+			curl = p->curl;
+	}
+	pthread_mutex_unlock(&http->lock);
+	return curl != NULL ? curl : curl_easy_init();
+}
+
+static void give_back(struct km_http *http, CURL *curl)
+{
+	pthread_mutex_lock(&http->lock);
+	if (http->n_pool < POOL_SIZE) {
+		http->pool[http->n_pool].curl = curl;
+		http->pool[http->n_pool++].fork_id = km_fork_id();
+		curl = NULL;
+	}
+	pthread_mutex_unlock(&http->lock);
+	if (curl != NULL)
+		curl_easy_cleanup(curl);
+}
+
+struct sink {
+	struct km_response *r;
+	size_t max;
+	bool too_big;
+};
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
+{
+	struct sink *s = ctx;
+	struct km_response *r = s->r;
+	size_t n = size * nmemb;
+
+	if (r->len + n > s->max) {
+		s->too_big = true;
+		return 0;
+	}
+	if (r->len + n + 1 > r->cap) {
+		/* Grow by copy-and-wipe: realloc could leave key bytes behind. */
+		size_t cap = r->cap ? r->cap : 4096;
+		char *grown;
+		while (cap < r->len + n + 1)
+			cap *= 2;
+		if ((grown = malloc(cap)) == NULL)
+			return 0;
+		if (r->body != NULL)
+			memcpy(grown, r->body, r->len);
+		km_free_secret(r->body, r->cap);
+		r->body = grown;
+		r->cap = cap;
+	}
+	memcpy(r->body + r->len, data, n);
+	r->len += n;
+	r->body[r->len] = '\0';
+	return n;
+}
+
+static const char *header_value(const char *line, size_t n, const char *name)
+{
+	size_t k = strlen(name);
+
+	if (n <= k + 1 || strncasecmp(line, name, k) != 0 || line[k] != ':')
+		return NULL;
+	line += k + 1;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	return line;
+}
+
+static size_t on_header(char *line, size_t size, size_t nmemb, void *ctx)
+{
+	struct km_response *r = ctx;
+	size_t n = size * nmemb;
+	const char *v;
+	size_t len;
+
+	if ((v = header_value(line, n, "X-Subject-Token")) != NULL) {
+		len = n - (size_t)(v - line);
+		while (len > 0 && isspace((unsigned char)v[len - 1]))
+			len--;
+		km_free_secret_string(r->subject_token);
+		r->subject_token = strndup(v, len);
+	} else if ((v = header_value(line, n, "Retry-After")) != NULL) {
+		r->retry_after = strtol(v, NULL, 10);
+	}
+	return n;
+}
+
+void km_response_clear(struct km_response *r)
+{
+	km_free_secret(r->body, r->cap);
+	km_free_secret_string(r->subject_token);
+	memset(r, 0, sizeof(*r));
+	r->retry_after = -1;
+}
+
+static void set_options(struct km_http *http, CURL *curl, const char *method,
+			const char *url, struct curl_slist *headers,
+			const char *body, struct sink *sink)
+{
+	const struct km_http_options *o = &http->opts;
+
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, o->timeout);
+	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+			 (curl_off_t)o->max_response);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
+	curl_easy_setopt(curl, CURLOPT_CAINFO, o->cacert);
+	curl_easy_setopt(curl, CURLOPT_SSLCERT, o->cert);
+	curl_easy_setopt(curl, CURLOPT_SSLKEY, o->key);
+	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+	if (body != NULL)
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(curl, CURLOPT_NOBODY, strcmp(method, "HEAD") == 0);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, sink);
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(curl, CURLOPT_HEADERDATA, sink->r);
+}
+
+static bool retryable(CK_RV rv, long status)
+{
+	if (rv == CKR_DEVICE_ERROR)
+		return true;
+	return rv == CKR_OK && (status == 429 || status == 500 ||
+				status == 502 || status == 503 || status == 504);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static CK_RV attempt(struct km_http *http, CURL *curl, const char *method,
+		     const char *url, struct curl_slist *headers,
+		     const char *body, struct km_response *out)
+{
+	struct sink sink = {out, (size_t)http->opts.max_response, false};
+	CURLcode code;
+
+	km_response_clear(out);
+	set_options(http, curl, method, url, headers, body, &sink);
+	code = curl_easy_perform(curl);
+	if (sink.too_big || code == CURLE_FILESIZE_EXCEEDED) {
+		km_error("%s %s: response larger than %ld bytes", method, url,
+			 http->opts.max_response);
+		return CKR_DEVICE_MEMORY;
+	}
+	if (code != CURLE_OK) {
+		km_error("%s %s: %s", method, url, curl_easy_strerror(code));
+		return CKR_DEVICE_ERROR;
+	}
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status);
+	km_debug("http: %s %s -> %ld", method, url, out->status);
+	if (out->body == NULL && on_body("", 1, 0, &sink) != 0)
+		return CKR_HOST_MEMORY;
+	return out->body != NULL ? CKR_OK : CKR_HOST_MEMORY;
+}
+
+CK_RV km_http_request(struct km_http *http, const char *method,
+		      const char *url, const char *const *headers,
+		      const char *body, struct km_response *out)
+{
+	struct curl_slist *list = NULL, *grown;
+	bool idempotent = strcmp(method, "GET") == 0 ||
+			  strcmp(method, "HEAD") == 0;
+	long delay = http->opts.backoff_ms;
+	CURL *curl;
+	CK_RV rv = CKR_HOST_MEMORY;
+
+	for (size_t i = 0; headers != NULL && headers[i] != NULL; i++) {
+		if ((grown = curl_slist_append(list, headers[i])) == NULL)
+			goto out;
+		list = grown;
+	}
+	if ((curl = take_handle(http)) == NULL)
+		goto out;
+	for (int n = 1;; n++) {
+		rv = attempt(http, curl, method, url, list, body, out);
+		if (!idempotent || n >= http->opts.max_attempts ||
+		    !retryable(rv, out->status))
+			break;
+		if (rv == CKR_OK && out->retry_after > 0)
+			delay = out->retry_after * 1000 > http->opts.timeout * 1000
+					? http->opts.timeout * 1000
+					: out->retry_after * 1000;
+		km_warning("%s %s: %s, retry %d in %ld ms", method, url,
+			   rv == CKR_OK ? "server error" : "no response", n,
+			   delay);
+		sleep_ms(delay);
+		delay *= 2;
+	}
+	/* The header list may hold a token: curl keeps no pointer after this. */
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, NULL);
+	give_back(http, curl);
+out:
+	for (struct curl_slist *l = list; l != NULL; l = l->next)
+		OPENSSL_cleanse(l->data, strlen(l->data));
+	curl_slist_free_all(list);
+	return rv;
+}

@@ -1,0 +1,56 @@
+/* HTTPS client for Keystone and the Key Manager (libcurl). */
+#ifndef KMP11_HTTP_H
+#define KMP11_HTTP_H
+
+#include <p11-kit/pkcs11.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct km_http_options {
+	long connect_timeout; /* seconds */
+	long timeout;         /* seconds, one attempt */
+	long max_response;    /* bytes */
+	const char *cacert, *cert, *key;
+	bool insecure;
+	int max_attempts;     /* idempotent requests */
+	long backoff_ms;      /* first retry delay, doubled each time */
+};
+
+struct km_response {
+	long status;
+	char *body; /* NUL-terminated; may hold key material */
+	size_t len;
+	size_t cap;
+	char *subject_token; /* Keystone's X-Subject-Token header */
+	long retry_after;    /* seconds, -1 if absent */
+};
+
+struct km_http;
+
+struct km_http *km_http_new(const struct km_http_options *opts);
+void km_http_free(struct km_http *http);
+
+/*
+ * One request; GET is retried on transport errors, 429 and 5xx. CKR_OK
+ * when a response arrived (whatever its status), CKR_DEVICE_ERROR when
+ * none did, CKR_DEVICE_MEMORY when it was bigger than max_response.
+ */
+CK_RV km_http_request(struct km_http *http, const char *method,
+		      const char *url, const char *const *headers,
+		      const char *body, struct km_response *out);
+
+/* Wipes and frees the body (it may hold secrets) and the token. */
+void km_response_clear(struct km_response *r);
+
+/* Bumped in the child after fork: network state from before is not used. */
+unsigned km_fork_id(void);
+
+#endif
+
+/* The CKR_ code for a Key Manager or Keystone HTTP status. */
+CK_RV km_status_to_rv(long status);
+/* Logs "what: HTTP status: message" (the service's JSON message) and
+ * returns km_status_to_rv(status). */
+CK_RV km_http_failed(const char *what, const struct km_response *r);
+/* The message of an OpenStack error body, cut to size; "" if none. */
+void km_error_message(const char *body, char *out, size_t size);

@@ -1,0 +1,379 @@
+#include "tokens/listing.h"
+
+#include "tokens/log.h"
+
+#include <ctype.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool km_uuid_from_ref(const char *ref, km_uuid out)
+{
+	const char *slash;
+	size_t n;
+
+	out[0] = '\0';
+	if (ref == NULL)
+		return false;
+	n = strlen(ref);
+	while (n > 0 && ref[n - 1] == '/')
+		n--;
+	slash = memrchr(ref, '/', n);
+	slash = slash ? slash + 1 : ref;
+	if ((size_t)(ref + n - slash) != KM_UUID_LEN)
+		return false;
+	for (size_t i = 0; i < KM_UUID_LEN; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? slash[i] != '-' : !isxdigit((unsigned char)slash[i]))
+			return false;
+		out[i] = (char)tolower((unsigned char)slash[i]);
+	}
+	out[KM_UUID_LEN] = '\0';
+	return true;
+}
+
+bool km_uuid_bytes(const char *uuid, unsigned char out[16])
+{
+	size_t j = 0;
+
+	for (size_t i = 0; uuid[i] != '\0' && j < 32; i++) {
+		int v;
+		if (uuid[i] == '-')
+			continue;
+		if (!isxdigit((unsigned char)uuid[i]))
+			return false;
+		v = isdigit((unsigned char)uuid[i])
+			    ? uuid[i] - '0'
+			    : tolower((unsigned char)uuid[i]) - 'a' + 10;
+		out[j / 2] = (unsigned char)(j % 2 ? (out[j / 2] | v) : v << 4);
+		j++;
+	}
+	return j == 32;
+}
+
+static const char *get_string(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static char *dup_string(json_object *o, const char *key)
+{
+	const char *s = get_string(o, key);
+	return s ? strdup(s) : NULL;
+}
+
+static void *grow(void *array, size_t n, size_t size)
+{
+	/* Capacity is 8, then doubles each time n reaches it. */
+	if (n != 0 && (n < 8 || (n & (n - 1)) != 0))
+		return array;
+	return realloc(array, (n ? n * 2 : 8) * size);
+}
+
+static enum km_container_type container_type(const char *t)
+{
+	if (t != NULL && strcmp(t, "certificate") == 0)
+		return KM_CONTAINER_CERTIFICATE;
+	if (t != NULL && strcmp(t, "rsa") == 0)
+		return KM_CONTAINER_RSA;
+	return KM_CONTAINER_GENERIC;
+}
+
+static char *ref_slot(struct km_container *c, const char *name)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} slots[] = {
+		{"certificate", offsetof(struct km_container, certificate)},
+		{"private_key", offsetof(struct km_container, private_key)},
+		{"public_key", offsetof(struct km_container, public_key)},
+		{"private_key_passphrase",
+		 offsetof(struct km_container, passphrase)},
+		{"intermediates", offsetof(struct km_container, intermediates)},
+	};
+
+	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
+		if (strcmp(name, slots[i].name) == 0)
+			return (char *)c + slots[i].offset;
+	return NULL;
+}
+
+static CK_RV parse_container(json_object *o, struct km_container *c)
+{
+	json_object *refs;
+	const char *ref = get_string(o, "container_ref");
+
+	memset(c, 0, sizeof(*c));
+	if (!km_uuid_from_ref(ref, c->uuid)) {
+		km_error("container without a valid container_ref: skipped");
+		return CKR_DEVICE_ERROR;
+	}
+	c->type = container_type(get_string(o, "type"));
+	if (json_object_object_get_ex(o, "secret_refs", &refs) &&
+	    json_object_is_type(refs, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(refs); i++) {
+			json_object *r = json_object_array_get_idx(refs, i);
+			const char *name = get_string(r, "name");
+			char *slot = name ? ref_slot(c, name) : NULL;
+			/* Unknown ref names (generic containers) are ignored. */
+			if (slot != NULL &&
+			    !km_uuid_from_ref(get_string(r, "secret_ref"), slot))
+				km_warning("container %s: bad secret_ref for %s",
+					   c->uuid, name);
+		}
+	}
+	c->name = dup_string(o, "name");
+	c->created = dup_string(o, "created");
+	return CKR_OK;
+}
+
+static json_object *parse_json(const char *json, const char *what)
+{
+	json_object *root = json ? json_tokener_parse(json) : NULL;
+
+	if (root == NULL || !json_object_is_type(root, json_type_object)) {
+		km_error("%s: response is not a JSON object", what);
+		json_object_put(root);
+		return NULL;
+	}
+	return root;
+}
+
+static long get_total(json_object *root)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(root, "total", &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return -1;
+	return (long)json_object_get_int64(v);
+}
+
+static CK_RV add_container(struct km_listing *l, json_object *o)
+{
+	struct km_container *grown;
+	CK_RV rv;
+
+	if ((grown = grow(l->containers, l->n_containers, sizeof(*grown))) == NULL)
+		return CKR_HOST_MEMORY;
+	l->containers = grown;
+	rv = parse_container(o, &grown[l->n_containers]);
+	if (rv == CKR_OK)
+		l->n_containers++;
+	return rv;
+}
+
+static CK_RV add_page(struct km_listing *l, const char *json, const char *key,
+		      CK_RV (*add)(struct km_listing *, json_object *),
+		      long *total, size_t *added)
+{
+	json_object *root = parse_json(json, key), *items;
+	CK_RV rv = CKR_OK;
+
+	*added = 0;
+	*total = -1;
+	if (root == NULL)
+		return CKR_DEVICE_ERROR;
+	if (!json_object_object_get_ex(root, key, &items) ||
+	    !json_object_is_type(items, json_type_array)) {
+		km_error("list of %s: no '%s' array in the response", key, key);
+		json_object_put(root);
+		return CKR_DEVICE_ERROR;
+	}
+	*total = get_total(root);
+	for (size_t i = 0; i < json_object_array_length(items); i++) {
+		rv = add(l, json_object_array_get_idx(items, i));
+		if (rv == CKR_HOST_MEMORY)
+			break;
+		/* One malformed item is skipped, not the whole token. */
+		rv = CKR_OK;
+		(*added)++;
+	}
+	json_object_put(root);
+	return rv;
+}
+
+CK_RV km_listing_add_containers(struct km_listing *l, const char *json,
+				long *total, size_t *added)
+{
+	return add_page(l, json, "containers", add_container, total, added);
+}
+
+CK_RV km_listing_add_container(struct km_listing *l, const char *json)
+{
+	json_object *root = parse_json(json, "container");
+	CK_RV rv = root ? add_container(l, root) : CKR_DEVICE_ERROR;
+
+	json_object_put(root);
+	return rv;
+}
+
+static enum km_secret_type secret_type(const char *t)
+{
+	static const char *const names[] = {"opaque",    "certificate",
+					    "private",   "public",
+					    "symmetric", "passphrase"};
+
+	for (size_t i = 0; t != NULL && i < sizeof(names) / sizeof(names[0]);
+	     i++)
+		if (strcmp(t, names[i]) == 0)
+			return (enum km_secret_type)i;
+	return KM_SECRET_OPAQUE;
+}
+
+static CK_RV add_secret(struct km_listing *l, json_object *o)
+{
+	struct km_secret_meta *grown, *s;
+	json_object *v, *types;
+	const char *alg;
+
+	if ((grown = grow(l->secrets, l->n_secrets, sizeof(*grown))) == NULL)
+		return CKR_HOST_MEMORY;
+	l->secrets = grown;
+	s = memset(&grown[l->n_secrets], 0, sizeof(*s));
+	if (!km_uuid_from_ref(get_string(o, "secret_ref"), s->uuid)) {
+		km_error("secret without a valid secret_ref: skipped");
+		return CKR_DEVICE_ERROR;
+	}
+	s->type = secret_type(get_string(o, "secret_type"));
+	if ((alg = get_string(o, "algorithm")) != NULL &&
+	    (s->algorithm = strdup(alg)) != NULL)
+		for (char *c = s->algorithm; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+	if (json_object_object_get_ex(o, "bit_length", &v) &&
+	    json_object_is_type(v, json_type_int) &&
+	    json_object_get_int64(v) > 0 && json_object_get_int64(v) < 1 << 20)
+		s->bit_length = (long)json_object_get_int64(v);
+	if (json_object_object_get_ex(o, "content_types", &types))
+		s->content_type = dup_string(types, "default");
+	s->name = dup_string(o, "name");
+	s->created = dup_string(o, "created");
+	l->n_secrets++;
+	return CKR_OK;
+}
+
+CK_RV km_listing_add_secrets(struct km_listing *l, const char *json,
+			     long *total, size_t *added)
+{
+	return add_page(l, json, "secrets", add_secret, total, added);
+}
+
+CK_RV km_listing_add_secret(struct km_listing *l, const char *json)
+{
+	json_object *root = parse_json(json, "secret");
+	CK_RV rv = root ? add_secret(l, root) : CKR_DEVICE_ERROR;
+
+	json_object_put(root);
+	return rv;
+}
+
+static int by_created(const void *a, const void *b)
+{
+	const struct km_container *x = a, *y = b;
+	int c = strcmp(x->created ? x->created : "", y->created ? y->created : "");
+	return c != 0 ? c : strcmp(x->uuid, y->uuid);
+}
+
+static int by_uuid(const void *a, const void *b)
+{
+	return strcmp(((const struct km_secret_meta *)a)->uuid,
+		      ((const struct km_secret_meta *)b)->uuid);
+}
+
+static int by_uuid_c(const void *a, const void *b)
+{
+	return strcmp(((const struct km_container *)a)->uuid,
+		      ((const struct km_container *)b)->uuid);
+}
+
+static void free_container(struct km_container *c)
+{
+	free(c->name);
+	free(c->created);
+}
+
+static void free_secret(struct km_secret_meta *s)
+{
+	free(s->name);
+	free(s->algorithm);
+	free(s->content_type);
+	free(s->created);
+}
+
+static void mark(struct km_listing *l, const char *uuid)
+{
+	struct km_secret_meta key, *s;
+
+	if (uuid[0] == '\0')
+		return;
+	memcpy(key.uuid, uuid, sizeof(key.uuid));
+	s = bsearch(&key, l->secrets, l->n_secrets, sizeof(*s), by_uuid);
+	if (s != NULL)
+		s->referenced = true;
+}
+
+void km_listing_finish(struct km_listing *l)
+{
+	size_t n = 0;
+
+	/* Pages can overlap when the Key Manager changes while we list. */
+	qsort(l->containers, l->n_containers, sizeof(*l->containers), by_uuid_c);
+	for (size_t i = 0; i < l->n_containers; i++) {
+		if (n > 0 && strcmp(l->containers[n - 1].uuid,
+				    l->containers[i].uuid) == 0)
+			free_container(&l->containers[i]);
+		else
+			l->containers[n++] = l->containers[i];
+	}
+	l->n_containers = n;
+	/* Oldest first: of several containers with one name, the newest is
+	 * found last, which is what libp11 and pkcs11-tool pick. */
+	qsort(l->containers, n, sizeof(*l->containers), by_created);
+	qsort(l->secrets, l->n_secrets, sizeof(*l->secrets), by_uuid);
+	n = 0;
+	for (size_t i = 0; i < l->n_secrets; i++) {
+		if (n > 0 && strcmp(l->secrets[n - 1].uuid, l->secrets[i].uuid) == 0)
+			free_secret(&l->secrets[i]);
+		else
+			l->secrets[n++] = l->secrets[i];
+	}
+	l->n_secrets = n;
+	for (size_t i = 0; i < l->n_containers; i++) {
+		struct km_container *c = &l->containers[i];
+		mark(l, c->certificate);
+		mark(l, c->private_key);
+		mark(l, c->public_key);
+		mark(l, c->passphrase);
+		mark(l, c->intermediates);
+	}
+}
+
+const struct km_secret_meta *km_listing_secret(const struct km_listing *l,
+					       const char *uuid)
+{
+	struct km_secret_meta key;
+
+	if (uuid == NULL || uuid[0] == '\0' || l->n_secrets == 0)
+		return NULL;
+	memcpy(key.uuid, uuid, sizeof(key.uuid));
+	return bsearch(&key, l->secrets, l->n_secrets, sizeof(key), by_uuid);
+}
+
+void km_listing_free(struct km_listing *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->n_containers; i++)
+		free_container(&l->containers[i]);
+	for (size_t i = 0; i < l->n_secrets; i++)
+		free_secret(&l->secrets[i]);
+	free(l->containers);
+	free(l->secrets);
+	free(l);
+}

@@ -1,0 +1,79 @@
+/*
+ * A listing: the Key Manager's containers and secrets from metadata only,
+ * an immutable snapshot once built (refreshes build a new one and swap).
+ */
+#ifndef KMP11_LISTING_H
+#define KMP11_LISTING_H
+
+#include <p11-kit/pkcs11.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define KM_UUID_LEN 36
+typedef char km_uuid[KM_UUID_LEN + 1]; /* "" when absent */
+
+enum km_secret_type {
+	KM_SECRET_OPAQUE = 0,
+	KM_SECRET_CERTIFICATE,
+	KM_SECRET_PRIVATE,
+	KM_SECRET_PUBLIC,
+	KM_SECRET_SYMMETRIC,
+	KM_SECRET_PASSPHRASE,
+};
+
+struct km_secret_meta {
+	km_uuid uuid;
+	char *name;
+	enum km_secret_type type;
+	char *algorithm;    /* lower case, may be NULL */
+	long bit_length;    /* 0 if unknown */
+	char *content_type; /* the default one, may be NULL */
+	char *created;
+	bool referenced;    /* by a listed container */
+};
+
+enum km_container_type {
+	KM_CONTAINER_GENERIC = 0,
+	KM_CONTAINER_CERTIFICATE,
+	KM_CONTAINER_RSA,
+};
+
+struct km_container {
+	km_uuid uuid;
+	char *name; /* may be NULL */
+	enum km_container_type type;
+	char *created;
+	km_uuid certificate, private_key, public_key, passphrase,
+		intermediates;
+};
+
+struct km_listing {
+	struct km_container *containers; /* oldest first */
+	size_t n_containers;
+	struct km_secret_meta *secrets; /* sorted by uuid */
+	size_t n_secrets;
+};
+
+/* The UUID at the end of a Barbican ref (".../secrets/<uuid>"). */
+bool km_uuid_from_ref(const char *ref, km_uuid out);
+/* 16 raw bytes of a UUID's text, for CKA_ID. */
+bool km_uuid_bytes(const char *uuid, unsigned char out[16]);
+
+/*
+ * Adds one page of GET /containers (or one container, GET /containers/id)
+ * or of GET /secrets. *total receives the "total" field, -1 if absent.
+ * CKR_DEVICE_ERROR for JSON of the wrong shape (logged with the field).
+ */
+CK_RV km_listing_add_containers(struct km_listing *l, const char *json,
+				long *total, size_t *added);
+CK_RV km_listing_add_container(struct km_listing *l, const char *json);
+CK_RV km_listing_add_secrets(struct km_listing *l, const char *json,
+			     long *total, size_t *added);
+CK_RV km_listing_add_secret(struct km_listing *l, const char *json);
+/* Sorts, drops duplicates, marks referenced secrets. */
+void km_listing_finish(struct km_listing *l);
+const struct km_secret_meta *km_listing_secret(const struct km_listing *l,
+					       const char *uuid);
+void km_listing_free(struct km_listing *l);
+
+#endif

@@ -1,0 +1,258 @@
+#include "tokens/payload.h"
+
+#include "tokens/log.h"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs7.h>
+#include <openssl/x509.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool looks_pem(const unsigned char *data, size_t len)
+{
+	return memmem(data, len, "-----BEGIN ", 11) != NULL;
+}
+
+/* base64 text (with or without line breaks) decoded; NULL if not base64. */
+static unsigned char *unbase64(const unsigned char *data, size_t len,
+			       size_t *out_len)
+{
+	unsigned char *clean = malloc(len + 1), *out = NULL;
+	size_t n = 0;
+	int decoded;
+
+	if (clean == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = data[i];
+		if (c == '\n' || c == '\r' || c == ' ' || c == '\t')
+			continue;
+		if (!(c == '+' || c == '/' || c == '=' || (c >= '0' && c <= '9') ||
+		      (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+			goto out;
+		clean[n++] = c;
+	}
+	if (n == 0 || n % 4 != 0 || (out = malloc(n / 4 * 3 + 1)) == NULL)
+		goto out;
+	decoded = EVP_DecodeBlock(out, clean, (int)n);
+	if (decoded < 0) {
+		free(out);
+		out = NULL;
+		goto out;
+	}
+	/* EVP_DecodeBlock counts the padding as zero bytes. */
+	*out_len = (size_t)decoded - (clean[n - 1] == '=') - (clean[n - 2] == '=');
+out:
+	OPENSSL_cleanse(clean, len + 1);
+	free(clean);
+	return out;
+}
+
+typedef void *(*der_parser)(const unsigned char *, size_t, const void *);
+
+/* Tries DER, then base64 of DER: users store both. */
+static void *der_or_base64(const unsigned char *data, size_t len,
+			   der_parser parse, const void *arg)
+{
+	void *result = parse(data, len, arg);
+	unsigned char *raw;
+	size_t raw_len = 0;
+
+	if (result != NULL || (raw = unbase64(data, len, &raw_len)) == NULL)
+		return result;
+	result = parse(raw, raw_len, arg);
+	OPENSSL_cleanse(raw, raw_len);
+	free(raw);
+	return result;
+}
+
+static void *der_certificate(const unsigned char *p, size_t len, const void *arg)
+{
+	X509 *x = d2i_X509(NULL, &p, (long)len);
+	return x;
+}
+
+X509 *km_parse_certificate(const unsigned char *data, size_t len)
+{
+	X509 *x = NULL;
+	BIO *bio;
+
+	if (looks_pem(data, len) &&
+	    (bio = BIO_new_mem_buf(data, (int)len)) != NULL) {
+		x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL);
+		BIO_free(bio);
+	} else {
+		x = der_or_base64(data, len, der_certificate, NULL);
+	}
+	ERR_clear_error();
+	return x;
+}
+
+static STACK_OF(X509) *pkcs7_certificates(PKCS7 *p7)
+{
+	STACK_OF(X509) *certs = NULL, *out;
+
+	if (p7 == NULL)
+		return NULL;
+	if (PKCS7_type_is_signed(p7) && p7->d.sign != NULL)
+		certs = p7->d.sign->cert;
+	else if (PKCS7_type_is_signedAndEnveloped(p7) &&
+		 p7->d.signed_and_enveloped != NULL)
+		certs = p7->d.signed_and_enveloped->cert;
+	out = certs ? X509_chain_up_ref(certs) : sk_X509_new_null();
+	PKCS7_free(p7);
+	return out;
+}
+
+static void *der_chain(const unsigned char *p, size_t len, const void *arg)
+{
+	const unsigned char *start = p;
+	PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)len);
+	STACK_OF(X509) *chain;
+	X509 *x;
+
+	if (p7 != NULL)
+		return pkcs7_certificates(p7);
+	p = start;
+	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL)
+		return NULL;
+	if ((chain = sk_X509_new_null()) == NULL || !sk_X509_push(chain, x)) {
+		X509_free(x);
+		sk_X509_free(chain);
+		return NULL;
+	}
+	return chain;
+}
+
+static STACK_OF(X509) *pem_chain(const unsigned char *data, size_t len)
+{
+	STACK_OF(X509) *chain;
+	BIO *bio = BIO_new_mem_buf(data, (int)len);
+	X509 *x;
+
+	if (bio == NULL)
+		return NULL;
+	if (memmem(data, len, "-----BEGIN PKCS7", 16) != NULL) {
+		chain = pkcs7_certificates(PEM_read_bio_PKCS7(bio, NULL, NULL,
+							      NULL));
+		BIO_free(bio);
+		return chain;
+	}
+	chain = sk_X509_new_null();
+	while (chain != NULL &&
+	       (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+		if (!sk_X509_push(chain, x))
+			X509_free(x);
+	BIO_free(bio);
+	if (chain != NULL && sk_X509_num(chain) == 0) {
+		sk_X509_free(chain);
+		chain = NULL;
+	}
+	return chain;
+}
+
+STACK_OF(X509) *km_parse_chain(const unsigned char *data, size_t len)
+{
+	STACK_OF(X509) *chain = looks_pem(data, len)
+					? pem_chain(data, len)
+					: der_or_base64(data, len, der_chain, NULL);
+
+	ERR_clear_error();
+	return chain;
+}
+
+static int passphrase_cb(char *buf, int size, int rwflag, void *u)
+{
+	size_t n;
+
+	if (u == NULL)
+		return -1;
+	n = strlen(u);
+	if (n > (size_t)size)
+		return -1;
+	memcpy(buf, u, n);
+	return (int)n;
+}
+
+static void *der_private_key(const unsigned char *p, size_t len,
+			     const void *passphrase)
+{
+	EVP_PKEY *key = NULL;
+	BIO *bio;
+
+	/* Encrypted PKCS#8 first (it needs the passphrase), then the rest. */
+	if ((bio = BIO_new_mem_buf(p, (int)len)) != NULL) {
+		key = d2i_PKCS8PrivateKey_bio(bio, NULL, passphrase_cb,
+					      (void *)passphrase);
+		BIO_free(bio);
+	}
+	if (key == NULL)
+		key = d2i_AutoPrivateKey(NULL, &p, (long)len);
+	return key;
+}
+
+EVP_PKEY *km_parse_private_key(const unsigned char *data, size_t len,
+			       const char *passphrase)
+{
+	EVP_PKEY *key = NULL;
+	BIO *bio;
+
+	if (looks_pem(data, len)) {
+		if ((bio = BIO_new_mem_buf(data, (int)len)) != NULL) {
+			key = PEM_read_bio_PrivateKey(bio, NULL, passphrase_cb,
+						      (void *)passphrase);
+			BIO_free(bio);
+		}
+	} else {
+		key = der_or_base64(data, len, der_private_key, passphrase);
+	}
+	ERR_clear_error();
+	return key;
+}
+
+static void *der_public_key(const unsigned char *p, size_t len, const void *arg)
+{
+	const unsigned char *start = p;
+	EVP_PKEY *key = d2i_PUBKEY(NULL, &p, (long)len);
+
+	if (key == NULL) {
+		p = start;
+		key = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)len);
+	}
+	return key;
+}
+
+EVP_PKEY *km_parse_public_key(const unsigned char *data, size_t len)
+{
+	EVP_PKEY *key = NULL;
+	char *name = NULL, *header = NULL;
+	unsigned char *der = NULL;
+	long der_len = 0;
+	BIO *bio;
+
+	if (!looks_pem(data, len)) {
+		key = der_or_base64(data, len, der_public_key, NULL);
+	} else if ((bio = BIO_new_mem_buf(data, (int)len)) != NULL) {
+		/* "PUBLIC KEY" (SPKI) or "RSA PUBLIC KEY" (PKCS#1). */
+		if (PEM_read_bio(bio, &name, &header, &der, &der_len) == 1)
+			key = der_public_key(der, (size_t)der_len, NULL);
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_free(der);
+		BIO_free(bio);
+	}
+	ERR_clear_error();
+	return key;
+}
+
+int km_key_matches_certificate(EVP_PKEY *key, X509 *cert)
+{
+	EVP_PKEY *pub = X509_get0_pubkey(cert);
+	int same = pub != NULL && EVP_PKEY_eq(key, pub) == 1;
+
+	ERR_clear_error();
+	return same;
+}

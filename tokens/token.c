@@ -1,0 +1,553 @@
+#include "tokens/token.h"
+
+#include "tokens/barbican.h"
+#include "tokens/config.h"
+#include "tokens/http.h"
+#include "tokens/keystone.h"
+#include "tokens/log.h"
+#include "tokens/payload.h"
+#include "tokens/secure.h"
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Renew the Keystone token this long before it expires. */
+#define RENEW_MARGIN 60
+
+struct km_token {
+	struct km_token_config *config;
+	struct km_http *http;
+	char serial[17];
+	char *label;
+	pthread_mutex_t lock; /* guards what follows */
+	struct km_auth auth;
+	char *pin; /* the secret given to C_Login, wiped when dropped */
+	struct km_snapshot *snapshot;
+	time_t listed_at;
+	unsigned generation;
+	bool refreshing;
+	struct km_payload **cache; /* open addressing by uuid and kind */
+	size_t cache_size, cache_used;
+};
+
+static void derive_serial(struct km_token *t)
+{
+	const struct km_token_config *c = t->config;
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char basis[4096];
+
+	if (c->project_id != NULL && strlen(c->project_id) >= 16) {
+		memcpy(t->serial, c->project_id, 16);
+		t->serial[16] = '\0';
+		return;
+	}
+	/* Without a project id, the project's name in its domain and cloud
+	 * (or the application credential, which is scoped) names it. */
+	snprintf(basis, sizeof(basis), "%s|%s|%s|%s|%s", c->auth_url,
+		 c->project_domain_id ? c->project_domain_id
+				      : c->project_domain_name ? c->project_domain_name : "",
+		 c->project_name ? c->project_name : "",
+		 c->project_id ? c->project_id : "",
+		 c->application_credential_id ? c->application_credential_id
+					      : c->application_credential_name ? c->application_credential_name : "");
+	SHA256((const unsigned char *)basis, strlen(basis), md);
+	for (int i = 0; i < 8; i++)
+		snprintf(t->serial + 2 * i, 3, "%02x", md[i]);
+}
+
+struct km_token *km_token_new(struct km_token_config *config)
+{
+	struct km_token *t = calloc(1, sizeof(*t));
+	struct km_http_options opts = {
+		.connect_timeout = config->connect_timeout,
+		.timeout = config->timeout,
+		.max_response = config->max_response,
+		.cacert = config->cacert,
+		.cert = config->cert,
+		.key = config->key,
+		.insecure = config->insecure,
+	};
+	const char *label = config->label ? config->label
+			    : config->project_name ? config->project_name
+						   : "kmp11";
+
+	if (t == NULL)
+		return NULL;
+	t->config = config;
+	if ((t->http = km_http_new(&opts)) == NULL ||
+	    (t->label = strdup(label)) == NULL) {
+		km_http_free(t->http);
+		free(t);
+		return NULL;
+	}
+	derive_serial(t);
+	pthread_mutex_init(&t->lock, NULL);
+	return t;
+}
+
+static void payload_free(struct km_payload *p)
+{
+	X509_free(p->certificate);
+	sk_X509_pop_free(p->chain, X509_free);
+	EVP_PKEY_free(p->key);
+	km_free_secret(p->bytes, p->len);
+	free(p);
+}
+
+static void snapshot_free(struct km_snapshot *s)
+{
+	km_listing_free(s->listing);
+	free(s);
+}
+
+void km_token_free(struct km_token *t)
+{
+	if (t == NULL)
+		return;
+	for (size_t i = 0; i < t->cache_size; i++)
+		if (t->cache[i] != NULL)
+			payload_free(t->cache[i]);
+	free(t->cache);
+	if (t->snapshot != NULL && --t->snapshot->refs == 0)
+		snapshot_free(t->snapshot);
+	km_auth_clear(&t->auth);
+	km_free_secret_string(t->pin);
+	km_http_free(t->http);
+	pthread_mutex_destroy(&t->lock);
+	km_token_config_free(t->config);
+	free(t->label);
+	free(t);
+}
+
+const struct km_token_config *km_token_config(const struct km_token *t)
+{
+	return t->config;
+}
+
+const char *km_token_serial(const struct km_token *t) { return t->serial; }
+
+const char *km_token_label(const struct km_token *t) { return t->label; }
+
+bool km_token_login_required(const struct km_token *t)
+{
+	return !km_token_config_has_secret(t->config);
+}
+
+bool km_token_logged_in(struct km_token *t)
+{
+	bool in;
+
+	pthread_mutex_lock(&t->lock);
+	in = t->pin != NULL;
+	pthread_mutex_unlock(&t->lock);
+	return in;
+}
+
+void km_token_lock(struct km_token *t) { pthread_mutex_lock(&t->lock); }
+
+void km_token_unlock(struct km_token *t) { pthread_mutex_unlock(&t->lock); }
+
+/* Swaps a fresh auth in; the old one is wiped. */
+static void publish_auth(struct km_token *t, struct km_auth *fresh)
+{
+	pthread_mutex_lock(&t->lock);
+	km_auth_clear(&t->auth);
+	t->auth = *fresh;
+	pthread_mutex_unlock(&t->lock);
+	memset(fresh, 0, sizeof(*fresh));
+}
+
+/*
+ * Copies what a request needs (token, endpoint) out of the lock,
+ * authenticating first when there is no valid Keystone token.
+ */
+static CK_RV current_auth(struct km_token *t, bool force, char **token,
+			  char **endpoint)
+{
+	struct km_auth fresh = {0};
+	char *pin = NULL;
+	CK_RV rv = CKR_OK;
+	bool valid;
+
+	pthread_mutex_lock(&t->lock);
+	valid = !force && t->auth.token != NULL &&
+		(t->auth.expires == 0 || t->auth.expires - RENEW_MARGIN > time(NULL));
+	if (!valid && km_token_login_required(t) && t->pin == NULL)
+		rv = CKR_USER_NOT_LOGGED_IN;
+	else if (!valid && t->pin != NULL && (pin = strdup(t->pin)) == NULL)
+		rv = CKR_HOST_MEMORY;
+	pthread_mutex_unlock(&t->lock);
+	if (rv != CKR_OK)
+		return rv;
+	if (!valid) {
+		rv = km_keystone_auth(t->http, t->config, pin, &fresh);
+		km_free_secret_string(pin);
+		if (rv != CKR_OK)
+			return rv;
+		publish_auth(t, &fresh);
+	}
+	pthread_mutex_lock(&t->lock);
+	*token = t->auth.token ? strdup(t->auth.token) : NULL;
+	*endpoint = t->auth.endpoint ? strdup(t->auth.endpoint) : NULL;
+	pthread_mutex_unlock(&t->lock);
+	if (*token == NULL || *endpoint == NULL) {
+		km_free_secret_string(*token);
+		free(*endpoint);
+		return CKR_HOST_MEMORY;
+	}
+	return CKR_OK;
+}
+
+typedef CK_RV (*km_call)(const struct km_endpoint *ep, void *arg);
+
+/* Runs a Key Manager call; a 401 re-authenticates and retries once. */
+static CK_RV with_auth(struct km_token *t, km_call call, void *arg)
+{
+	CK_RV rv = CKR_OK;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		char *token = NULL, *endpoint = NULL;
+		struct km_endpoint ep;
+		rv = current_auth(t, attempt > 0, &token, &endpoint);
+		if (rv != CKR_OK)
+			return rv;
+		ep = (struct km_endpoint){t->http, endpoint, token};
+		rv = call(&ep, arg);
+		km_free_secret_string(token);
+		free(endpoint);
+		if (rv != CKR_USER_NOT_LOGGED_IN)
+			break;
+		km_info("token %s: Key Manager answered 401, "
+			"authenticating again", t->label);
+	}
+	return rv;
+}
+
+CK_RV km_token_login(struct km_token *t, const char *pin, size_t pin_len)
+{
+	struct km_auth fresh = {0};
+	char *copy = strndup(pin, pin_len);
+	CK_RV rv;
+
+	if (copy == NULL)
+		return CKR_HOST_MEMORY;
+	rv = km_keystone_auth(t->http, t->config, copy, &fresh);
+	if (rv != CKR_OK) {
+		km_free_secret_string(copy);
+		return rv;
+	}
+	publish_auth(t, &fresh);
+	pthread_mutex_lock(&t->lock);
+	km_free_secret_string(t->pin);
+	t->pin = copy;
+	pthread_mutex_unlock(&t->lock);
+	return CKR_OK;
+}
+
+void km_token_logout(struct km_token *t)
+{
+	pthread_mutex_lock(&t->lock);
+	km_free_secret_string(t->pin);
+	t->pin = NULL;
+	if (km_token_login_required(t))
+		km_auth_clear(&t->auth);
+	pthread_mutex_unlock(&t->lock);
+}
+
+struct list_call {
+	const struct km_token_config *config;
+	struct km_listing *listing;
+};
+
+static CK_RV list_call(const struct km_endpoint *ep, void *arg)
+{
+	struct list_call *c = arg;
+	return km_barbican_list(ep, c->config, &c->listing);
+}
+
+static bool fresh_enough(struct km_token *t)
+{
+	return t->snapshot != NULL &&
+	       time(NULL) - t->listed_at < t->config->refresh_interval;
+}
+
+static CK_RV refresh(struct km_token *t)
+{
+	struct list_call call = {t->config, NULL};
+	struct km_snapshot *s, *old = NULL;
+	CK_RV rv = with_auth(t, list_call, &call);
+
+	if (rv == CKR_OK && (s = calloc(1, sizeof(*s))) == NULL) {
+		km_listing_free(call.listing);
+		rv = CKR_HOST_MEMORY;
+	}
+	pthread_mutex_lock(&t->lock);
+	t->refreshing = false;
+	if (rv == CKR_OK) {
+		s->listing = call.listing;
+		s->generation = ++t->generation;
+		s->refs = 1;
+		if (t->snapshot != NULL && --t->snapshot->refs == 0)
+			old = t->snapshot;
+		t->snapshot = s;
+		t->listed_at = time(NULL);
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (old != NULL)
+		snapshot_free(old);
+	return rv;
+}
+
+CK_RV km_token_snapshot(struct km_token *t, struct km_snapshot **out)
+{
+	bool must_refresh;
+	CK_RV rv = CKR_OK;
+
+	pthread_mutex_lock(&t->lock);
+	/* One thread refreshes; the others keep reading the old snapshot. */
+	must_refresh = !fresh_enough(t) && (!t->refreshing || !t->snapshot);
+	if (must_refresh)
+		t->refreshing = true;
+	pthread_mutex_unlock(&t->lock);
+	if (must_refresh) {
+		rv = refresh(t);
+		if (rv != CKR_OK && t->snapshot != NULL)
+			km_warning("token %s: refresh failed, keeping the "
+				   "previous listing", t->label);
+	}
+	pthread_mutex_lock(&t->lock);
+	if (t->snapshot != NULL) {
+		t->snapshot->refs++;
+		*out = t->snapshot;
+		rv = CKR_OK;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return rv;
+}
+
+void km_token_snapshot_ref(struct km_token *t, struct km_snapshot *s)
+{
+	pthread_mutex_lock(&t->lock);
+	s->refs++;
+	pthread_mutex_unlock(&t->lock);
+}
+
+void km_token_snapshot_unref(struct km_token *t, struct km_snapshot *s)
+{
+	bool last;
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&t->lock);
+	last = --s->refs == 0;
+	pthread_mutex_unlock(&t->lock);
+	if (last)
+		snapshot_free(s);
+}
+
+static size_t slot_of(const struct km_token *t, const char *uuid,
+		      enum km_payload_kind kind)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)kind;
+
+	for (const char *c = uuid; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+	return (size_t)(h & (t->cache_size - 1));
+}
+
+static struct km_payload **cache_find(const struct km_token *t,
+				      const char *uuid,
+				      enum km_payload_kind kind)
+{
+	struct km_payload **slot;
+
+	if (t->cache_size == 0)
+		return NULL;
+	for (size_t i = slot_of(t, uuid, kind);; i = (i + 1) & (t->cache_size - 1)) {
+		slot = &t->cache[i];
+		if (*slot == NULL || ((*slot)->kind == kind &&
+				      strcmp((*slot)->uuid, uuid) == 0))
+			return slot;
+	}
+}
+
+static bool cache_grow(struct km_token *t)
+{
+	struct km_payload **old = t->cache;
+	size_t old_size = t->cache_size;
+	size_t size = old_size ? old_size * 2 : 64;
+
+	if ((t->cache = calloc(size, sizeof(*t->cache))) == NULL) {
+		t->cache = old;
+		return false;
+	}
+	t->cache_size = size;
+	for (size_t i = 0; i < old_size; i++)
+		if (old[i] != NULL)
+			*cache_find(t, old[i]->uuid, old[i]->kind) = old[i];
+	free(old);
+	return true;
+}
+
+const struct km_payload *km_token_cached_payload(struct km_token *t,
+						 const char *uuid,
+						 enum km_payload_kind kind)
+{
+	struct km_payload **slot;
+	const struct km_payload *p;
+
+	pthread_mutex_lock(&t->lock);
+	slot = cache_find(t, uuid, kind);
+	p = slot ? *slot : NULL;
+	pthread_mutex_unlock(&t->lock);
+	return p;
+}
+
+/* Publishes p unless another thread was first; returns the one kept. */
+static const struct km_payload *cache_insert(struct km_token *t,
+					     struct km_payload *p)
+{
+	struct km_payload **slot;
+	const struct km_payload *kept = p;
+
+	pthread_mutex_lock(&t->lock);
+	if ((t->cache_used + 1) * 2 > t->cache_size && !cache_grow(t))
+		kept = NULL;
+	else if (*(slot = cache_find(t, p->uuid, p->kind)) != NULL)
+		kept = *slot;
+	else {
+		*slot = p;
+		t->cache_used++;
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (kept != p)
+		payload_free(p);
+	return kept;
+}
+
+struct payload_call {
+	const char *uuid;
+	const char *content_type;
+	struct km_response response;
+};
+
+static CK_RV payload_call(const struct km_endpoint *ep, void *arg)
+{
+	struct payload_call *c = arg;
+	return km_barbican_payload(ep, c->uuid, c->content_type, &c->response);
+}
+
+struct meta_call {
+	const char *uuid;
+	struct km_listing listing;
+};
+
+static CK_RV meta_call(const struct km_endpoint *ep, void *arg)
+{
+	struct meta_call *c = arg;
+	return km_barbican_secret(ep, c->uuid, &c->listing);
+}
+
+/* Fetches the raw payload of a secret, in its default content type. */
+static CK_RV fetch(struct km_token *t, const struct km_snapshot *s,
+		   const char *uuid, struct km_response *out)
+{
+	const struct km_secret_meta *meta = km_listing_secret(s->listing, uuid);
+	struct meta_call m = {uuid, {0}};
+	struct payload_call p = {uuid, NULL, {.retry_after = -1}};
+	CK_RV rv = CKR_OK;
+
+	/* A secret of another project (shared by ACL) is not in our list. */
+	if (meta == NULL) {
+		rv = with_auth(t, meta_call, &m);
+		meta = m.listing.n_secrets ? &m.listing.secrets[0] : NULL;
+	}
+	if (rv == CKR_OK) {
+		p.content_type = meta ? meta->content_type : NULL;
+		rv = with_auth(t, payload_call, &p);
+	}
+	for (size_t i = 0; i < m.listing.n_secrets; i++) {
+		free(m.listing.secrets[i].name);
+		free(m.listing.secrets[i].algorithm);
+		free(m.listing.secrets[i].content_type);
+		free(m.listing.secrets[i].created);
+	}
+	free(m.listing.secrets);
+	if (rv == CKR_OK)
+		*out = p.response;
+	else
+		km_response_clear(&p.response);
+	return rv;
+}
+
+static const char *const kind_names[] = {"certificate", "certificate chain",
+					 "private key", "public key", "value"};
+
+static void parse_into(struct km_payload *p, const struct km_response *r,
+		       const char *passphrase)
+{
+	const unsigned char *data = (const unsigned char *)r->body;
+
+	switch (p->kind) {
+	case KM_PAYLOAD_CERTIFICATE:
+		p->certificate = km_parse_certificate(data, r->len);
+		break;
+	case KM_PAYLOAD_CHAIN:
+		p->chain = km_parse_chain(data, r->len);
+		break;
+	case KM_PAYLOAD_PRIVATE_KEY:
+		p->key = km_parse_private_key(data, r->len, passphrase);
+		break;
+	case KM_PAYLOAD_PUBLIC_KEY:
+		p->key = km_parse_public_key(data, r->len);
+		break;
+	case KM_PAYLOAD_BYTES:
+		if ((p->bytes = malloc(r->len ? r->len : 1)) != NULL) {
+			memcpy(p->bytes, data, r->len);
+			p->len = r->len;
+		}
+		break;
+	}
+	if (p->certificate == NULL && p->chain == NULL && p->key == NULL &&
+	    p->bytes == NULL) {
+		p->error = CKR_DEVICE_ERROR;
+		km_error("secret %s: payload is not a usable %s%s", p->uuid,
+			 kind_names[p->kind],
+			 p->kind == KM_PAYLOAD_PRIVATE_KEY && passphrase == NULL
+				 ? " (no passphrase in the container)" : "");
+	}
+}
+
+CK_RV km_token_payload(struct km_token *t, const struct km_snapshot *s,
+		       const char *uuid, enum km_payload_kind kind,
+		       const char *passphrase, const struct km_payload **out)
+{
+	struct km_response body = {.retry_after = -1};
+	struct km_response pass = {.retry_after = -1};
+	struct km_payload *p;
+	CK_RV rv;
+
+	if ((*out = km_token_cached_payload(t, uuid, kind)) != NULL)
+		return CKR_OK;
+	rv = fetch(t, s, uuid, &body);
+	if (rv == CKR_OK && passphrase != NULL && passphrase[0] != '\0')
+		rv = fetch(t, s, passphrase, &pass);
+	if (rv == CKR_OK && (p = calloc(1, sizeof(*p))) == NULL)
+		rv = CKR_HOST_MEMORY;
+	if (rv == CKR_OK) {
+		memcpy(p->uuid, uuid, sizeof(p->uuid));
+		p->kind = kind;
+		parse_into(p, &body, pass.body);
+		if ((*out = cache_insert(t, p)) == NULL)
+			rv = CKR_HOST_MEMORY;
+	}
+	km_response_clear(&body);
+	km_response_clear(&pass);
+	return rv;
+}

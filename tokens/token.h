@@ -1,0 +1,85 @@
+/*
+ * One Key Manager token: its configuration, Keystone session, listing
+ * snapshot and payload cache. Thread-safe; its lock is never held across
+ * a network call.
+ */
+#ifndef KMP11_TOKEN_H
+#define KMP11_TOKEN_H
+
+#include "tokens/listing.h"
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <p11-kit/pkcs11.h>
+#include <stdbool.h>
+
+struct km_token_config;
+struct km_token;
+
+/* An immutable listing with a reference count. */
+struct km_snapshot {
+	struct km_listing *listing;
+	unsigned generation; /* grows with each refresh */
+	unsigned refs;
+};
+
+enum km_payload_kind {
+	KM_PAYLOAD_CERTIFICATE,
+	KM_PAYLOAD_CHAIN,
+	KM_PAYLOAD_PRIVATE_KEY,
+	KM_PAYLOAD_PUBLIC_KEY,
+	KM_PAYLOAD_BYTES,
+};
+
+/* A parsed payload; immutable and alive as long as its token. */
+struct km_payload {
+	km_uuid uuid;
+	enum km_payload_kind kind;
+	CK_RV error; /* CKR_OK, or why this object cannot be used */
+	X509 *certificate;
+	STACK_OF(X509) *chain;
+	EVP_PKEY *key;
+	unsigned char *bytes; /* secret and opaque values, wiped when freed */
+	size_t len;
+};
+
+/* Takes the config. */
+struct km_token *km_token_new(struct km_token_config *config);
+void km_token_free(struct km_token *t);
+
+const struct km_token_config *km_token_config(const struct km_token *t);
+/* 16 characters, derived from the project: stable per project. */
+const char *km_token_serial(const struct km_token *t);
+const char *km_token_label(const struct km_token *t);
+/* The credentials lack their secret: C_Login provides it. */
+bool km_token_login_required(const struct km_token *t);
+bool km_token_logged_in(struct km_token *t);
+
+/* Checks the PIN with Keystone and keeps it for re-authentication. */
+CK_RV km_token_login(struct km_token *t, const char *pin, size_t pin_len);
+void km_token_logout(struct km_token *t);
+
+/* The current listing, refreshed first when older than the interval. */
+CK_RV km_token_snapshot(struct km_token *t, struct km_snapshot **out);
+void km_token_snapshot_ref(struct km_token *t, struct km_snapshot *s);
+void km_token_snapshot_unref(struct km_token *t, struct km_snapshot *s);
+
+/*
+ * The payload of a secret, fetched and parsed the first time. passphrase
+ * is the uuid of the key's passphrase secret, or "". Returns CKR_OK with
+ * *out set (out->error says if the payload is unusable), or the fetch
+ * error.
+ */
+CK_RV km_token_payload(struct km_token *t, const struct km_snapshot *s,
+		       const char *uuid, enum km_payload_kind kind,
+		       const char *passphrase, const struct km_payload **out);
+/* Already fetched: no network. NULL if not. */
+const struct km_payload *km_token_cached_payload(struct km_token *t,
+						 const char *uuid,
+						 enum km_payload_kind kind);
+
+/* Held by the module around fork(). */
+void km_token_lock(struct km_token *t);
+void km_token_unlock(struct km_token *t);
+
+#endif
