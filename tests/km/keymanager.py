@@ -1,0 +1,325 @@
+#!/usr/bin/python3
+"""Runs a real Keystone + Barbican (Debian's packages) on 127.0.0.1.
+
+    keymanager.py start DIR   set up (first time) and start both servers,
+                              write DIR/openrc for the test user
+    keymanager.py stop DIR    stop both servers
+
+sqlite databases, fernet tokens, synchronous orders, the snakeoil CA.
+"""
+import base64
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+PY = "/usr/bin/python3"
+KS_PORT = int(os.environ.get("KM_KEYSTONE_PORT", "35000"))
+BB_PORT = int(os.environ.get("KM_BARBICAN_PORT", "39311"))
+ADMIN_PASSWORD = "admin-secret-1"
+SERVICE_PASSWORD = "barbican-secret-2"
+USER_PASSWORD = "user-secret-3"
+
+
+def write(path, text, mode=0o600):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+
+
+def run(*cmd, **kw):
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, **kw)
+
+
+def sqlite_wal(path):
+    import sqlite3
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.close()
+
+
+def keystone_conf(d):
+    return f"""[DEFAULT]
+log_file = {d}/keystone.log
+[database]
+connection = sqlite:///{d}/keystone.sqlite
+[token]
+provider = fernet
+expiration = {os.environ.get("KM_TOKEN_EXPIRATION", "3600")}
+[fernet_tokens]
+key_repository = {d}/fernet-keys
+[fernet_receipts]
+key_repository = {d}/fernet-receipts
+[credential]
+key_repository = {d}/credential-keys
+[oslo_policy]
+enforce_scope = False
+enforce_new_defaults = False
+"""
+
+
+SERVE_KEYSTONE = """
+import sys
+port = int(sys.argv[2])
+sys.argv = ['keystone', '--config-file', sys.argv[1]]
+from wsgiref.simple_server import make_server, WSGIRequestHandler
+from keystone.server.wsgi import initialize_public_application
+class Quiet(WSGIRequestHandler):
+    def log_message(self, *a): pass
+app = initialize_public_application()
+make_server('127.0.0.1', port, app, handler_class=Quiet).serve_forever()
+"""
+
+SERVE_BARBICAN = """
+import sys
+from wsgiref.simple_server import make_server, WSGIRequestHandler
+from barbican.common import config
+config.parse_args(config.CONF)
+from paste import deploy
+class Quiet(WSGIRequestHandler):
+    def log_message(self, *a): pass
+app = deploy.loadapp('config:' + sys.argv[1])
+make_server('127.0.0.1', int(sys.argv[2]), app, handler_class=Quiet).serve_forever()
+"""
+
+PASTE = """[composite:main]
+use = egg:Paste#urlmap
+/: versionapp
+/v1: barbican-api-keystone
+
+[pipeline:barbican-api-keystone]
+pipeline = cors http_proxy_to_wsgi authtoken context microversion apiapp
+
+[app:apiapp]
+paste.app_factory = barbican.api.app:create_main_app
+
+[app:versionapp]
+paste.app_factory = barbican.api.app:create_version_app
+
+[filter:authtoken]
+paste.filter_factory = keystonemiddleware.auth_token:filter_factory
+
+[filter:context]
+paste.filter_factory = barbican.api.middleware.context:ContextMiddleware.factory
+
+[filter:microversion]
+paste.filter_factory = barbican.api.middleware.microversion:MicroversionMiddleware.factory
+
+[filter:cors]
+paste.filter_factory = oslo_middleware.cors:filter_factory
+oslo_config_project = barbican
+
+[filter:http_proxy_to_wsgi]
+paste.filter_factory = oslo_middleware:HTTPProxyToWSGI.factory
+"""
+
+
+def barbican_conf(d):
+    kek = base64.b64encode(os.urandom(32)).decode()
+    ca = f"{d}/snakeoil"
+    return f"""[DEFAULT]
+host_href = http://127.0.0.1:{BB_PORT}
+sql_connection = sqlite:///{d}/barbican.sqlite
+db_auto_create = True
+max_limit_paging = 100
+log_file = {d}/barbican.log
+[queue]
+enable = False
+[secretstore]
+enabled_secretstore_plugins = store_crypto
+[crypto]
+enabled_crypto_plugins = simple_crypto
+[simple_crypto_plugin]
+kek = {kek}
+[certificate]
+enabled_certificate_plugins = snakeoil_ca
+[snakeoil_ca_plugin]
+ca_cert_path = {ca}/ca.pem
+ca_cert_key_path = {ca}/ca.key
+ca_cert_chain_path = {ca}/ca.chain
+ca_cert_pkcs7_path = {ca}/ca.p7b
+subca_cert_key_directory = {ca}/subcas
+[keystone_authtoken]
+www_authenticate_uri = http://127.0.0.1:{KS_PORT}/v3
+auth_url = http://127.0.0.1:{KS_PORT}/v3
+auth_type = password
+username = barbican
+password = {SERVICE_PASSWORD}
+project_name = service
+user_domain_name = Default
+project_domain_name = Default
+"""
+
+
+def request(method, url, body=None, token=None, expect=(200, 201, 204)):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("X-Auth-Token", token)
+    with urllib.request.urlopen(req, timeout=60) as r:
+        if r.status not in expect:
+            raise RuntimeError(f"{method} {url}: {r.status}")
+        text = r.read()
+        return r.headers, json.loads(text) if text else None
+
+
+def wait_http(url, what, proc, seconds=120):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=5)
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except Exception:
+            if proc.poll() is not None:
+                sys.exit(f"{what} died at start: see its log")
+            time.sleep(0.3)
+    sys.exit(f"{what} did not answer at {url}")
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
+
+def spawn(d, name, script, *args, env=None):
+    with open(f"{d}/{name}.out", "ab") as log:
+        p = subprocess.Popen([PY, "-c", script, *args], stdout=log,
+                             stderr=log, stdin=subprocess.DEVNULL,
+                             env=env, start_new_session=True)
+    write(f"{d}/{name}.pid", str(p.pid), 0o644)
+    return p
+
+
+def admin_token():
+    body = {"auth": {"identity": {"methods": ["password"], "password": {
+        "user": {"name": "admin", "domain": {"id": "default"},
+                 "password": ADMIN_PASSWORD}}},
+        "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
+    h, _ = request("POST", f"http://127.0.0.1:{KS_PORT}/v3/auth/tokens", body)
+    return h["X-Subject-Token"]
+
+
+def seed_keystone(d):
+    ks = f"http://127.0.0.1:{KS_PORT}/v3"
+    tok = admin_token()
+
+    def create(kind, body):
+        _, r = request("POST", f"{ks}/{kind}s", {kind: body}, tok)
+        return r[kind]["id"]
+
+    ids = {}
+    ids["service_project"] = create("project", {"name": "service", "domain_id": "default"})
+    ids["project"] = create("project", {"name": "kmp11", "domain_id": "default"})
+    ids["other_project"] = create("project", {"name": "kmp11-other", "domain_id": "default"})
+    for role in ("creator", "observer", "audit", "service"):
+        ids[role] = create("role", {"name": role})
+    _, roles = request("GET", f"{ks}/roles?name=admin", token=tok)
+    ids["admin"] = roles["roles"][0]["id"]
+    ids["barbican"] = create("user", {"name": "barbican", "domain_id": "default",
+                                      "password": SERVICE_PASSWORD})
+    ids["user"] = create("user", {"name": "kmp11-user", "domain_id": "default",
+                                  "password": USER_PASSWORD})
+    ids["other_user"] = create("user", {"name": "kmp11-other-user", "domain_id": "default",
+                                        "password": USER_PASSWORD})
+
+    def grant(project, user, role):
+        request("PUT", f"{ks}/projects/{ids[project]}/users/{ids[user]}/roles/{ids[role]}",
+                token=tok)
+
+    grant("service_project", "barbican", "admin")
+    grant("project", "user", "creator")
+    grant("other_project", "other_user", "creator")
+    svc = create("service", {"type": "key-manager", "name": "barbican"})
+    for itf in ("public", "internal"):
+        create("endpoint", {"service_id": svc, "interface": itf,
+                            "region_id": "RegionOne",
+                            "url": f"http://127.0.0.1:{BB_PORT}"})
+    write(f"{d}/ids.json", json.dumps(ids), 0o644)
+
+
+def openrc(d):
+    return f"""export OS_AUTH_URL=http://127.0.0.1:{KS_PORT}/v3
+export OS_USERNAME=kmp11-user
+export OS_PASSWORD={USER_PASSWORD}
+export OS_PROJECT_NAME=kmp11
+export OS_USER_DOMAIN_NAME=Default
+export OS_PROJECT_DOMAIN_NAME=Default
+export OS_REGION_NAME=RegionOne
+export OS_INTERFACE=public
+"""
+
+
+def setup(d):
+    os.makedirs(f"{d}/home/.barbican", exist_ok=True)
+    os.makedirs(f"{d}/snakeoil/subcas", exist_ok=True)
+    conf = f"{d}/keystone.conf"
+    write(conf, keystone_conf(d))
+    run("keystone-manage", "--config-file", conf, "db_sync")
+    sqlite_wal(f"{d}/keystone.sqlite")
+    for what in ("fernet_setup", "credential_setup"):
+        run("keystone-manage", "--config-file", conf, what,
+            "--keystone-user", "root", "--keystone-group", "root")
+    url = f"http://127.0.0.1:{KS_PORT}/v3/"
+    run("keystone-manage", "--config-file", conf, "bootstrap",
+        "--bootstrap-password", ADMIN_PASSWORD, "--bootstrap-admin-url", url,
+        "--bootstrap-public-url", url, "--bootstrap-internal-url", url,
+        "--bootstrap-region-id", "RegionOne")
+    write(f"{d}/home/.barbican/barbican.conf", barbican_conf(d))
+    write(f"{d}/barbican-paste.ini", PASTE)
+
+
+def start(d):
+    d = os.path.abspath(d)
+    first = not os.path.exists(f"{d}/ids.json")
+    os.makedirs(d, exist_ok=True)
+    if first:
+        stop(d)
+        setup(d)
+    ks = spawn(d, "keystone", SERVE_KEYSTONE, f"{d}/keystone.conf", str(KS_PORT))
+    wait_http(f"http://127.0.0.1:{KS_PORT}/v3", "Keystone", ks)
+    if first:
+        seed_keystone(d)
+    env = dict(os.environ, HOME=f"{d}/home")
+    bb = spawn(d, "barbican", SERVE_BARBICAN, f"{d}/barbican-paste.ini",
+               str(BB_PORT), env=env)
+    wait_http(f"http://127.0.0.1:{BB_PORT}/", "Barbican", bb)
+    if first:
+        sqlite_wal(f"{d}/barbican.sqlite")
+    write(f"{d}/openrc", openrc(d))
+    print(f"Keystone on 127.0.0.1:{KS_PORT}, Barbican on 127.0.0.1:{BB_PORT}; "
+          f"credentials in {d}/openrc")
+
+
+def stop(d):
+    for name in ("barbican", "keystone"):
+        try:
+            pid = int(open(f"{d}/{name}.pid").read())
+        except (OSError, ValueError):
+            continue
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except OSError:
+            pass
+        for _ in range(50):
+            if not alive(pid):
+                break
+            time.sleep(0.1)
+        else:
+            os.killpg(pid, signal.SIGKILL)
+        os.unlink(f"{d}/{name}.pid")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] not in ("start", "stop"):
+        sys.exit(__doc__)
+    {"start": start, "stop": stop}[sys.argv[1]](sys.argv[2])
