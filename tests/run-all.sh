@@ -1,0 +1,28 @@
+#!/bin/bash
+# Every test: unit tests (make check), then the integration tests against
+# a real Keystone + Barbican started on 127.0.0.1 and stopped at the end.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+(cd "$BUILD_DIR" && make -s check) || {
+	cat "$BUILD_DIR"/tests/unit/*.log
+	exit 1
+}
+KM=$(mktemp -d /tmp/kmp11-km.XXXXXX)
+trap '/usr/bin/python3 "$SRC/tests/km/keymanager.py" stop "$KM"; rm -rf "$KM"' EXIT
+/usr/bin/python3 "$SRC/tests/km/keymanager.py" start "$KM"
+. "$KM/openrc"
+/usr/bin/python3 "$SRC/tests/km/seed.py" "$KM/seed" 300
+bash "$SRC/tests/integration/tools.sh" "$MODULE" "$KM/seed"
+# Listing cost on the 300 bulk containers alone.
+cat >"$KM/bulk.conf" <<CNF
+[token]
+label = bulk
+auth_url = $OS_AUTH_URL
+username = $OS_USERNAME
+password = $OS_PASSWORD
+project_name = $OS_PROJECT_NAME
+containers = bulk-*
+CNF
+chmod 600 "$KM/bulk.conf"
+KMP11_CONF="$KM/bulk.conf" /usr/bin/python3 "$SRC/tests/integration/listing_cost.py" "$MODULE" 300
+echo "all tests passed"

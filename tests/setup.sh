@@ -1,0 +1,21 @@
+#!/bin/bash
+# Installs what kmp11 builds and tests with (Debian 12), then builds it.
+# Sourced by demo.sh and run-all.sh; BUILD_DIR receives the build.
+set -euo pipefail
+PACKAGES="autoconf automake libtool pkg-config make gcc libp11-kit-dev
+ libcurl4-openssl-dev libjson-c-dev libssl-dev libyaml-dev libcmocka-dev
+ p11-kit opensc gnutls-bin libengine-pkcs11-openssl openssl curl
+ python3-barbican python3-keystone python3-pykcs11 python3-cryptography"
+missing=$(for p in $PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
+if [ -n "$missing" ]; then
+	echo "installing:" $missing
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$SRC/build}
+(cd "$SRC" && autoreconf -fi >/dev/null 2>&1)
+mkdir -p "$BUILD_DIR"
+(cd "$BUILD_DIR" && "$SRC/configure" --enable-werror -q && make -s -j"$(nproc)")
+MODULE=$BUILD_DIR/module/.libs/kmp11.so

@@ -1,0 +1,125 @@
+#include "tokens/clouds.h"
+#include "tokens/config.h"
+
+#include <unistd.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static int parse(const char *text, struct km_config *cfg, char *err)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	return km_config_parse_string(cfg, text, "t.conf", err, KM_ERR_SIZE);
+}
+
+static void test_two_tokens(void **state)
+{
+	struct km_config cfg;
+	char err[KM_ERR_SIZE] = "";
+
+	assert_int_equal(parse("# c\n[token]\nlabel = a\nauth_url = http://k/v3\n"
+			       "username = u\npassword = p\n"
+			       "containers = www-*, api-*\nrefresh_interval = 10\n"
+			       "[token]\nOS_AUTH_URL = http://k/v3\n"
+			       "OS_APPLICATION_CREDENTIAL_ID = id\n",
+			       &cfg, err), 0);
+	assert_int_equal(cfg.n_tokens, 2);
+	assert_string_equal(cfg.tokens->label, "a");
+	assert_int_equal(cfg.tokens->n_containers, 2);
+	assert_string_equal(cfg.tokens->containers[1], "api-*");
+	assert_int_equal(cfg.tokens->refresh_interval, 10);
+	assert_int_equal(cfg.tokens->timeout, 30);
+	assert_true(km_token_config_has_secret(cfg.tokens));
+	/* No secret: C_Login brings it. */
+	assert_false(km_token_config_has_secret(cfg.tokens->next));
+	km_config_clear(&cfg);
+}
+
+static void expect_error(const char *text, const char *want)
+{
+	struct km_config cfg;
+	char err[KM_ERR_SIZE] = "";
+
+	assert_int_equal(parse(text, &cfg, err), -1);
+	if (strstr(err, want) == NULL)
+		fail_msg("error '%s' lacks '%s'", err, want);
+	km_config_clear(&cfg);
+}
+
+static void test_errors_name_file_and_line(void **state)
+{
+	expect_error("[token]\nauth_url = x\nbogus = 1\n", "t.conf:3: unknown key 'bogus'");
+	expect_error("[token]\nauth_url\n", "t.conf:2: expected 'key = value'");
+	expect_error("username = u\n", "t.conf:1: 'username' outside a [token]");
+	expect_error("[tokens]\n", "t.conf:1: unknown section [tokens]");
+	expect_error("[token\n", "t.conf:1: section header without ']'");
+	expect_error("[token]\nauth_url = x\nusername = u\ntimeout = -3\n",
+		     "t.conf:4: timeout: expected a positive number");
+	expect_error("[token]\nauth_url = x\nusername = u\ninsecure = maybe\n",
+		     "t.conf:4: insecure: expected yes or no");
+	expect_error("\n[token]\nusername = u\n[token]\n",
+		     "t.conf:2: no auth_url");
+	expect_error("[global]\nlog_level = loud\n", "t.conf:2: log_level");
+}
+
+static void test_env(void **state)
+{
+	struct km_config cfg = {0};
+	char err[KM_ERR_SIZE] = "";
+
+	setenv("OS_AUTH_URL", "http://k:5000/v3", 1);
+	setenv("OS_USERNAME", "u", 1);
+	setenv("OS_PASSWORD", "p", 1);
+	setenv("OS_PROJECT_NAME", "proj", 1);
+	setenv("OS_INSECURE", "true", 1);
+	assert_int_equal(km_config_from_env(&cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.tokens->project_name, "proj");
+	assert_true(cfg.tokens->insecure);
+	assert_string_equal(cfg.tokens->interface, "public");
+	km_config_clear(&cfg);
+	setenv("OS_INSECURE", "perhaps", 1);
+	assert_int_equal(km_config_from_env(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "environment: insecure"));
+	km_config_clear(&cfg);
+	unsetenv("OS_INSECURE");
+}
+
+static void test_clouds_yaml(void **state)
+{
+	char path[] = "/tmp/kmp11-clouds-XXXXXX", err[KM_ERR_SIZE] = "";
+	int fd = mkstemp(path);
+	const char *yaml = "clouds:\n  lab:\n    auth:\n      auth_url: http://k/v3\n"
+			   "      username: u\n      password: p\n"
+			   "    region_name: R1\n    verify: false\n";
+	struct km_token_config *tc = km_token_config_new();
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, yaml, strlen(yaml)), (int)strlen(yaml));
+	close(fd);
+	assert_int_equal(km_token_config_set(tc, "region_name", "mine", err,
+					     sizeof(err)), 0);
+	assert_int_equal(km_clouds_apply_file(tc, path, "lab", err, sizeof(err)), 0);
+	assert_string_equal(tc->auth_url, "http://k/v3");
+	assert_string_equal(tc->region_name, "mine"); /* set keys win */
+	assert_true(tc->insecure);
+	assert_int_equal(km_clouds_apply_file(tc, path, "nope", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no cloud 'nope'"));
+	km_token_config_free(tc);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_two_tokens),
+		cmocka_unit_test(test_errors_name_file_and_line),
+		cmocka_unit_test(test_env),
+		cmocka_unit_test(test_clouds_yaml),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

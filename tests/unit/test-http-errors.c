@@ -1,0 +1,64 @@
+#include "tokens/http.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static void test_status_mapping(void **state)
+{
+	assert_int_equal(km_status_to_rv(200), CKR_OK);
+	assert_int_equal(km_status_to_rv(204), CKR_OK);
+	assert_int_equal(km_status_to_rv(401), CKR_USER_NOT_LOGGED_IN);
+	assert_int_equal(km_status_to_rv(403), CKR_ACTION_PROHIBITED);
+	assert_int_equal(km_status_to_rv(404), CKR_OBJECT_HANDLE_INVALID);
+	assert_int_equal(km_status_to_rv(413), CKR_DEVICE_MEMORY);
+	assert_int_equal(km_status_to_rv(500), CKR_DEVICE_ERROR);
+	assert_int_equal(km_status_to_rv(503), CKR_DEVICE_ERROR);
+	assert_int_equal(km_status_to_rv(400), CKR_DEVICE_ERROR);
+}
+
+static void test_messages(void **state)
+{
+	char msg[64];
+
+	km_error_message("{\"code\":404,\"title\":\"Not Found\","
+			 "\"description\":\"Secret not found.\"}", msg, sizeof(msg));
+	assert_string_equal(msg, "Secret not found.");
+	km_error_message("{\"error\":{\"code\":401,\"message\":\"The request "
+			 "you have made requires authentication.\"}}", msg, sizeof(msg));
+	assert_string_equal(msg, "The request you have made requires authentication.");
+	km_error_message("<html>bad gateway</html>", msg, sizeof(msg));
+	assert_string_equal(msg, "");
+	km_error_message("{\"title\":\"a\\nb\"}", msg, sizeof(msg));
+	assert_string_equal(msg, "a b");
+	km_error_message(NULL, msg, sizeof(msg));
+	assert_string_equal(msg, "");
+}
+
+static void test_unreachable(void **state)
+{
+	struct km_http_options o = {.connect_timeout = 1, .timeout = 2,
+				    .max_response = 1024, .max_attempts = 2,
+				    .backoff_ms = 10};
+	struct km_http *http = km_http_new(&o);
+	struct km_response r = {.retry_after = -1};
+
+	/* Port 1 on loopback: refused at once, retried, then an error. */
+	assert_int_equal(km_http_request(http, "GET", "http://127.0.0.1:1/v1",
+					 NULL, NULL, &r), CKR_DEVICE_ERROR);
+	km_response_clear(&r);
+	km_http_free(http);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status_mapping),
+		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_unreachable),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,119 @@
+#include "tokens/listing.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define REF "http://km/v1/containers/"
+#define SREF "http://km/v1/secrets/"
+
+static const char *page =
+	"{\"total\": 3, \"containers\": ["
+	"{\"container_ref\": \"" REF "bbbbbbbb-0000-0000-0000-000000000002\","
+	" \"name\": \"www\", \"type\": \"certificate\", \"created\": \"2026-02-01T00:00:00\","
+	" \"secret_refs\": [{\"name\": \"certificate\", \"secret_ref\": \"" SREF
+	"11111111-0000-0000-0000-000000000001\"},"
+	" {\"name\": \"private_key\", \"secret_ref\": \"" SREF
+	"22222222-0000-0000-0000-000000000002\"}]},"
+	"{\"container_ref\": \"" REF "aaaaaaaa-0000-0000-0000-000000000001\","
+	" \"name\": null, \"type\": \"rsa\", \"created\": \"2026-01-01T00:00:00\","
+	" \"secret_refs\": []},"
+	"{\"container_ref\": 42, \"name\": \"broken\"}]}";
+
+static void test_containers(void **state)
+{
+	struct km_listing *l = calloc(1, sizeof(*l));
+	long total;
+	size_t added;
+
+	assert_int_equal(km_listing_add_containers(l, page, &total, &added), CKR_OK);
+	assert_int_equal(total, 3);
+	assert_int_equal(added, 3); /* the broken one is consumed, not kept */
+	assert_int_equal(l->n_containers, 2);
+	km_listing_finish(l);
+	/* Oldest first. */
+	assert_string_equal(l->containers[0].uuid, "aaaaaaaa-0000-0000-0000-000000000001");
+	assert_null(l->containers[0].name);
+	assert_int_equal(l->containers[0].type, KM_CONTAINER_RSA);
+	assert_string_equal(l->containers[1].certificate,
+			    "11111111-0000-0000-0000-000000000001");
+	assert_string_equal(l->containers[1].private_key,
+			    "22222222-0000-0000-0000-000000000002");
+	assert_string_equal(l->containers[1].intermediates, "");
+	km_listing_free(l);
+}
+
+static void test_wrong_shapes(void **state)
+{
+	struct km_listing *l = calloc(1, sizeof(*l));
+	long total;
+	size_t added;
+
+	assert_int_equal(km_listing_add_containers(l, "not json", &total, &added),
+			 CKR_DEVICE_ERROR);
+	assert_int_equal(km_listing_add_containers(l, "[1,2]", &total, &added),
+			 CKR_DEVICE_ERROR);
+	assert_int_equal(km_listing_add_containers(l, "{\"containers\": {}}",
+						   &total, &added), CKR_DEVICE_ERROR);
+	assert_int_equal(km_listing_add_secrets(l, "{\"secrets\": [null, 3, {}],"
+						" \"total\": \"x\"}", &total, &added),
+			 CKR_OK);
+	assert_int_equal(total, -1);
+	assert_int_equal(l->n_secrets, 0);
+	km_listing_free(l);
+}
+
+static void test_secrets(void **state)
+{
+	struct km_listing *l = calloc(1, sizeof(*l));
+	const struct km_secret_meta *s;
+	long total;
+	size_t added;
+
+	assert_int_equal(km_listing_add_secrets(l,
+		"{\"total\": 1, \"secrets\": [{\"secret_ref\": \"" SREF
+		"22222222-0000-0000-0000-000000000002\", \"secret_type\": \"private\","
+		" \"algorithm\": \"RSA\", \"bit_length\": 2048,"
+		" \"content_types\": {\"default\": \"text/plain\"}}]}",
+		&total, &added), CKR_OK);
+	km_listing_finish(l);
+	s = km_listing_secret(l, "22222222-0000-0000-0000-000000000002");
+	assert_non_null(s);
+	assert_int_equal(s->type, KM_SECRET_PRIVATE);
+	assert_string_equal(s->algorithm, "rsa");
+	assert_int_equal(s->bit_length, 2048);
+	assert_string_equal(s->content_type, "text/plain");
+	assert_null(km_listing_secret(l, "33333333-0000-0000-0000-000000000003"));
+	km_listing_free(l);
+}
+
+static void test_uuids(void **state)
+{
+	km_uuid u;
+	unsigned char b[16];
+
+	assert_true(km_uuid_from_ref(SREF "ABCDEF01-2345-6789-abcd-ef0123456789/", u));
+	assert_string_equal(u, "abcdef01-2345-6789-abcd-ef0123456789");
+	assert_false(km_uuid_from_ref(SREF "abcdef01-2345-6789-abcd-ef012345678", u));
+	assert_false(km_uuid_from_ref(SREF "abcdef01x2345-6789-abcd-ef0123456789", u));
+	assert_false(km_uuid_from_ref(NULL, u));
+	assert_true(km_uuid_bytes("abcdef01-2345-6789-abcd-ef0123456789", b));
+	assert_int_equal(b[0], 0xab);
+	assert_int_equal(b[15], 0x89);
+	assert_false(km_uuid_bytes("abc", b));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_containers),
+		cmocka_unit_test(test_wrong_shapes),
+		cmocka_unit_test(test_secrets),
+		cmocka_unit_test(test_uuids),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
