@@ -29,7 +29,7 @@ env = dict(os.environ, KMP11_DEBUG="4")
 p = subprocess.run(["/usr/bin/python3", "-c", CHILD, module], env=env,
                    capture_output=True, text=True, check=True)
 counts = p.stdout.split()
-lines = [l for l in p.stderr.splitlines() if "http:" in l]
+lines = [l for l in p.stderr.splitlines() if " debug: http: " in l]
 containers = [l for l in lines if "/containers?" in l]
 secrets = [l for l in lines if "/secrets?" in l]
 payloads = [l for l in lines if "/payload" in l]
@@ -43,6 +43,6 @@ assert len(payloads) == 0, f"{len(payloads)} payload requests, expected 0"
 auth = [l for l in lines if "/auth/tokens" in l]
 assert len(auth) == 1, f"{len(auth)} Keystone requests, expected 1"
 others = len(lines) - len(containers) - len(secrets) - len(auth)
-assert others == 0, f"{others} other Key Manager requests"
+assert others == 0, f"{others} other Key Manager requests: {lines}"
 print(f"ok - {total} keys found by class, label and id: {len(containers)} container "
       f"pages, {len(secrets)} secret pages, 0 payloads")
