@@ -79,31 +79,18 @@ CK_RV km_barbican_secret(const struct km_endpoint *ep, const char *uuid,
 	return get_one(ep, "secrets", uuid, into, km_listing_add_secret);
 }
 
-static bool name_wanted(const struct km_token_config *tc, const char *name)
+/* Whether a container's name matches one of the configured patterns. */
+static bool name_wanted(const struct km_container *c, const void *arg)
 {
+	const struct km_token_config *tc = arg;
+	const char *name = c->name;
+
 	if (tc->n_containers == 0)
 		return true;
 	for (size_t i = 0; i < tc->n_containers; i++)
 		if (fnmatch(tc->containers[i], name ? name : "", 0) == 0)
 			return true;
 	return false;
-}
-
-/* Drops containers whose names no configured pattern matches. */
-static void filter_names(const struct km_token_config *tc,
-			 struct km_listing *l, size_t from)
-{
-	size_t n = from;
-
-	for (size_t i = from; i < l->n_containers; i++) {
-		if (name_wanted(tc, l->containers[i].name)) {
-			l->containers[n++] = l->containers[i];
-		} else {
-			free(l->containers[i].name);
-			free(l->containers[i].created);
-		}
-	}
-	l->n_containers = n;
 }
 
 CK_RV km_barbican_list(const struct km_endpoint *ep,
@@ -118,7 +105,7 @@ CK_RV km_barbican_list(const struct km_endpoint *ep,
 		return CKR_HOST_MEMORY;
 	rv = list_all(ep, "containers", "", km_listing_add_containers, l);
 	if (rv == CKR_OK)
-		filter_names(tc, l, 0);
+		km_listing_keep_containers(l, name_wanted, tc);
 	for (size_t i = 0; rv == CKR_OK && i < tc->n_container_refs; i++) {
 		if (!km_uuid_from_ref(tc->container_refs[i], uuid)) {
 			km_error("container_refs: '%s' is not a container ref",

@@ -365,15 +365,37 @@ const struct km_secret_meta *km_listing_secret(const struct km_listing *l,
 	return bsearch(&key, l->secrets, l->n_secrets, sizeof(key), by_uuid);
 }
 
-void km_listing_free(struct km_listing *l)
+void km_listing_keep_containers(struct km_listing *l,
+				bool (*keep)(const struct km_container *,
+					     const void *),
+				const void *arg)
 {
-	if (l == NULL)
-		return;
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->n_containers; i++) {
+		if (keep(&l->containers[i], arg))
+			l->containers[n++] = l->containers[i];
+		else
+			free_container(&l->containers[i]);
+	}
+	l->n_containers = n;
+}
+
+void km_listing_clear(struct km_listing *l)
+{
 	for (size_t i = 0; i < l->n_containers; i++)
 		free_container(&l->containers[i]);
 	for (size_t i = 0; i < l->n_secrets; i++)
 		free_secret(&l->secrets[i]);
 	free(l->containers);
 	free(l->secrets);
+	memset(l, 0, sizeof(*l));
+}
+
+void km_listing_free(struct km_listing *l)
+{
+	if (l == NULL)
+		return;
+	km_listing_clear(l);
 	free(l);
 }

@@ -74,6 +74,13 @@ CK_RV km_listing_add_secret(struct km_listing *l, const char *json);
 void km_listing_finish(struct km_listing *l);
 const struct km_secret_meta *km_listing_secret(const struct km_listing *l,
 					       const char *uuid);
+/* Keeps the containers keep() accepts, in order; frees the others. */
+void km_listing_keep_containers(struct km_listing *l,
+				bool (*keep)(const struct km_container *,
+					     const void *),
+				const void *arg);
+/* Frees what a listing holds (not the listing itself). */
+void km_listing_clear(struct km_listing *l);
 void km_listing_free(struct km_listing *l);
 
 #endif

@@ -472,13 +472,7 @@ static CK_RV fetch(struct km_token *t, const struct km_snapshot *s,
 		p.content_type = meta ? meta->content_type : NULL;
 		rv = with_auth(t, payload_call, &p);
 	}
-	for (size_t i = 0; i < m.listing.n_secrets; i++) {
-		free(m.listing.secrets[i].name);
-		free(m.listing.secrets[i].algorithm);
-		free(m.listing.secrets[i].content_type);
-		free(m.listing.secrets[i].created);
-	}
-	free(m.listing.secrets);
+	km_listing_clear(&m.listing);
 	if (rv == CKR_OK)
 		*out = p.response;
 	else
