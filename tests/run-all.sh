@@ -14,16 +14,7 @@ trap '/usr/bin/python3 "$SRC/tests/km/keymanager.py" stop "$KM"; rm -rf "$KM"' E
 /usr/bin/python3 "$SRC/tests/km/seed.py" "$KM/seed" 300
 bash "$SRC/tests/integration/tools.sh" "$MODULE" "$KM/seed"
 # Listing cost on the 300 bulk containers alone.
-cat >"$KM/bulk.conf" <<CNF
-[token]
-label = bulk
-auth_url = $OS_AUTH_URL
-username = $OS_USERNAME
-password = $OS_PASSWORD
-project_name = $OS_PROJECT_NAME
-containers = bulk-*
-CNF
-chmod 600 "$KM/bulk.conf"
+bash "$SRC/tests/km/token-conf.sh" bulk "bulk-*" "$KM/bulk.conf"
 # seed.py stores 10 containers of its own beside the 300 bulk ones.
 KMP11_CONF="$KM/bulk.conf" /usr/bin/python3 "$SRC/tests/integration/listing_cost.py" "$MODULE" 300 310
 echo "all tests passed"
