@@ -529,7 +529,8 @@ static CK_RV fetch_needs(struct km_token *token, struct km_snapshot *snap,
 
 /*
  * Looks an object up, fetching its payloads first when they are missing.
- * Called and returns with the lock held; drops it while fetching.
+ * Called and returns with the lock held; drops it while fetching. Two
+ * rounds: what an object needs can change once a payload proves unusable.
  */
 static CK_RV object_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE handle,
 			   struct kmp_object **out)
@@ -537,28 +538,28 @@ static CK_RV object_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE handle,
 	struct kmp_object *obj = kmp_objects_get(slot->objects, handle);
 	struct km_snapshot *snap;
 	struct kmp_need needs[3];
+	CK_RV rv = CKR_OK;
 	size_t n;
-	CK_RV rv;
 
-	if (obj == NULL)
-		return CKR_OBJECT_HANDLE_INVALID;
-	if (obj->complete) {
-		*out = obj;
-		return CKR_OK;
+	for (int round = 0; rv == CKR_OK && obj != NULL && !obj->complete &&
+			    round < 2;
+	     round++) {
+		n = kmp_object_needs(slot->token, obj, needs);
+		snap = slot->objects->snapshot;
+		km_token_snapshot_ref(slot->token, snap);
+		pthread_mutex_unlock(&gl.lock);
+		rv = fetch_needs(slot->token, snap, needs, n);
+		pthread_mutex_lock(&gl.lock);
+		km_token_snapshot_unref(slot->token, snap);
+		/* The table may have been swapped while unlocked. */
+		obj = kmp_objects_get(slot->objects, handle);
+		if (rv == CKR_OK && obj != NULL &&
+		    !kmp_objects_update(slot->token, slot->objects, obj))
+			rv = CKR_HOST_MEMORY;
 	}
-	n = kmp_object_needs(obj, needs);
-	snap = slot->objects->snapshot;
-	km_token_snapshot_ref(slot->token, snap);
-	pthread_mutex_unlock(&gl.lock);
-	rv = fetch_needs(slot->token, snap, needs, n);
-	pthread_mutex_lock(&gl.lock);
-	if (rv == CKR_OK && slot->objects != NULL &&
-	    objects_inlock(slot, slot->objects->snapshot, true) == NULL)
-		rv = CKR_HOST_MEMORY;
-	km_token_snapshot_unref(slot->token, snap);
 	if (rv != CKR_OK)
 		return rv;
-	if ((obj = kmp_objects_get(slot->objects, handle)) == NULL)
+	if (obj == NULL)
 		return CKR_OBJECT_HANDLE_INVALID;
 	*out = obj;
 	return CKR_OK;
@@ -604,7 +605,8 @@ static CK_RV kmp_C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 }
 
 /* Matches every object; collects those a payload must decide. */
-static CK_RV match_inlock(struct kmp_objects *o, CK_ATTRIBUTE_PTR templ,
+static CK_RV match_inlock(struct km_token *token, struct kmp_objects *o,
+			  CK_ATTRIBUTE_PTR templ,
 			  CK_ULONG count, struct kmp_session *session,
 			  struct kmp_need **pending, size_t *n_pending)
 {
@@ -629,7 +631,8 @@ static CK_RV match_inlock(struct kmp_objects *o, CK_ATTRIBUTE_PTR templ,
 		if (m == KMP_MATCH)
 			found[n++] = obj->handle;
 		else if (m == KMP_UNKNOWN && !obj->complete && needs != NULL)
-			*n_pending += kmp_object_needs(obj, needs + *n_pending);
+			*n_pending += kmp_object_needs(token, obj,
+						      needs + *n_pending);
 	}
 	session->found = found;
 	session->n_found = n;
@@ -650,7 +653,8 @@ static CK_RV find_inlock(struct kmp_slot *slot, CK_SESSION_HANDLE h,
 
 	if (o == NULL)
 		return CKR_HOST_MEMORY;
-	rv = match_inlock(o, templ, count, session, &pending, &n_pending);
+	rv = match_inlock(slot->token, o, templ, count, session, &pending,
+			  &n_pending);
 	if (rv != CKR_OK || n_pending == 0) {
 		free(pending);
 		return rv;
@@ -667,9 +671,12 @@ static CK_RV find_inlock(struct kmp_slot *slot, CK_SESSION_HANDLE h,
 		km_warning("find: some objects could not be fetched");
 	if (kmp_session_get(&gl.sessions, h) != session)
 		return CKR_SESSION_CLOSED;
-	if ((o = objects_inlock(slot, snap, true)) == NULL)
+	if ((o = objects_inlock(slot, snap, false)) == NULL)
 		return CKR_HOST_MEMORY;
-	return match_inlock(o, templ, count, session, NULL, NULL);
+	if (!kmp_objects_complete(slot->token, o) &&
+	    (o = objects_inlock(slot, snap, true)) == NULL)
+		return CKR_HOST_MEMORY;
+	return match_inlock(slot->token, o, templ, count, session, NULL, NULL);
 }
 
 static CK_RV kmp_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,

@@ -27,7 +27,17 @@ CK_OBJECT_HANDLE kmp_object_handle(const char *serial, const char *uuid,
 
 /* ---- which payloads an object needs ---- */
 
-size_t kmp_object_needs(const struct kmp_object *obj, struct kmp_need out[3])
+/* Whether a payload was fetched and found unusable. */
+static bool payload_failed(struct km_token *t, const char *uuid,
+			   enum km_payload_kind kind)
+{
+	const struct km_payload *p = km_token_cached_payload(t, uuid, kind);
+
+	return p != NULL && p->error != CKR_OK;
+}
+
+size_t kmp_object_needs(struct km_token *t, const struct kmp_object *obj,
+			struct kmp_need out[3])
 {
 	const struct km_container *c = obj->container;
 	size_t n = 0;
@@ -49,7 +59,11 @@ size_t kmp_object_needs(const struct kmp_object *obj, struct kmp_need out[3])
 						     KM_PAYLOAD_CERTIFICATE, NULL};
 		break;
 	case KMP_ROLE_PUBLIC_KEY:
-		if (c != NULL && c->certificate[0])
+		/* From the certificate, unless it proved unusable and the
+		 * container has the private key to derive it from. */
+		if (c != NULL && c->certificate[0] &&
+		    !(payload_failed(t, c->certificate, KM_PAYLOAD_CERTIFICATE) &&
+		      c->private_key[0] && !c->public_key[0]))
 			out[n++] = (struct kmp_need){c->certificate,
 						     KM_PAYLOAD_CERTIFICATE, NULL};
 		else if (obj->secret == NULL || c == NULL || c->public_key[0])
@@ -291,7 +305,8 @@ static bool build_attrs(struct build_ctx *ctx, struct kmp_object *obj)
 	struct kmp_builder b = {0};
 	struct kmp_need needs[3];
 	const struct km_payload *p[3] = {NULL, NULL, NULL};
-	size_t n = kmp_object_needs(obj, needs);
+	size_t n = kmp_object_needs(ctx->token, obj, needs);
+	CK_ATTRIBUTE *attrs;
 
 	obj->complete = true;
 	for (size_t i = 0; i < n; i++)
@@ -322,8 +337,11 @@ static bool build_attrs(struct build_ctx *ctx, struct kmp_object *obj)
 		add_data_object(ctx, &b, obj, p[0]);
 		break;
 	}
-	obj->attrs = kmp_builder_finish(&b);
-	return obj->attrs != NULL;
+	if ((attrs = kmp_builder_finish(&b)) == NULL)
+		return false;
+	kmp_attrs_free(obj->attrs);
+	obj->attrs = attrs;
+	return true;
 }
 
 /* ---- the table ---- */
@@ -486,6 +504,31 @@ struct kmp_object *kmp_objects_get(struct kmp_objects *o,
 		if (o->items[o->index[j] - 1].handle == handle)
 			return &o->items[o->index[j] - 1];
 	return NULL;
+}
+
+bool kmp_objects_update(struct km_token *t, struct kmp_objects *o,
+			struct kmp_object *obj)
+{
+	struct build_ctx ctx = {t, o->snapshot->listing,
+				km_token_login_required(t)};
+
+	return obj->complete || build_attrs(&ctx, obj);
+}
+
+bool kmp_objects_complete(struct km_token *t, struct kmp_objects *o)
+{
+	for (size_t i = 0; i < o->n; i++) {
+		struct kmp_object *obj = &o->items[i];
+		if (obj->complete)
+			continue;
+		/* A fetched chain adds objects: the table changes shape. */
+		if (obj->role == KMP_ROLE_INTERMEDIATES &&
+		    km_token_cached_payload(t, obj->secret, KM_PAYLOAD_CHAIN))
+			return false;
+		if (!kmp_objects_update(t, o, obj))
+			return false;
+	}
+	return true;
 }
 
 bool kmp_template_may_match_intermediate(const CK_ATTRIBUTE *templ,

@@ -51,8 +51,17 @@ struct kmp_objects *kmp_objects_build(struct km_token *t,
 void kmp_objects_free(struct km_token *t, struct kmp_objects *o);
 struct kmp_object *kmp_objects_get(struct kmp_objects *o,
 				   CK_OBJECT_HANDLE handle);
-/* The payloads an object needs; returns how many (at most 3). */
-size_t kmp_object_needs(const struct kmp_object *obj, struct kmp_need out[3]);
+/* The payloads an object needs, given what the token's cache already
+ * knows; returns how many (at most 3). */
+size_t kmp_object_needs(struct km_token *t, const struct kmp_object *obj,
+			struct kmp_need out[3]);
+/* Rebuilds one object's attributes from the payloads cached since it was
+ * built; false when out of memory (the object keeps its old ones). */
+bool kmp_objects_update(struct km_token *t, struct kmp_objects *o,
+			struct kmp_object *obj);
+/* Updates every incomplete object; false when the table must be built
+ * again instead (a chain arrived and adds objects, or out of memory). */
+bool kmp_objects_complete(struct km_token *t, struct kmp_objects *o);
 /* Whether a template may match a not-yet-fetched intermediates entry. */
 bool kmp_template_may_match_intermediate(const CK_ATTRIBUTE *templ,
 					 CK_ULONG count);

@@ -13,6 +13,7 @@ trap '/usr/bin/python3 "$SRC/tests/km/keymanager.py" stop "$KM"; rm -rf "$KM"' E
 . "$KM/openrc"
 /usr/bin/python3 "$SRC/tests/km/seed.py" "$KM/seed" 300
 bash "$SRC/tests/integration/tools.sh" "$MODULE" "$KM/seed"
+/usr/bin/python3 "$SRC/tests/integration/mapping.py" "$MODULE" "$KM/seed"
 # Listing cost on the 300 bulk containers alone.
 bash "$SRC/tests/km/token-conf.sh" bulk "bulk-*" "$KM/bulk.conf"
 # seed.py stores 10 containers of its own beside the 300 bulk ones.

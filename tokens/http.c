@@ -80,6 +80,13 @@ void km_http_free(struct km_http *http)
 	free(http);
 }
 
+void km_http_lock(struct km_http *http) { pthread_mutex_lock(&http->lock); }
+
+void km_http_unlock(struct km_http *http)
+{
+	pthread_mutex_unlock(&http->lock);
+}
+
 static CURL *take_handle(struct km_http *http)
 {
 	CURL *curl = NULL;

@@ -42,6 +42,10 @@ CK_RV km_http_request(struct km_http *http, const char *method,
 /* Wipes and frees the body (it may hold secrets) and the token. */
 void km_response_clear(struct km_response *r);
 
+/* Held around fork() so that the child never inherits a held lock. */
+void km_http_lock(struct km_http *http);
+void km_http_unlock(struct km_http *http);
+
 /* Bumped in the child after fork: network state from before is not used. */
 unsigned km_fork_id(void);
 

@@ -149,9 +149,17 @@ bool km_token_logged_in(struct km_token *t)
 	return in;
 }
 
-void km_token_lock(struct km_token *t) { pthread_mutex_lock(&t->lock); }
+void km_token_lock(struct km_token *t)
+{
+	pthread_mutex_lock(&t->lock);
+	km_http_lock(t->http);
+}
 
-void km_token_unlock(struct km_token *t) { pthread_mutex_unlock(&t->lock); }
+void km_token_unlock(struct km_token *t)
+{
+	km_http_unlock(t->http);
+	pthread_mutex_unlock(&t->lock);
+}
 
 /* Swaps a fresh auth in; the old one is wiped. */
 static void publish_auth(struct km_token *t, struct km_auth *fresh)
@@ -252,12 +260,19 @@ CK_RV km_token_login(struct km_token *t, const char *pin, size_t pin_len)
 
 void km_token_logout(struct km_token *t)
 {
+	struct km_snapshot *listing = NULL;
+
 	pthread_mutex_lock(&t->lock);
 	km_free_secret_string(t->pin);
 	t->pin = NULL;
-	if (km_token_login_required(t))
+	if (km_token_login_required(t)) {
+		/* What the login showed goes with it. */
 		km_auth_clear(&t->auth);
+		listing = t->snapshot;
+		t->snapshot = NULL;
+	}
 	pthread_mutex_unlock(&t->lock);
+	km_token_snapshot_unref(t, listing);
 }
 
 struct list_call {

@@ -4,15 +4,14 @@
     seed.py OUT_DIR [N_BULK]
 
 Reads OS_* from the environment, writes OUT_DIR/manifest.json and the
-certificates (PEM) the tests compare against. N_BULK more RSA certificate
+certificates (PEM) the tests compare against (and the public key of the
+container whose certificate is garbage). N_BULK more RSA certificate
 containers named bulk-0.. share one key pair, for listing-cost tests.
 """
-import base64
 import datetime
 import json
 import os
 import sys
-import urllib.request
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -20,62 +19,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 
-E = os.environ
+from kmrest import container, secret
+
 PEM, DER = serialization.Encoding.PEM, serialization.Encoding.DER
 PKCS8 = serialization.PrivateFormat.PKCS8
 TRAD = serialization.PrivateFormat.TraditionalOpenSSL
 NOENC = serialization.NoEncryption()
-
-
-def token():
-    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-        "name": E["OS_USERNAME"], "domain": {"name": E["OS_USER_DOMAIN_NAME"]},
-        "password": E["OS_PASSWORD"]}}}, "scope": {"project": {
-            "name": E["OS_PROJECT_NAME"],
-            "domain": {"name": E["OS_PROJECT_DOMAIN_NAME"]}}}}}
-    req = urllib.request.Request(E["OS_AUTH_URL"] + "/auth/tokens",
-                                 json.dumps(body).encode(),
-                                 {"Content-Type": "application/json"})
-    with urllib.request.urlopen(req) as r:
-        doc = json.load(r)
-        url = [e["url"] for s in doc["token"]["catalog"]
-               if s["type"] == "key-manager" for e in s["endpoints"]
-               if e["interface"] == "public"][0]
-        return r.headers["X-Subject-Token"], url.rstrip("/") + "/v1"
-
-
-TOKEN, KM = token()
-
-
-def post(path, body):
-    req = urllib.request.Request(f"{KM}/{path}", json.dumps(body).encode(),
-                                 {"Content-Type": "application/json",
-                                  "X-Auth-Token": TOKEN})
-    with urllib.request.urlopen(req) as r:
-        return json.load(r)
-
-
-def secret(name, data, secret_type, text=False, algorithm=None, bits=None):
-    body = {"name": name, "secret_type": secret_type}
-    if text:
-        body.update(payload=data.decode(), payload_content_type="text/plain")
-    else:
-        body.update(payload=base64.b64encode(data).decode(),
-                    payload_content_type="application/octet-stream",
-                    payload_content_encoding="base64")
-    if algorithm:
-        body["algorithm"] = algorithm
-    if bits:
-        body["bit_length"] = bits
-    return post("secrets", body)["secret_ref"]
-
-
-def container(name, refs, kind="certificate"):
-    body = {"type": kind, "secret_refs": [
-        {"name": k, "secret_ref": v} for k, v in refs.items()]}
-    if name is not None:
-        body["name"] = name
-    return post("containers", body)["container_ref"]
 
 
 def name(cn):
@@ -154,6 +103,9 @@ def main():
     store("garbage", "garbage.example.test", garbage,
           lambda c: b"-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n", 
           garbage.private_bytes(PEM, PKCS8, NOENC), True, True)
+    with open(f"{out}/garbage-key.pub.pem", "wb") as f:
+        f.write(garbage.public_key().public_bytes(
+            PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
     store("unnamed", None, rsa_key, pem,
           rsa_key.private_bytes(PEM, PKCS8, NOENC), True, True,
           cert=leaf("unnamed.example.test", rsa_key))

@@ -1,0 +1,156 @@
+#!/usr/bin/python3
+"""Mapping cases through the module's function list (PyKCS11), against the
+real Key Manager seeded by seed.py.
+
+    mapping.py MODULE SEED_DIR     (OS_* of the test user in the env)
+
+- an unusable certificate payload fails that object only, and the public
+  key of its container comes from the private key instead;
+- a private key that does not match its certificate gets its own CKA_ID;
+- a token whose credentials lack the password needs C_Login: a wrong PIN
+  gives CKR_PIN_INCORRECT, the right one shows and signs with the keys,
+  C_Logout hides them again;
+- with a short refresh interval, a container stored or deleted in the Key
+  Manager appears or disappears without restarting.
+"""
+import json
+import os
+import sys
+import tempfile
+import time
+
+import PyKCS11
+from PyKCS11 import PyKCS11Error
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "km"))
+import kmrest  # noqa: E402
+
+MODULE, SEED = sys.argv[1], sys.argv[2]
+E = os.environ
+REFRESH = 1
+
+
+def fail(msg):
+    sys.exit(f"FAIL: {msg}")
+
+
+def ok(msg):
+    print(f"ok - {msg}")
+
+
+def token_section(label, extra, password=True):
+    lines = ["[token]", f"label = {label}", f"auth_url = {E['OS_AUTH_URL']}",
+             f"username = {E['OS_USERNAME']}",
+             f"project_name = {E['OS_PROJECT_NAME']}"]
+    if password:
+        lines.append(f"password = {E['OS_PASSWORD']}")
+    return "\n".join(lines + extra) + "\n"
+
+
+def container_id(name):
+    with open(f"{SEED}/manifest.json") as f:
+        ref = json.load(f)["containers"][name]
+    return bytes.fromhex(ref.rsplit("/", 1)[1].replace("-", ""))
+
+
+conf = tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False)
+conf.write(token_section("main", []) + "\n" +
+           token_section("login", [], password=False) + "\n" +
+           token_section("fresh", ["containers = fresh-*",
+                                   f"refresh_interval = {REFRESH}"]))
+conf.close()
+os.chmod(conf.name, 0o600)
+E["KMP11_CONF"] = conf.name
+lib = PyKCS11.PyKCS11Lib()
+lib.load(MODULE)
+os.unlink(conf.name)
+slots = {lib.getTokenInfo(s).label.strip(): s for s in lib.getSlotList()}
+
+
+def find(session, **attrs):
+    templ = [(getattr(PyKCS11, "CKA_" + k.upper()), v) for k, v in attrs.items()]
+    return session.findObjects(templ)
+
+
+def one(session, **attrs):
+    found = find(session, **attrs)
+    if len(found) != 1:
+        fail(f"{attrs}: {len(found)} objects, expected 1")
+    return found[0]
+
+
+def expect_error(code, call, what):
+    try:
+        call()
+    except PyKCS11Error as e:
+        if e.value != code:
+            fail(f"{what}: {e}, expected {PyKCS11.CKR[code]}")
+        return
+    fail(f"{what}: succeeded, expected {PyKCS11.CKR[code]}")
+
+
+# ---- an unusable payload fails its object only ----
+s = lib.openSession(slots["main"])
+cert = one(s, label="garbage", **{"class": PyKCS11.CKO_CERTIFICATE})
+# PyKCS11 answers None for CKR_ATTRIBUTE_TYPE_INVALID.
+if s.getAttributeValue(cert, [PyKCS11.CKA_VALUE])[0] is not None:
+    fail("the garbage certificate has a CKA_VALUE")
+pub = one(s, label="garbage", **{"class": PyKCS11.CKO_PUBLIC_KEY})
+modulus = bytes(s.getAttributeValue(pub, [PyKCS11.CKA_MODULUS])[0])
+with open(f"{SEED}/garbage-key.pub.pem", "rb") as f:
+    expected = load_pem_public_key(f.read()).public_numbers().n
+if int.from_bytes(modulus, "big") != expected:
+    fail("public key of the garbage container: not the private key's")
+good = one(s, label="rsa-www", **{"class": PyKCS11.CKO_CERTIFICATE})
+s.getAttributeValue(good, [PyKCS11.CKA_VALUE])
+ok("a garbage certificate fails alone; its public key comes from the key")
+
+# ---- a mismatched key is not paired ----
+key = one(s, label="mismatch", **{"class": PyKCS11.CKO_PRIVATE_KEY})
+key_id = bytes(s.getAttributeValue(key, [PyKCS11.CKA_ID])[0])
+if key_id == container_id("mismatch") or len(key_id) != 16:
+    fail("the mismatched private key shares the certificate's CKA_ID")
+ok("a private key that does not match its certificate has its own CKA_ID")
+s.closeSession()
+
+# ---- login with the password as PIN ----
+slot = slots["login"]
+if not lib.getTokenInfo(slot).flags & PyKCS11.CKF_LOGIN_REQUIRED:
+    fail("token without a password: CKF_LOGIN_REQUIRED not set")
+s = lib.openSession(slot)
+if find(s, **{"class": PyKCS11.CKO_PRIVATE_KEY}):
+    fail("private keys visible before login")
+expect_error(PyKCS11.CKR_PIN_INCORRECT, lambda: s.login("not-the-password"),
+             "C_Login with a wrong PIN")
+s.login(E["OS_PASSWORD"])
+key = one(s, label="rsa-www", **{"class": PyKCS11.CKO_PRIVATE_KEY})
+s.sign(key, b"data", PyKCS11.Mechanism(PyKCS11.CKM_SHA256_RSA_PKCS))
+s.logout()
+if find(s, **{"class": PyKCS11.CKO_PRIVATE_KEY}):
+    fail("private keys visible after logout")
+s.closeSession()
+ok("login token: wrong PIN refused, right PIN signs, logout hides keys")
+
+# ---- refresh: containers appear and disappear ----
+s = lib.openSession(slots["fresh"])
+if find(s):
+    fail("fresh token: objects before any fresh-* container exists")
+with open(f"{SEED}/manifest.json") as f:
+    source = kmrest.get(json.load(f)["containers"]["rsa-www"])
+refs = {r["name"]: r["secret_ref"] for r in source["secret_refs"]
+        if r["name"] in ("certificate", "private_key")}
+ref = kmrest.container("fresh-1", refs)
+time.sleep(REFRESH + 0.5)
+handles = find(s, label="fresh-1")
+if len(handles) != 3:
+    fail(f"stored container: {len(handles)} objects after a refresh, expected 3")
+kmrest.delete(ref)
+time.sleep(REFRESH + 0.5)
+if find(s):
+    fail("deleted container: objects still listed after a refresh")
+expect_error(PyKCS11.CKR_OBJECT_HANDLE_INVALID,
+             lambda: s.getAttributeValue(handles[0], [PyKCS11.CKA_LABEL]),
+             "handle of a deleted container")
+s.closeSession()
+ok("refresh: a stored container appears, a deleted one disappears")
