@@ -2,6 +2,7 @@
 
 #include "tokens/config.h"
 #include "tokens/http.h"
+#include "tokens/json.h"
 #include "tokens/log.h"
 #include "tokens/secure.h"
 
@@ -104,16 +105,6 @@ static char *auth_body(const struct km_token_config *tc, const char *pin)
 	return body;
 }
 
-static const char *get_string(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 static char *with_v1(const char *url)
 {
 	size_t n = strlen(url);
@@ -136,18 +127,18 @@ static char *endpoint_in(json_object *catalog, const char *interface,
 
 	for (size_t i = 0; i < n; i++) {
 		json_object *svc = json_object_array_get_idx(catalog, i), *eps;
-		const char *type = get_string(svc, "type");
+		const char *type = km_json_string(svc, "type");
 		if (type == NULL || strcmp(type, "key-manager") != 0 ||
 		    !json_object_object_get_ex(svc, "endpoints", &eps) ||
 		    !json_object_is_type(eps, json_type_array))
 			continue;
 		for (size_t j = 0; j < json_object_array_length(eps); j++) {
 			json_object *ep = json_object_array_get_idx(eps, j);
-			const char *itf = get_string(ep, "interface");
-			const char *reg = get_string(ep, "region_id");
-			const char *url = get_string(ep, "url");
+			const char *itf = km_json_string(ep, "interface");
+			const char *reg = km_json_string(ep, "region_id");
+			const char *url = km_json_string(ep, "url");
 			if (reg == NULL)
-				reg = get_string(ep, "region");
+				reg = km_json_string(ep, "region");
 			if (url == NULL || itf == NULL ||
 			    strcmp(itf, interface) != 0 ||
 			    (region != NULL &&
@@ -188,10 +179,10 @@ static CK_RV read_token(const struct km_token_config *tc, json_object *root,
 		km_error("Keystone: no 'token' in the auth response");
 		return CKR_DEVICE_ERROR;
 	}
-	out->expires = parse_expiry(get_string(token, "expires_at"));
+	out->expires = parse_expiry(km_json_string(token, "expires_at"));
 	if (json_object_object_get_ex(token, "project", &project)) {
-		const char *id = get_string(project, "id");
-		const char *name = get_string(project, "name");
+		const char *id = km_json_string(project, "id");
+		const char *name = km_json_string(project, "name");
 		out->project_id = id ? strdup(id) : NULL;
 		out->project_name = name ? strdup(name) : NULL;
 	}

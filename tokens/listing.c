@@ -1,5 +1,6 @@
 #include "tokens/listing.h"
 
+#include "tokens/json.h"
 #include "tokens/log.h"
 
 #include <ctype.h>
@@ -51,19 +52,9 @@ bool km_uuid_bytes(const char *uuid, unsigned char out[16])
 	return j == 32;
 }
 
-static const char *get_string(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 static char *dup_string(json_object *o, const char *key)
 {
-	const char *s = get_string(o, key);
+	const char *s = km_json_string(o, key);
 	return s ? strdup(s) : NULL;
 }
 
@@ -107,23 +98,23 @@ static char *ref_slot(struct km_container *c, const char *name)
 static CK_RV parse_container(json_object *o, struct km_container *c)
 {
 	json_object *refs;
-	const char *ref = get_string(o, "container_ref");
+	const char *ref = km_json_string(o, "container_ref");
 
 	memset(c, 0, sizeof(*c));
 	if (!km_uuid_from_ref(ref, c->uuid)) {
 		km_error("container without a valid container_ref: skipped");
 		return CKR_DEVICE_ERROR;
 	}
-	c->type = container_type(get_string(o, "type"));
+	c->type = container_type(km_json_string(o, "type"));
 	if (json_object_object_get_ex(o, "secret_refs", &refs) &&
 	    json_object_is_type(refs, json_type_array)) {
 		for (size_t i = 0; i < json_object_array_length(refs); i++) {
 			json_object *r = json_object_array_get_idx(refs, i);
-			const char *name = get_string(r, "name");
+			const char *name = km_json_string(r, "name");
 			char *slot = name ? ref_slot(c, name) : NULL;
 			/* Unknown ref names (generic containers) are ignored. */
 			if (slot != NULL &&
-			    !km_uuid_from_ref(get_string(r, "secret_ref"), slot))
+			    !km_uuid_from_ref(km_json_string(r, "secret_ref"), slot))
 				km_warning("container %s: bad secret_ref for %s",
 					   c->uuid, name);
 		}
@@ -147,12 +138,9 @@ static json_object *parse_json(const char *json, const char *what)
 
 static long get_total(json_object *root)
 {
-	json_object *v;
+	int64_t total;
 
-	if (!json_object_object_get_ex(root, "total", &v) ||
-	    !json_object_is_type(v, json_type_int))
-		return -1;
-	return (long)json_object_get_int64(v);
+	return km_json_int(root, "total", &total) ? (long)total : -1;
 }
 
 static CK_RV add_container(struct km_listing *l, json_object *o)
@@ -230,26 +218,25 @@ static enum km_secret_type secret_type(const char *t)
 static CK_RV add_secret(struct km_listing *l, json_object *o)
 {
 	struct km_secret_meta *grown, *s;
-	json_object *v, *types;
+	json_object *types;
+	int64_t bits;
 	const char *alg;
 
 	if ((grown = grow(l->secrets, l->n_secrets, sizeof(*grown))) == NULL)
 		return CKR_HOST_MEMORY;
 	l->secrets = grown;
 	s = memset(&grown[l->n_secrets], 0, sizeof(*s));
-	if (!km_uuid_from_ref(get_string(o, "secret_ref"), s->uuid)) {
+	if (!km_uuid_from_ref(km_json_string(o, "secret_ref"), s->uuid)) {
 		km_error("secret without a valid secret_ref: skipped");
 		return CKR_DEVICE_ERROR;
 	}
-	s->type = secret_type(get_string(o, "secret_type"));
-	if ((alg = get_string(o, "algorithm")) != NULL &&
+	s->type = secret_type(km_json_string(o, "secret_type"));
+	if ((alg = km_json_string(o, "algorithm")) != NULL &&
 	    (s->algorithm = strdup(alg)) != NULL)
 		for (char *c = s->algorithm; *c; c++)
 			*c = (char)tolower((unsigned char)*c);
-	if (json_object_object_get_ex(o, "bit_length", &v) &&
-	    json_object_is_type(v, json_type_int) &&
-	    json_object_get_int64(v) > 0 && json_object_get_int64(v) < 1 << 20)
-		s->bit_length = (long)json_object_get_int64(v);
+	if (km_json_int(o, "bit_length", &bits) && bits > 0 && bits < 1 << 20)
+		s->bit_length = (long)bits;
 	if (json_object_object_get_ex(o, "content_types", &types))
 		s->content_type = dup_string(types, "default");
 	s->name = dup_string(o, "name");
