@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """Finding by class, label or id costs the list pages and no payload.
 
-    listing_cost.py MODULE N_SHOWN N_IN_PROJECT
+    listing_cost.py MODULE N
 
-N_SHOWN containers match the token's patterns; the project holds
-N_IN_PROJECT, which the list pages cover.
+The token's project holds N certificate containers, bulk-0 .. bulk-(N-1)
+(seed_bulk.py).
 
 Counts the module's HTTP requests from its debug log (KMP11_DEBUG=4).
 """
@@ -24,7 +24,7 @@ c = s.findObjects([(CKA_ID, bytes(16))])
 print(len(a), len(b), len(c))
 """
 
-module, n, in_project = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+module, n = sys.argv[1], int(sys.argv[2])
 env = dict(os.environ, KMP11_DEBUG="4")
 p = subprocess.run(["/usr/bin/python3", "-c", CHILD, module], env=env,
                    capture_output=True, text=True, check=True)
@@ -34,10 +34,10 @@ containers = [l for l in lines if "/containers?" in l]
 secrets = [l for l in lines if "/secrets?" in l]
 payloads = [l for l in lines if "/payload" in l]
 total = int(counts[0])
-assert total >= n, f"found {total} private keys, expected at least {n}"
+assert total == n, f"found {total} private keys, expected {n}"
 assert int(counts[1]) == 1, f"label bulk-7 found {counts[1]} certificates"
 assert int(counts[2]) == 0, "an unknown id matched"
-want = math.ceil(in_project / 100)
+want = math.ceil(n / 100)
 assert len(containers) == want, f"{len(containers)} container pages, expected {want}"
 assert len(payloads) == 0, f"{len(payloads)} payload requests, expected 0"
 auth = [l for l in lines if "/auth/tokens" in l]

@@ -221,6 +221,8 @@ def seed_keystone(d):
     ids["service_project"] = create("project", {"name": "service", "domain_id": "default"})
     ids["project"] = create("project", {"name": "kmp11", "domain_id": "default"})
     ids["other_project"] = create("project", {"name": "kmp11-other", "domain_id": "default"})
+    # Many containers for listing-cost tests, apart from the others.
+    ids["bulk_project"] = create("project", {"name": "kmp11-bulk", "domain_id": "default"})
     for role in ("creator", "observer", "audit", "service"):
         ids[role] = create("role", {"name": role})
     _, roles = request("GET", f"{ks}/roles?name=admin", token=tok)
@@ -238,6 +240,7 @@ def seed_keystone(d):
 
     grant("service_project", "barbican", "admin")
     grant("project", "user", "creator")
+    grant("bulk_project", "user", "creator")
     grant("other_project", "other_user", "creator")
     svc = create("service", {"type": "key-manager", "name": "barbican"})
     for itf in ("public", "internal"):

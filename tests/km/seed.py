@@ -1,12 +1,11 @@
 #!/usr/bin/python3
 """Seeds the Key Manager with the containers the tests expect.
 
-    seed.py OUT_DIR [N_BULK]
+    seed.py OUT_DIR
 
 Reads OS_* from the environment, writes OUT_DIR/manifest.json and the
 certificates (PEM) the tests compare against (and the public key of the
-container whose certificate is garbage). N_BULK more RSA certificate
-containers named bulk-0.. share one key pair, for listing-cost tests.
+container whose certificate is garbage).
 """
 import datetime
 import json
@@ -47,7 +46,6 @@ def certificate(cn, key, issuer_cn, issuer_key, ca=False):
 
 def main():
     out = sys.argv[1]
-    bulk = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     os.makedirs(out, exist_ok=True)
     root_key = ec.generate_private_key(ec.SECP384R1())
     root = certificate("kmp11 test root", root_key, "kmp11 test root", root_key, True)
@@ -114,13 +112,6 @@ def main():
         store("renewed", f"renewed-{gen}.example.test", k, pem,
               k.private_bytes(PEM, PKCS8, NOENC), True, True)
         os.rename(f"{out}/renewed.pem", f"{out}/renewed-{gen}.pem")
-    if bulk:
-        cert_ref = secret("bulk-cert", pem(leaf("bulk.example.test", rsa_key)),
-                          "certificate", True)
-        key_ref = secret("bulk-key", rsa_key.private_bytes(PEM, PKCS8, NOENC),
-                         "private", True, "rsa", 2048)
-        for i in range(bulk):
-            container(f"bulk-{i}", {"certificate": cert_ref, "private_key": key_ref})
     with open(f"{out}/manifest.json", "w") as f:
         json.dump(m, f, indent=1)
 
