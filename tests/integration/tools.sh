@@ -96,3 +96,24 @@ for name in rsa-www ec-www; do
 		fail "engine $name: public key differs from the certificate's"
 done
 ok "openssl pkey through the pkcs11 engine prints the certificate's public key"
+
+# OS_CLOUD alone: clouds.yaml from ~/.config/openstack names the cloud.
+mkdir -p "$T/home/.config/openstack"
+cat >"$T/home/.config/openstack/clouds.yaml" <<YAML
+clouds:
+  kmp11-test:
+    auth:
+      auth_url: $OS_AUTH_URL
+      username: $OS_USERNAME
+      password: $OS_PASSWORD
+      project_name: $OS_PROJECT_NAME
+      user_domain_name: $OS_USER_DOMAIN_NAME
+      project_domain_name: $OS_PROJECT_DOMAIN_NAME
+    region_name: $OS_REGION_NAME
+YAML
+(cd "$T" && env -i PATH="$PATH" HOME="$T/home" OS_CLOUD=kmp11-test \
+	pkcs11-tool --module "$MODULE" -O >"$T/cloud.txt" 2>&1) ||
+	fail "OS_CLOUD: $(tail -3 "$T/cloud.txt")"
+grep -q "ID:         $(id_of rsa-www)" "$T/cloud.txt" ||
+	fail "OS_CLOUD: rsa-www not listed"
+ok "OS_CLOUD with ~/.config/openstack/clouds.yaml lists the project's objects"
