@@ -1,0 +1,113 @@
+/* Certificates on a token: the ones a URI names, and the issuers of one. */
+#include "tools/tool.h"
+
+#include <p11-kit/p11-kit.h>
+#include <stdlib.h>
+#include <string.h>
+
+X509 *tool_certificate(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o)
+{
+	unsigned char *der;
+	const unsigned char *p;
+	CK_ULONG len;
+	X509 *cert = NULL;
+	CK_RV rv = tool_attr(t, s, o, CKA_VALUE, &der, &len);
+	char *label;
+
+	if (rv == CKR_OK) {
+		p = der;
+		cert = d2i_X509(NULL, &p, (long)len);
+		free(der);
+	}
+	if (cert == NULL) {
+		label = tool_label(t, s, o);
+		tool_error("certificate '%s': CKA_VALUE: %s", label,
+			   rv != CKR_OK ? p11_kit_strerror(rv)
+					: "not a DER X.509 certificate");
+		free(label);
+	}
+	return cert;
+}
+
+int tool_find_certificates(struct tool *t, struct tool_token *tok,
+			   P11KitUri *uri, STACK_OF(X509) **certs)
+{
+	CK_OBJECT_CLASS klass = CKO_CERTIFICATE;
+	CK_ATTRIBUTE is_cert = {CKA_CLASS, &klass, sizeof(klass)};
+	CK_OBJECT_HANDLE *found;
+	CK_ULONG n, count;
+	CK_ATTRIBUTE *templ = tool_uri_template(uri, &is_cert, 1, &n);
+	CK_RV rv;
+	X509 *cert;
+
+	if (templ == NULL || (*certs = sk_X509_new_null()) == NULL) {
+		free(templ);
+		return tool_error("out of memory");
+	}
+	rv = tool_find(t, tok->session, templ, n, &found, &count);
+	free(templ);
+	if (rv != CKR_OK) {
+		sk_X509_free(*certs);
+		return tool_error("C_FindObjects: %s", p11_kit_strerror(rv));
+	}
+	for (CK_ULONG i = 0; i < count; i++) {
+		if ((cert = tool_certificate(t, tok->session, found[i])) == NULL)
+			continue; /* said why; the others still count */
+		if (!sk_X509_push(*certs, cert))
+			X509_free(cert);
+	}
+	free(found);
+	return 0;
+}
+
+static bool self_signed(X509 *cert)
+{
+	return X509_NAME_cmp(X509_get_subject_name(cert),
+			     X509_get_issuer_name(cert)) == 0;
+}
+
+/* A certificate of the token whose subject is the issuer of cert and
+ * whose key signed it; NULL if none. */
+static X509 *issuer_of(struct tool *t, struct tool_token *tok, X509 *cert)
+{
+	CK_OBJECT_CLASS klass = CKO_CERTIFICATE;
+	unsigned char *name = NULL;
+	int len = i2d_X509_NAME(X509_get_issuer_name(cert), &name);
+	CK_ATTRIBUTE templ[] = {
+		{CKA_CLASS, &klass, sizeof(klass)},
+		{CKA_SUBJECT, name, len > 0 ? (CK_ULONG)len : 0},
+	};
+	CK_OBJECT_HANDLE *found = NULL;
+	CK_ULONG count = 0;
+	X509 *issuer = NULL;
+
+	if (len > 0 && tool_find(t, tok->session, templ, 2, &found, &count) ==
+			       CKR_OK)
+		for (CK_ULONG i = 0; issuer == NULL && i < count; i++) {
+			X509 *c = tool_certificate(t, tok->session, found[i]);
+			if (c != NULL && X509_verify(cert, X509_get0_pubkey(c)) == 1)
+				issuer = c;
+			else
+				X509_free(c);
+		}
+	OPENSSL_free(name);
+	free(found);
+	return issuer;
+}
+
+STACK_OF(X509) *tool_chain(struct tool *t, struct tool_token *tok, X509 *leaf)
+{
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	X509 *cert = leaf, *issuer;
+
+	/* Bounded: a token could hold certificates that issue each other. */
+	while (chain != NULL && !self_signed(cert) && sk_X509_num(chain) < 16 &&
+	       (issuer = issuer_of(t, tok, cert)) != NULL) {
+		if (self_signed(issuer) || !sk_X509_push(chain, issuer)) {
+			X509_free(issuer);
+			break;
+		}
+		cert = issuer;
+	}
+	return chain;
+}

@@ -1,0 +1,202 @@
+/*
+ * kmp11-tool verify URI: each certificate the URI names is checked
+ * against the private key with its CKA_ID by a signature, made by the
+ * token and verified with the certificate's public key.
+ */
+#include "tools/tool.h"
+
+#include <getopt.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <p11-kit/p11-kit.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct verify {
+	P11KitUri *uri;
+	int checked, failed;
+};
+
+/* The mechanism for the certificate's key type, and whether the token's
+ * raw r||s signature must be turned into DER for OpenSSL. */
+static bool mechanism_for(EVP_PKEY *pub, CK_MECHANISM_TYPE *mech,
+			  const EVP_MD **md, bool *ecdsa)
+{
+	*ecdsa = false;
+	*md = EVP_sha256();
+	switch (EVP_PKEY_get_base_id(pub)) {
+	case EVP_PKEY_RSA:
+		*mech = CKM_SHA256_RSA_PKCS;
+		return true;
+	case EVP_PKEY_EC:
+		*mech = CKM_ECDSA_SHA256;
+		*ecdsa = true;
+		return true;
+	case EVP_PKEY_ED25519:
+		*mech = CKM_EDDSA;
+		*md = NULL;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* r||s (two equal halves) to a DER ECDSA-Sig-Value; false if malformed. */
+static bool ecdsa_to_der(unsigned char *sig, CK_ULONG *len, size_t cap)
+{
+	ECDSA_SIG *s = ECDSA_SIG_new();
+	BIGNUM *r = BN_bin2bn(sig, (int)(*len / 2), NULL);
+	BIGNUM *ss = BN_bin2bn(sig + *len / 2, (int)(*len / 2), NULL);
+	unsigned char *p = sig;
+	bool ok = s && r && ss && *len % 2 == 0 && ECDSA_SIG_set0(s, r, ss);
+
+	if (!ok) {
+		BN_free(r);
+		BN_free(ss);
+	}
+	if (ok && (size_t)i2d_ECDSA_SIG(s, NULL) <= cap)
+		*len = (CK_ULONG)i2d_ECDSA_SIG(s, &p);
+	else
+		ok = false;
+	ECDSA_SIG_free(s);
+	return ok;
+}
+
+/* Signs a random challenge with key and verifies it with the certificate. */
+static const char *prove(struct tool *t, CK_SESSION_HANDLE s,
+			 CK_OBJECT_HANDLE key, X509 *cert)
+{
+	EVP_PKEY *pub = X509_get0_pubkey(cert);
+	unsigned char challenge[32], sig[1024];
+	CK_ULONG len = sizeof(sig);
+	CK_MECHANISM mech = {0, NULL, 0};
+	const EVP_MD *md;
+	EVP_MD_CTX *ctx;
+	bool ecdsa, ok;
+
+	if (pub == NULL || !mechanism_for(pub, &mech.mechanism, &md, &ecdsa))
+		return "the certificate's key type is not supported";
+	if (RAND_bytes(challenge, sizeof(challenge)) != 1)
+		return "no random challenge";
+	if (t->f->C_SignInit(s, &mech, key) != CKR_OK ||
+	    t->f->C_Sign(s, challenge, sizeof(challenge), sig, &len) != CKR_OK)
+		return "the token cannot sign with the private key";
+	if (ecdsa && !ecdsa_to_der(sig, &len, sizeof(sig)))
+		return "the token's ECDSA signature is malformed";
+	ctx = EVP_MD_CTX_new();
+	ok = ctx != NULL &&
+	     EVP_DigestVerifyInit(ctx, NULL, md, NULL, pub) == 1 &&
+	     EVP_DigestVerify(ctx, sig, len, challenge, sizeof(challenge)) == 1;
+	EVP_MD_CTX_free(ctx);
+	return ok ? NULL : "the private key does not match the certificate";
+}
+
+/* The private key with the certificate's CKA_ID: the pair's other half. */
+static CK_RV private_key_of(struct tool *t, CK_SESSION_HANDLE s,
+			    CK_OBJECT_HANDLE cert, CK_OBJECT_HANDLE *key,
+			    CK_ULONG *count)
+{
+	CK_OBJECT_CLASS klass = CKO_PRIVATE_KEY;
+	CK_ATTRIBUTE templ[] = {{CKA_CLASS, &klass, sizeof(klass)},
+				{CKA_ID, NULL, 0}};
+	CK_OBJECT_HANDLE *found = NULL;
+	unsigned char *id;
+	CK_RV rv = tool_attr(t, s, cert, CKA_ID, &id, &templ[1].ulValueLen);
+
+	*count = 0;
+	if (rv != CKR_OK)
+		return rv;
+	templ[1].pValue = id;
+	rv = tool_find(t, s, templ, 2, &found, count);
+	if (rv == CKR_OK && *count > 0)
+		*key = found[*count - 1];
+	free(found);
+	free(id);
+	return rv;
+}
+
+static void verify_one(struct tool *t, struct tool_token *tok,
+		       struct verify *v, CK_OBJECT_HANDLE o)
+{
+	char *label = tool_label(t, tok->session, o);
+	X509 *cert = tool_certificate(t, tok->session, o);
+	CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
+	CK_ULONG n;
+	CK_RV rv;
+	const char *why = "the certificate is unreadable";
+
+	if (cert != NULL) {
+		rv = private_key_of(t, tok->session, o, &key, &n);
+		if (rv != CKR_OK)
+			why = p11_kit_strerror(rv);
+		else if (n == 0)
+			why = "no private key has the certificate's CKA_ID";
+		else
+			why = prove(t, tok->session, key, cert);
+	}
+	v->checked++;
+	if (why == NULL) {
+		printf("ok: '%s': the private key matches the certificate\n",
+		       label);
+	} else {
+		v->failed++;
+		tool_error("verify: '%s': %s", label, why);
+	}
+	X509_free(cert);
+	free(label);
+}
+
+static int verify_token(struct tool *t, struct tool_token *tok, void *arg)
+{
+	struct verify *v = arg;
+	CK_OBJECT_CLASS klass = CKO_CERTIFICATE;
+	CK_ULONG leaf = 1; /* not the intermediates */
+	CK_ATTRIBUTE extra[] = {{CKA_CLASS, &klass, sizeof(klass)},
+				{CKA_CERTIFICATE_CATEGORY, &leaf, sizeof(leaf)}};
+	CK_ULONG n, count;
+	CK_ATTRIBUTE *templ = tool_uri_template(v->uri, extra, 2, &n);
+	CK_OBJECT_HANDLE *found = NULL;
+	CK_RV rv;
+
+	if (templ == NULL)
+		return tool_error("out of memory");
+	rv = tool_find(t, tok->session, templ, n, &found, &count);
+	free(templ);
+	if (rv != CKR_OK)
+		return tool_error("C_FindObjects: %s", p11_kit_strerror(rv));
+	for (CK_ULONG i = 0; i < count; i++)
+		verify_one(t, tok, v, found[i]);
+	free(found);
+	return 0;
+}
+
+int cmd_verify(struct tool *t, int argc, char **argv)
+{
+	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
+					     {0}};
+	struct verify v = {0};
+	int status;
+
+	for (int c; (c = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
+		if (c == 'h') {
+			puts("usage: kmp11-tool verify URI\n"
+			     "Checks that each certificate the URI names "
+			     "matches the private key\nwith its CKA_ID: the "
+			     "token signs a random challenge with the key\n"
+			     "and the certificate's public key verifies it.");
+			return 0;
+		}
+		return 2;
+	}
+	if (argc - optind != 1)
+		return tool_error("verify: one URI expected") + 1;
+	if ((v.uri = tool_uri(argv[optind])) == NULL)
+		return 2;
+	status = tool_each_token(t, v.uri, verify_token, &v);
+	p11_kit_uri_free(v.uri);
+	if (status == 0 && v.checked == 0)
+		status = tool_error("verify: no certificate matches %s",
+				    argv[optind]);
+	return status != 0 ? status : v.failed > 0;
+}

@@ -1,0 +1,83 @@
+/*
+ * kmp11-tool: a command-line companion that uses kmp11 the way any
+ * PKCS#11 application does, through the module's function list.
+ */
+#ifndef KMP11_TOOL_H
+#define KMP11_TOOL_H
+
+#include <openssl/x509.h>
+#include <p11-kit/pkcs11.h>
+#include <p11-kit/uri.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+struct tool {
+	void *dl;
+	CK_FUNCTION_LIST *f;
+	const char *pin_file; /* --pin-file */
+};
+
+/* One token that a URI selects, with an open session (logged in when the
+ * token needs it and a PIN was given). */
+struct tool_token {
+	CK_SLOT_ID slot;
+	CK_TOKEN_INFO info;
+	CK_SESSION_HANDLE session;
+};
+
+/* Prints "kmp11-tool: <message>" on stderr; returns 1 (an exit status). */
+int tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Loads and initializes the module; path NULL means $KMP11_MODULE, else
+ * the installed kmp11.so. */
+int tool_load(struct tool *t, const char *path);
+void tool_unload(struct tool *t);
+
+/* Parses a PKCS#11 URI ("pkcs11:" when text is NULL). */
+P11KitUri *tool_uri(const char *text);
+
+/* The URI's object attributes, those of extra replacing the URI's of the
+ * same type; malloc'd, pointing into uri and extra. NULL when out of
+ * memory. */
+CK_ATTRIBUTE *tool_uri_template(P11KitUri *uri, const CK_ATTRIBUTE *extra,
+			       CK_ULONG n_extra, CK_ULONG *n);
+
+/*
+ * Calls fn for each token the URI matches, with a session open on it;
+ * stops at the first non-zero return and returns it. Returns 1 when no
+ * token matches.
+ */
+int tool_each_token(struct tool *t, P11KitUri *uri,
+		    int (*fn)(struct tool *, struct tool_token *, void *),
+		    void *arg);
+
+/* The objects of a session that match a template; *out is malloc'd. */
+CK_RV tool_find(struct tool *t, CK_SESSION_HANDLE s,
+		const CK_ATTRIBUTE *templ, CK_ULONG n,
+		CK_OBJECT_HANDLE **out, CK_ULONG *count);
+/* One attribute, malloc'd (NUL-terminated for convenience). */
+CK_RV tool_attr(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
+		CK_ATTRIBUTE_TYPE type, unsigned char **value, CK_ULONG *len);
+/* The label of an object as a string, "" if it has none; malloc'd. */
+char *tool_label(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o);
+
+/* The X.509 certificate of a certificate object; NULL with a message. */
+X509 *tool_certificate(struct tool *t, CK_SESSION_HANDLE s,
+		       CK_OBJECT_HANDLE o);
+/*
+ * The certificates a URI names (CKA_CLASS is forced to certificate),
+ * one token at a time. *certs holds owned X509 pointers.
+ */
+int tool_find_certificates(struct tool *t, struct tool_token *tok,
+			   P11KitUri *uri, STACK_OF(X509) **certs);
+/* The issuers of leaf found on the token, nearest first, up to and not
+ * including a self-signed root. */
+STACK_OF(X509) *tool_chain(struct tool *t, struct tool_token *tok, X509 *leaf);
+
+/* Subcommands: argc/argv start at the subcommand's own name. */
+int cmd_list(struct tool *t, int argc, char **argv);
+int cmd_export_cert(struct tool *t, int argc, char **argv);
+int cmd_verify(struct tool *t, int argc, char **argv);
+int cmd_expiring(struct tool *t, int argc, char **argv);
+
+#endif
