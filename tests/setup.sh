@@ -5,13 +5,23 @@ set -euo pipefail
 PACKAGES="autoconf automake libtool pkg-config make gcc libp11-kit-dev
  libcurl4-openssl-dev libjson-c-dev libssl-dev libyaml-dev libcmocka-dev
  p11-kit opensc gnutls-bin libengine-pkcs11-openssl openssl curl
- python3-barbican python3-keystone python3-pykcs11 python3-cryptography"
+ python3-barbican python3-keystone python3-pykcs11 python3-cryptography
+ nginx"
 missing=$(for p in $PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
 if [ -n "$missing" ]; then
 	echo "installing:" $missing
 	export DEBIAN_FRONTEND=noninteractive
+	# Servers that packages would start (nginx on port 80) stay stopped:
+	# the tests start their own on loopback ports.
+	own_policy=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod +x /usr/sbin/policy-rc.d
+		own_policy=1
+	fi
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	[ -z "$own_policy" ] || rm -f /usr/sbin/policy-rc.d
 fi
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$SRC/build}
@@ -19,3 +29,4 @@ BUILD_DIR=${BUILD_DIR:-$SRC/build}
 mkdir -p "$BUILD_DIR"
 (cd "$BUILD_DIR" && "$SRC/configure" --enable-werror -q && make -s -j"$(nproc)")
 MODULE=$BUILD_DIR/module/.libs/kmp11.so
+TOOL=$BUILD_DIR/tools/kmp11-tool

@@ -72,7 +72,7 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	optind = 1;
+	optind = 0; /* glibc: scan afresh, with argument permutation */
 	if (tool_load(&t, module) != 0)
 		return 1;
 	status = cmd->run(&t, argc, argv);

@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -191,6 +192,11 @@ def alive(pid):
         return False
 
 
+def port_free(port):
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
 def spawn(d, name, script, *args, env=None):
     with open(f"{d}/{name}.out", "ab") as log:
         p = subprocess.Popen([PY, "-c", script, *args], stdout=log,
@@ -287,6 +293,11 @@ def start(d):
     os.makedirs(d, exist_ok=True)
     if first:
         stop(d)
+    for port in (KS_PORT, BB_PORT):
+        if not port_free(port):
+            sys.exit(f"127.0.0.1:{port} is taken: another Key Manager runs? "
+                     "(keymanager.py stop DIR)")
+    if first:
         setup(d)
     ks = spawn(d, "keystone", SERVE_KEYSTONE, f"{d}/keystone.conf", str(KS_PORT))
     wait_http(f"http://127.0.0.1:{KS_PORT}/v3", "Keystone", ks)

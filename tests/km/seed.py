@@ -3,22 +3,19 @@
 
     seed.py OUT_DIR
 
-Reads OS_* from the environment, writes OUT_DIR/manifest.json and the
-certificates (PEM) the tests compare against (and the public key of the
-container whose certificate is garbage).
+Reads OS_* from the environment, writes OUT_DIR/manifest.json, the test
+CA (testca.py) and the certificates (PEM) the tests compare against (and
+the public key of the container whose certificate is garbage).
 """
-import datetime
 import json
 import os
 import sys
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from cryptography.hazmat.primitives.serialization import pkcs7
-from cryptography.x509.oid import NameOID
 
 from kmrest import container, secret
+from testca import TestCA
 
 PEM, DER = serialization.Encoding.PEM, serialization.Encoding.DER
 PKCS8 = serialization.PrivateFormat.PKCS8
@@ -26,37 +23,14 @@ TRAD = serialization.PrivateFormat.TraditionalOpenSSL
 NOENC = serialization.NoEncryption()
 
 
-def name(cn):
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-
-def certificate(cn, key, issuer_cn, issuer_key, ca=False):
-    now = datetime.datetime(2026, 1, 1)
-    b = (x509.CertificateBuilder().subject_name(name(cn))
-         .issuer_name(name(issuer_cn)).public_key(key.public_key())
-         .serial_number(x509.random_serial_number())
-         .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=3650))
-         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), True)
-         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
-         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-             issuer_key.public_key()), False))
-    algo = None if isinstance(issuer_key, ed25519.Ed25519PrivateKey) else hashes.SHA256()
-    return b.sign(issuer_key, algo)
-
-
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    root_key = ec.generate_private_key(ec.SECP384R1())
-    root = certificate("kmp11 test root", root_key, "kmp11 test root", root_key, True)
-    inter_key = ec.generate_private_key(ec.SECP256R1())
-    inter = certificate("kmp11 test intermediate", inter_key, "kmp11 test root", root_key, True)
-    chain_pem = inter.public_bytes(PEM) + root.public_bytes(PEM)
-    chain_p7 = pkcs7.serialize_certificates([inter, root], DER)
+    ca = TestCA.new()
+    ca.save(out)
+    chain_pem, chain_p7 = ca.chain_pem(), ca.chain_p7()
+    leaf = ca.leaf
     m = {"containers": {}}
-
-    def leaf(cn, key):
-        return certificate(cn, key, "kmp11 test intermediate", inter_key)
 
     def store(label, cn, key, cert_bytes, key_bytes, text_cert, text_key,
               extra=None, chain=None, cert=None):

@@ -1,0 +1,122 @@
+# nginx serving TLS with keys from kmp11, through the OpenSSL pkcs11 engine.
+# Sourced; needs MODULE (kmp11.so) and KMP11_CONF, and kmp11-tool as TOOL.
+#
+#   nginx_start DIR WORKERS PORT:LABEL...   master + WORKERS workers, one
+#                                           TLS server per PORT with the
+#                                           key of the container LABEL
+#   nginx_reload DIR                        certificates exported again, HUP,
+#                                           wait for the old workers to exit
+#   nginx_stop DIR
+#   nginx_get DIR PORT N [curl args]        N requests, each a new
+#                                           handshake; prints the 200s
+
+nginx_export_certs() { # DIR: the certificate files nginx reads
+	local d=$1 label
+	for label in $(cat "$d/labels"); do
+		"$TOOL" --module "$MODULE" export-cert "pkcs11:object=$label;type=cert" -o "$d/$label.crt" ||
+			return 1
+	done
+}
+
+nginx_start() {
+	local d=$1 workers=$2 port label
+	shift 2
+	mkdir -p "$d/tmp"
+	: >"$d/labels"
+	cat >"$d/openssl.cnf" <<CNF
+openssl_conf = openssl_init
+[openssl_init]
+providers = provider_sect
+engines = engine_section
+[provider_sect]
+default = default_sect
+[default_sect]
+activate = 1
+[engine_section]
+pkcs11 = pkcs11_section
+[pkcs11_section]
+engine_id = pkcs11
+dynamic_path = /usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so
+MODULE_PATH = $MODULE
+CNF
+	cat >"$d/nginx.conf" <<CONF
+worker_processes $workers;
+master_process on;
+pid $d/nginx.pid;
+error_log $d/error.log info;
+# nginx clears the workers' environment but for these.
+env OPENSSL_CONF;
+env KMP11_CONF;
+env KMP11_DEBUG;
+events { worker_connections 256; }
+http {
+	access_log off;
+	client_body_temp_path $d/tmp/body;
+	proxy_temp_path $d/tmp/proxy;
+	fastcgi_temp_path $d/tmp/fastcgi;
+	uwsgi_temp_path $d/tmp/uwsgi;
+	scgi_temp_path $d/tmp/scgi;
+	ssl_protocols TLSv1.2 TLSv1.3;
+	ssl_ciphers ECDHE+AESGCM:ECDHE+CHACHA20;
+	ssl_session_cache off;
+	ssl_session_tickets off;
+CONF
+	for spec in "$@"; do
+		port=${spec%%:*} label=${spec#*:}
+		echo "$label" >>"$d/labels"
+		cat >>"$d/nginx.conf" <<CONF
+	server {
+		listen 127.0.0.1:$port ssl;
+		ssl_certificate $d/$label.crt;
+		ssl_certificate_key "engine:pkcs11:pkcs11:object=$label;type=private";
+		location / { return 200 "$label via kmp11\n"; }
+	}
+CONF
+	done
+	echo "}" >>"$d/nginx.conf"
+	nginx_export_certs "$d" || return 1
+	# The error log records each Key Manager request of nginx's processes.
+	OPENSSL_CONF="$d/openssl.cnf" KMP11_DEBUG=4 nginx -c "$d/nginx.conf" -e "$d/error.log" \
+		2>>"$d/error.log"
+}
+
+nginx_reload() {
+	local d=$1 master old pid
+	master=$(cat "$d/nginx.pid")
+	old=$(pgrep -P "$master" | tr '\n' ' ')
+	nginx_export_certs "$d" || return 1
+	kill -HUP "$master"
+	# Done when the old workers are gone: until then they may still
+	# accept connections with the old configuration.
+	for _ in $(seq 100); do
+		sleep 0.1
+		for pid in $old; do
+			kill -0 "$pid" 2>/dev/null && continue 2
+		done
+		pgrep -P "$master" >/dev/null && return 0
+	done
+	return 1
+}
+
+nginx_stop() {
+	local d=$1 pid
+	[ -f "$d/nginx.pid" ] || return 0
+	pid=$(cat "$d/nginx.pid")
+	kill -QUIT "$pid" 2>/dev/null || return 0
+	for _ in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
+nginx_get() {
+	local d=$1 port=$2 n=$3 i
+	shift 3
+	for i in $(seq "$n"); do
+		printf 'url = "https://127.0.0.1:%s/"\noutput = "/dev/null"\n' "$port"
+	done >"$d/urls"
+	# A new connection and a full handshake for every request.
+	curl -s --config "$d/urls" --no-sessionid -H "Connection: close" \
+		-w '%{http_code}\n' "$@" | grep -c '^200$' || true
+}
