@@ -53,6 +53,7 @@ CK_KEY_TYPE kmp_key_type_from_algorithm(const char *algorithm)
 		OPENSSL_free(der_);                                            \
 	} while (0)
 
+/* A big-endian integer; private ones are wiped from the scratch buffers. */
 static void add_bn(struct kmp_builder *b, CK_ATTRIBUTE_TYPE type,
 		   const EVP_PKEY *key, const char *param)
 {
@@ -70,9 +71,10 @@ static void add_bn(struct kmp_builder *b, CK_ATTRIBUTE_TYPE type,
 	} else {
 		BN_bn2bin(bn, bytes);
 		kmp_add_bytes(b, type, bytes, (size_t)n);
+		OPENSSL_cleanse(bytes, (size_t)n);
 		free(bytes);
 	}
-	BN_free(bn);
+	BN_clear_free(bn);
 }
 
 /* A DER OCTET STRING around a point, as CKA_EC_POINT wants it. */
@@ -134,11 +136,43 @@ static void add_edwards(struct kmp_builder *b, EVP_PKEY *key)
 	add_octet_string(b, CKA_EC_POINT, point, len);
 }
 
-void kmp_add_key(struct kmp_builder *b, EVP_PKEY *key, bool is_private)
+/* The private components, readable (extractable) or as sensitive. */
+static void add_private(struct kmp_builder *b, EVP_PKEY *key, CK_KEY_TYPE type,
+			bool readable)
 {
-	static const CK_ATTRIBUTE_TYPE rsa_private[] = {
-		CKA_PRIVATE_EXPONENT, CKA_PRIME_1, CKA_PRIME_2,
-		CKA_EXPONENT_1, CKA_EXPONENT_2, CKA_COEFFICIENT};
+	static const struct {
+		CK_ATTRIBUTE_TYPE type;
+		const char *param;
+	} rsa[] = {
+		{CKA_PRIVATE_EXPONENT, OSSL_PKEY_PARAM_RSA_D},
+		{CKA_PRIME_1, OSSL_PKEY_PARAM_RSA_FACTOR1},
+		{CKA_PRIME_2, OSSL_PKEY_PARAM_RSA_FACTOR2},
+		{CKA_EXPONENT_1, OSSL_PKEY_PARAM_RSA_EXPONENT1},
+		{CKA_EXPONENT_2, OSSL_PKEY_PARAM_RSA_EXPONENT2},
+		{CKA_COEFFICIENT, OSSL_PKEY_PARAM_RSA_COEFFICIENT1},
+	};
+	unsigned char raw[64];
+	size_t len = sizeof(raw);
+
+	for (size_t i = 0; type == CKK_RSA && i < 6; i++)
+		if (readable)
+			add_bn(b, rsa[i].type, key, rsa[i].param);
+		else
+			kmp_add_sensitive(b, rsa[i].type);
+	if (!readable)
+		kmp_add_sensitive(b, CKA_VALUE);
+	else if (type == CKK_EC)
+		add_bn(b, CKA_VALUE, key, OSSL_PKEY_PARAM_PRIV_KEY);
+	else if (type == CKK_EC_EDWARDS &&
+		 EVP_PKEY_get_raw_private_key(key, raw, &len))
+		kmp_add_bytes(b, CKA_VALUE, raw, len);
+	else if (type != CKK_RSA)
+		b->failed = true;
+	OPENSSL_cleanse(raw, sizeof(raw));
+}
+
+void kmp_add_key(struct kmp_builder *b, EVP_PKEY *key, enum kmp_key_half half)
+{
 	CK_KEY_TYPE type = kmp_key_type(key);
 
 	kmp_add_ulong(b, CKA_KEY_TYPE, type);
@@ -146,10 +180,7 @@ void kmp_add_key(struct kmp_builder *b, EVP_PKEY *key, bool is_private)
 	if (type == CKK_RSA) {
 		add_bn(b, CKA_MODULUS, key, OSSL_PKEY_PARAM_RSA_N);
 		add_bn(b, CKA_PUBLIC_EXPONENT, key, OSSL_PKEY_PARAM_RSA_E);
-		if (is_private)
-			for (size_t i = 0; i < 6; i++)
-				kmp_add_sensitive(b, rsa_private[i]);
-		else
+		if (half == KMP_PUBLIC_HALF)
 			kmp_add_ulong(b, CKA_MODULUS_BITS,
 				      (CK_ULONG)EVP_PKEY_get_bits(key));
 	} else if (type == CKK_EC) {
@@ -157,8 +188,8 @@ void kmp_add_key(struct kmp_builder *b, EVP_PKEY *key, bool is_private)
 	} else if (type == CKK_EC_EDWARDS) {
 		add_edwards(b, key);
 	}
-	if (is_private)
-		kmp_add_sensitive(b, CKA_VALUE);
+	if (half != KMP_PUBLIC_HALF)
+		add_private(b, key, type, half == KMP_PRIVATE_EXTRACTABLE);
 	ERR_clear_error();
 }
 

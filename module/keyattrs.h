@@ -11,9 +11,15 @@
 CK_KEY_TYPE kmp_key_type(const EVP_PKEY *key);
 /* From the Key Manager's "algorithm" metadata. */
 CK_KEY_TYPE kmp_key_type_from_algorithm(const char *algorithm);
-/* CKA_KEY_TYPE, the public components, CKA_PUBLIC_KEY_INFO; the private
- * ones as sensitive when is_private. */
-void kmp_add_key(struct kmp_builder *b, EVP_PKEY *key, bool is_private);
+enum kmp_key_half {
+	KMP_PUBLIC_HALF,
+	KMP_PRIVATE_SENSITIVE,   /* private components present but unreadable */
+	KMP_PRIVATE_EXTRACTABLE, /* and readable: the token opted in */
+};
+
+/* CKA_KEY_TYPE, the public components, CKA_PUBLIC_KEY_INFO; for a
+ * private key its private components too. */
+void kmp_add_key(struct kmp_builder *b, EVP_PKEY *key, enum kmp_key_half half);
 /* CKA_VALUE, SUBJECT, ISSUER, SERIAL_NUMBER, dates, PUBLIC_KEY_INFO... */
 void kmp_add_certificate(struct kmp_builder *b, X509 *cert);
 /* The subject's CN (UTF-8), else NULL; free() it. */

@@ -89,7 +89,18 @@ struct build_ctx {
 	struct km_token *token;
 	const struct km_listing *listing;
 	bool login_required;
+	bool extractable; /* private keys readable: the token opted in */
 };
+
+static struct build_ctx context(struct km_token *t, struct km_snapshot *s)
+{
+	return (struct build_ctx){
+		.token = t,
+		.listing = s->listing,
+		.login_required = km_token_login_required(t),
+		.extractable = km_token_config(t)->extractable,
+	};
+}
 
 static const struct km_payload *cached(struct build_ctx *ctx,
 				       const struct kmp_need *need)
@@ -188,7 +199,7 @@ static void add_intermediate_object(struct kmp_builder *b, X509 *cert)
 }
 
 static void add_key_flags(struct kmp_builder *b, CK_KEY_TYPE type,
-			  bool is_private)
+			  bool is_private, bool extractable)
 {
 	bool rsa = type == CKK_RSA;
 
@@ -202,8 +213,8 @@ static void add_key_flags(struct kmp_builder *b, CK_KEY_TYPE type,
 		kmp_add_bool(b, CKA_SIGN_RECOVER, false);
 		kmp_add_bool(b, CKA_DECRYPT, rsa);
 		kmp_add_bool(b, CKA_UNWRAP, false);
-		kmp_add_bool(b, CKA_SENSITIVE, true);
-		kmp_add_bool(b, CKA_EXTRACTABLE, false);
+		kmp_add_bool(b, CKA_SENSITIVE, !extractable);
+		kmp_add_bool(b, CKA_EXTRACTABLE, extractable);
 		kmp_add_bool(b, CKA_ALWAYS_SENSITIVE, false);
 		kmp_add_bool(b, CKA_NEVER_EXTRACTABLE, false);
 		kmp_add_bool(b, CKA_WRAP_WITH_TRUSTED, false);
@@ -244,7 +255,10 @@ static void add_key_object(struct build_ctx *ctx, struct kmp_builder *b,
 		kmp_add_subject(b, cert);
 	if (key != NULL) {
 		type = kmp_key_type(key);
-		kmp_add_key(b, key, is_private);
+		kmp_add_key(b, key,
+			    !is_private		? KMP_PUBLIC_HALF
+			    : ctx->extractable ? KMP_PRIVATE_EXTRACTABLE
+						: KMP_PRIVATE_SENSITIVE);
 	} else {
 		meta = km_listing_secret(ctx->listing, obj->secret);
 		type = kmp_key_type_from_algorithm(meta ? meta->algorithm : NULL);
@@ -252,7 +266,7 @@ static void add_key_object(struct build_ctx *ctx, struct kmp_builder *b,
 			return; /* the flags depend on the type */
 		kmp_add_ulong(b, CKA_KEY_TYPE, type);
 	}
-	add_key_flags(b, type, is_private);
+	add_key_flags(b, type, is_private, ctx->extractable);
 }
 
 static void add_secret_key_object(struct build_ctx *ctx, struct kmp_builder *b,
@@ -450,8 +464,7 @@ static bool build_index(struct kmp_objects *o)
 struct kmp_objects *kmp_objects_build(struct km_token *token,
 				      struct km_snapshot *s)
 {
-	struct build_ctx ctx = {token, s->listing,
-				km_token_login_required(token)};
+	struct build_ctx ctx = context(token, s);
 	const char *serial = km_token_serial(token);
 	struct kmp_objects *o = calloc(1, sizeof(*o));
 	struct table t = {0};
@@ -509,8 +522,7 @@ struct kmp_object *kmp_objects_get(struct kmp_objects *o,
 bool kmp_objects_update(struct km_token *t, struct kmp_objects *o,
 			struct kmp_object *obj)
 {
-	struct build_ctx ctx = {t, o->snapshot->listing,
-				km_token_login_required(t)};
+	struct build_ctx ctx = context(t, o->snapshot);
 
 	return obj->complete || build_attrs(&ctx, obj);
 }

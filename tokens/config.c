@@ -63,6 +63,7 @@ static const struct key_spec keys[] = {
 	LIST(containers),
 	LIST(container_refs),
 	NUM(show_secrets, KEY_BOOL),
+	NUM(extractable, KEY_BOOL),
 	NUM(refresh_interval, KEY_SECONDS),
 	NUM(connect_timeout, KEY_SECONDS),
 	NUM(timeout, KEY_SECONDS),

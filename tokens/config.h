@@ -27,6 +27,7 @@ struct km_token_config {
 	char **container_refs; /* listed explicitly, e.g. shared by ACL */
 	size_t n_container_refs;
 	bool show_secrets;
+	bool extractable;      /* private keys readable (haproxy-sync) */
 	long refresh_interval; /* seconds */
 	long connect_timeout;  /* seconds */
 	long timeout;          /* seconds, whole request */

@@ -60,6 +60,48 @@ int tool_find_certificates(struct tool *t, struct tool_token *tok,
 	return 0;
 }
 
+CK_RV tool_find_leaves(struct tool *t, struct tool_token *tok, P11KitUri *uri,
+			CK_OBJECT_HANDLE **found, CK_ULONG *count)
+{
+	CK_OBJECT_CLASS klass = CKO_CERTIFICATE;
+	CK_ULONG leaf = 1; /* not the intermediates */
+	CK_ATTRIBUTE extra[] = {{CKA_CLASS, &klass, sizeof(klass)},
+				{CKA_CERTIFICATE_CATEGORY, &leaf, sizeof(leaf)}};
+	CK_ULONG n;
+	CK_ATTRIBUTE *templ = tool_uri_template(uri, extra, 2, &n);
+	CK_RV rv;
+
+	if (templ == NULL)
+		return CKR_HOST_MEMORY;
+	rv = tool_find(t, tok->session, templ, n, found, count);
+	free(templ);
+	return rv;
+}
+
+/* The private key with the certificate's CKA_ID: the pair's other half. */
+CK_RV tool_key_of_certificate(struct tool *t, CK_SESSION_HANDLE s,
+			      CK_OBJECT_HANDLE cert, CK_OBJECT_HANDLE *key,
+			      CK_ULONG *count)
+{
+	CK_OBJECT_CLASS klass = CKO_PRIVATE_KEY;
+	CK_ATTRIBUTE templ[] = {{CKA_CLASS, &klass, sizeof(klass)},
+				{CKA_ID, NULL, 0}};
+	CK_OBJECT_HANDLE *found = NULL;
+	unsigned char *id;
+	CK_RV rv = tool_attr(t, s, cert, CKA_ID, &id, &templ[1].ulValueLen);
+
+	*count = 0;
+	if (rv != CKR_OK)
+		return rv;
+	templ[1].pValue = id;
+	rv = tool_find(t, s, templ, 2, &found, count);
+	if (rv == CKR_OK && *count > 0)
+		*key = found[*count - 1];
+	free(found);
+	free(id);
+	return rv;
+}
+
 static bool self_signed(X509 *cert)
 {
 	return X509_NAME_cmp(X509_get_subject_name(cert),

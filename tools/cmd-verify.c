@@ -92,30 +92,6 @@ static const char *prove(struct tool *t, CK_SESSION_HANDLE s,
 	return ok ? NULL : "the private key does not match the certificate";
 }
 
-/* The private key with the certificate's CKA_ID: the pair's other half. */
-static CK_RV private_key_of(struct tool *t, CK_SESSION_HANDLE s,
-			    CK_OBJECT_HANDLE cert, CK_OBJECT_HANDLE *key,
-			    CK_ULONG *count)
-{
-	CK_OBJECT_CLASS klass = CKO_PRIVATE_KEY;
-	CK_ATTRIBUTE templ[] = {{CKA_CLASS, &klass, sizeof(klass)},
-				{CKA_ID, NULL, 0}};
-	CK_OBJECT_HANDLE *found = NULL;
-	unsigned char *id;
-	CK_RV rv = tool_attr(t, s, cert, CKA_ID, &id, &templ[1].ulValueLen);
-
-	*count = 0;
-	if (rv != CKR_OK)
-		return rv;
-	templ[1].pValue = id;
-	rv = tool_find(t, s, templ, 2, &found, count);
-	if (rv == CKR_OK && *count > 0)
-		*key = found[*count - 1];
-	free(found);
-	free(id);
-	return rv;
-}
-
 static void verify_one(struct tool *t, struct tool_token *tok,
 		       struct verify *v, CK_OBJECT_HANDLE o)
 {
@@ -127,7 +103,7 @@ static void verify_one(struct tool *t, struct tool_token *tok,
 	const char *why = "the certificate is unreadable";
 
 	if (cert != NULL) {
-		rv = private_key_of(t, tok->session, o, &key, &n);
+		rv = tool_key_of_certificate(t, tok->session, o, &key, &n);
 		if (rv != CKR_OK)
 			why = p11_kit_strerror(rv);
 		else if (n == 0)
@@ -150,19 +126,10 @@ static void verify_one(struct tool *t, struct tool_token *tok,
 static int verify_token(struct tool *t, struct tool_token *tok, void *arg)
 {
 	struct verify *v = arg;
-	CK_OBJECT_CLASS klass = CKO_CERTIFICATE;
-	CK_ULONG leaf = 1; /* not the intermediates */
-	CK_ATTRIBUTE extra[] = {{CKA_CLASS, &klass, sizeof(klass)},
-				{CKA_CERTIFICATE_CATEGORY, &leaf, sizeof(leaf)}};
-	CK_ULONG n, count;
-	CK_ATTRIBUTE *templ = tool_uri_template(v->uri, extra, 2, &n);
-	CK_OBJECT_HANDLE *found = NULL;
-	CK_RV rv;
+	CK_OBJECT_HANDLE *found;
+	CK_ULONG count;
+	CK_RV rv = tool_find_leaves(t, tok, v->uri, &found, &count);
 
-	if (templ == NULL)
-		return tool_error("out of memory");
-	rv = tool_find(t, tok->session, templ, n, &found, &count);
-	free(templ);
 	if (rv != CKR_OK)
 		return tool_error("C_FindObjects: %s", p11_kit_strerror(rv));
 	for (CK_ULONG i = 0; i < count; i++)

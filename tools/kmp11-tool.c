@@ -14,6 +14,7 @@ static const struct command {
 	{"export-cert", cmd_export_cert, "certificate + chain as PEM"},
 	{"verify", cmd_verify, "certificate matches its private key"},
 	{"expiring", cmd_expiring, "certificates expiring within N days"},
+	{"haproxy-sync", cmd_haproxy_sync, "push a container into haproxy"},
 };
 
 static int usage(FILE *out, int status)
@@ -28,6 +29,14 @@ static int usage(FILE *out, int status)
 	      "all.\n",
 	      out);
 	return status;
+}
+
+static bool asks_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
 }
 
 int main(int argc, char **argv)
@@ -73,9 +82,11 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 0; /* glibc: scan afresh, with argument permutation */
-	if (tool_load(&t, module) != 0)
+	/* A command's --help answers before it uses the module. */
+	if (!asks_help(argc, argv) && tool_load(&t, module) != 0)
 		return 1;
 	status = cmd->run(&t, argc, argv);
-	tool_unload(&t);
+	if (t.f != NULL)
+		tool_unload(&t);
 	return status;
 }

@@ -70,6 +70,18 @@ X509 *tool_certificate(struct tool *t, CK_SESSION_HANDLE s,
  */
 int tool_find_certificates(struct tool *t, struct tool_token *tok,
 			   P11KitUri *uri, STACK_OF(X509) **certs);
+/* The end-entity certificates (category 1) a URI names. */
+CK_RV tool_find_leaves(struct tool *t, struct tool_token *tok, P11KitUri *uri,
+		       CK_OBJECT_HANDLE **found, CK_ULONG *count);
+/* The private key with a certificate's CKA_ID, the last if several;
+ * *count says how many there were. */
+CK_RV tool_key_of_certificate(struct tool *t, CK_SESSION_HANDLE s,
+			      CK_OBJECT_HANDLE cert, CK_OBJECT_HANDLE *key,
+			      CK_ULONG *count);
+/* A private key of an extractable token as an OpenSSL key; NULL with
+ * *why set. */
+EVP_PKEY *tool_private_key(struct tool *t, CK_SESSION_HANDLE s,
+			   CK_OBJECT_HANDLE o, const char **why);
 /* The issuers of leaf found on the token, nearest first, up to and not
  * including a self-signed root. */
 STACK_OF(X509) *tool_chain(struct tool *t, struct tool_token *tok, X509 *leaf);
@@ -79,5 +91,6 @@ int cmd_list(struct tool *t, int argc, char **argv);
 int cmd_export_cert(struct tool *t, int argc, char **argv);
 int cmd_verify(struct tool *t, int argc, char **argv);
 int cmd_expiring(struct tool *t, int argc, char **argv);
+int cmd_haproxy_sync(struct tool *t, int argc, char **argv);
 
 #endif
