@@ -16,6 +16,7 @@ bash "$SRC/tests/integration/tools.sh" "$MODULE" "$KM/seed"
 /usr/bin/python3 "$SRC/tests/integration/mapping.py" "$MODULE" "$KM/seed"
 bash "$SRC/tests/integration/kmp11-tool.sh" "$MODULE" "$TOOL" "$KM/seed"
 bash "$SRC/tests/consumers/nginx.sh" "$MODULE" "$TOOL" "$KM/seed"
+bash "$SRC/tests/consumers/haproxy.sh" "$MODULE" "$TOOL" "$KM/seed"
 # Listing cost: 300 containers in a project of their own.
 (
 	export OS_PROJECT_NAME=kmp11-bulk

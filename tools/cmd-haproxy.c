@@ -86,6 +86,21 @@ static int collect_token(struct tool *t, struct tool_token *tok, void *arg)
 	return 0;
 }
 
+static bool write_all(int fd, const char *data, size_t len)
+{
+	ssize_t w;
+
+	while (len > 0) {
+		if ((w = write(fd, data, len)) < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		data += w;
+		len -= (size_t)w;
+	}
+	return true;
+}
+
 /* One runtime API command; haproxy answers and closes. The answer, which
  * never holds the key, goes to reply. */
 static bool haproxy_command(const char *path, const char *cmd, BIO *payload,
@@ -115,15 +130,18 @@ static bool haproxy_command(const char *path, const char *cmd, BIO *payload,
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
 	/* A payload follows "<<" and ends with an empty line. */
-	ok = write(fd, cmd, strlen(cmd)) == (ssize_t)strlen(cmd) &&
-	     (payload == NULL ||
-	      (write(fd, " <<\n", 4) == 4 && write(fd, data, (size_t)len) == len &&
-	       write(fd, "\n", 1) == 1)) &&
-	     write(fd, "\n", 1) == 1;
+	ok = write_all(fd, cmd, strlen(cmd)) &&
+	     (payload == NULL || (write_all(fd, " <<\n", 4) &&
+				  write_all(fd, data, (size_t)len))) &&
+	     write_all(fd, "\n", 1);
+	if (!ok)
+		snprintf(reply, reply_size, "cannot send the command: %s",
+			 strerror(errno));
 	while (ok && got + 1 < reply_size &&
 	       (r = read(fd, reply + got, reply_size - 1 - got)) > 0)
 		got += (size_t)r;
-	reply[got] = '\0';
+	if (ok)
+		reply[got] = '\0';
 	close(fd);
 	return ok;
 }

@@ -134,14 +134,14 @@ EVP_PKEY *tool_private_key(struct tool *t, CK_SESSION_HANDLE s,
 	EVP_PKEY *key = NULL;
 	CK_RV rv = t->f->C_GetAttributeValue(s, o, a, 2);
 
-	*why = "the token cannot read the key";
+	*why = NULL;
 	if (rv == CKR_OK && !extractable) {
 		*why = "the key is not extractable: its token needs "
 		       "'extractable = yes' in kmp11.conf";
 		return NULL;
 	}
 	if (rv != CKR_OK) {
-		*why = p11_kit_strerror(rv);
+		/* said below */
 	} else if (type == CKK_RSA) {
 		if ((rv = read_all(t, s, o, rsa, 8)) == CKR_OK)
 			key = rsa_key(rsa, 8);
@@ -160,5 +160,7 @@ EVP_PKEY *tool_private_key(struct tool *t, CK_SESSION_HANDLE s,
 	}
 	if (rv != CKR_OK)
 		*why = p11_kit_strerror(rv);
+	else if (key == NULL && *why == NULL)
+		*why = "its components do not make a valid key";
 	return key;
 }
