@@ -149,7 +149,7 @@ static bool haproxy_command(const char *path, const char *cmd, BIO *payload,
 /* Pushes s->pem as a new version of s->crt and commits it. */
 static int push(struct sync *s)
 {
-	char cmd[4200], reply[4096];
+	char cmd[4200], reply[4096], ignored[256];
 
 	snprintf(cmd, sizeof(cmd), "set ssl cert %s", s->crt);
 	if (!haproxy_command(s->socket, cmd, s->pem, reply, sizeof(reply)) ||
@@ -160,7 +160,7 @@ static int push(struct sync *s)
 	if (!haproxy_command(s->socket, cmd, NULL, reply, sizeof(reply)) ||
 	    strstr(reply, "Success") == NULL) {
 		snprintf(cmd, sizeof(cmd), "abort ssl cert %s", s->crt);
-		haproxy_command(s->socket, cmd, NULL, cmd, sizeof(cmd));
+		haproxy_command(s->socket, cmd, NULL, ignored, sizeof(ignored));
 		return tool_error("haproxy-sync: commit ssl cert %s: %s",
 				  s->crt, reply);
 	}
