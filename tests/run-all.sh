@@ -17,6 +17,10 @@ bash "$SRC/tests/integration/tools.sh" "$MODULE" "$KM/seed"
 bash "$SRC/tests/integration/kmp11-tool.sh" "$MODULE" "$TOOL" "$KM/seed"
 bash "$SRC/tests/consumers/nginx.sh" "$MODULE" "$TOOL" "$KM/seed"
 bash "$SRC/tests/consumers/haproxy.sh" "$MODULE" "$TOOL" "$KM/seed"
+bash "$SRC/tests/consumers/gnutls.sh" "$MODULE" "$KM/seed"
+bash "$SRC/tests/consumers/openssl.sh" "$MODULE" "$TOOL" "$KM/seed"
+bash "$SRC/tests/consumers/nss.sh" "$MODULE"
+bash "$SRC/tests/consumers/p11kit.sh" "$BUILD_DIR" "$MODULE"
 # Listing cost: 300 containers in a project of their own.
 (
 	export OS_PROJECT_NAME=kmp11-bulk
