@@ -92,7 +92,7 @@ static CK_RV check_init_args(const CK_C_INITIALIZE_ARGS *args)
 	return CKR_OK;
 }
 
-static CK_RV create_slots_inlock(struct km_config *cfg)
+static CK_RV create_slots_inlock(struct km_config *cfg, bool no_threads)
 {
 	struct km_token_config *tc = cfg->tokens, *next;
 	size_t n = 0;
@@ -103,7 +103,7 @@ static CK_RV create_slots_inlock(struct km_config *cfg)
 	for (; tc != NULL; tc = next) {
 		next = tc->next;
 		tc->next = NULL;
-		if ((gl.slots[n].token = km_token_new(tc)) == NULL) {
+		if ((gl.slots[n].token = km_token_new(tc, no_threads)) == NULL) {
 			km_token_config_free(tc);
 			continue;
 		}
@@ -153,7 +153,10 @@ static CK_RV kmp_C_Initialize(CK_VOID_PTR init_args)
 		if (rv == CKR_OK && cfg.log_level >= 0 && !getenv("KMP11_DEBUG"))
 			km_log_set_level(cfg.log_level);
 		if (rv == CKR_OK)
-			rv = create_slots_inlock(&cfg);
+			rv = create_slots_inlock(
+				&cfg, args != NULL &&
+					      (args->flags &
+					       CKF_LIBRARY_CANT_CREATE_OS_THREADS));
 		if (rv == CKR_OK) {
 			gl.initialized = true;
 			gl.pid = getpid();

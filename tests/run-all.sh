@@ -14,6 +14,7 @@ trap '/usr/bin/python3 "$SRC/tests/km/keymanager.py" stop "$KM"; rm -rf "$KM"' E
 /usr/bin/python3 "$SRC/tests/km/seed.py" "$KM/seed"
 bash "$SRC/tests/integration/tools.sh" "$MODULE" "$KM/seed"
 /usr/bin/python3 "$SRC/tests/integration/mapping.py" "$MODULE" "$KM/seed"
+bash "$SRC/tests/integration/no-threads.sh" "$MODULE"
 bash "$SRC/tests/integration/kmp11-tool.sh" "$MODULE" "$TOOL" "$KM/seed"
 bash "$SRC/tests/consumers/nginx.sh" "$MODULE" "$TOOL" "$KM/seed"
 bash "$SRC/tests/consumers/haproxy.sh" "$MODULE" "$TOOL" "$KM/seed"

@@ -5,7 +5,9 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +230,68 @@ static bool retryable(CK_RV rv, long status)
 				status == 502 || status == 503 || status == 504);
 }
 
+static bool is_ip_literal(const char *host)
+{
+	unsigned char addr[16];
+
+	return host[0] == '[' || inet_pton(AF_INET, host, addr) == 1 ||
+	       inet_pton(AF_INET6, host, addr) == 1;
+}
+
+/* Appends the addresses of res to out, comma-separated. */
+static bool append_addresses(char *out, size_t size, const struct addrinfo *res)
+{
+	char text[INET6_ADDRSTRLEN];
+	size_t used = strlen(out);
+	int n;
+
+	for (const struct addrinfo *a = res; a != NULL; a = a->ai_next) {
+		const void *in = a->ai_family == AF_INET
+			? (const void *)&((struct sockaddr_in *)a->ai_addr)->sin_addr
+			: (const void *)&((struct sockaddr_in6 *)a->ai_addr)->sin6_addr;
+		if (inet_ntop(a->ai_family, in, text, sizeof(text)) == NULL)
+			continue;
+		n = snprintf(out + used, size - used, "%s%s%s%s",
+			     out[used - 1] == ':' ? "" : ",",
+			     a->ai_family == AF_INET6 ? "[" : "", text,
+			     a->ai_family == AF_INET6 ? "]" : "");
+		if (n < 0 || (size_t)n >= size - used)
+			return false;
+		used += (size_t)n;
+	}
+	return out[used - 1] != ':';
+}
+
+char *km_resolve_entry(const char *url)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL, *entry = NULL;
+	size_t size;
+
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
+		    CURLUE_OK ||
+	    is_ip_literal(host) || getaddrinfo(host, port, &hints, &res) != 0)
+		goto out;
+	size = strlen(host) + strlen(port) + 1024;
+	if ((entry = malloc(size)) != NULL) {
+		snprintf(entry, size, "%s:%s:", host, port);
+		if (!append_addresses(entry, size, res)) {
+			free(entry);
+			entry = NULL;
+		}
+	}
+out:
+	if (res != NULL)
+		freeaddrinfo(res);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return entry;
+}
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -239,11 +303,21 @@ static CK_RV attempt(struct km_http *http, CURL *curl, const char *method,
 		     const char *body, struct km_response *out)
 {
 	struct sink sink = {out, (size_t)http->opts.max_response, false};
+	struct curl_slist *resolved = NULL;
+	char *entry = NULL;
 	CURLcode code;
 
 	km_response_clear(out);
 	set_options(http, curl, method, url, headers, body, &sink);
+	/* Names resolved here, in this thread, fill libcurl's DNS cache so
+	 * that it starts no resolver thread. */
+	if (http->opts.resolve_inline && (entry = km_resolve_entry(url)) != NULL)
+		resolved = curl_slist_append(NULL, entry);
+	curl_easy_setopt(curl, CURLOPT_RESOLVE, resolved);
 	code = curl_easy_perform(curl);
+	curl_easy_setopt(curl, CURLOPT_RESOLVE, NULL);
+	curl_slist_free_all(resolved);
+	free(entry);
 	if (sink.too_big || code == CURLE_FILESIZE_EXCEEDED) {
 		km_error("%s %s: response larger than %ld bytes", method, url,
 			 http->opts.max_response);

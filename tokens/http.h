@@ -13,6 +13,10 @@ struct km_http_options {
 	const char *cacert, *cert, *key;
 	bool insecure;
 	int max_attempts;     /* idempotent requests */
+	/* Resolve host names in the calling thread: the application set
+	 * CKF_LIBRARY_CANT_CREATE_OS_THREADS, and libcurl's resolver would
+	 * otherwise start one. */
+	bool resolve_inline;
 	long backoff_ms;      /* first retry delay, doubled each time */
 };
 
@@ -41,6 +45,11 @@ CK_RV km_http_request(struct km_http *http, const char *method,
 
 /* Wipes and frees the body (it may hold secrets) and the token. */
 void km_response_clear(struct km_response *r);
+
+/* "host:port:addr[,addr...]" for CURLOPT_RESOLVE, resolved with
+ * getaddrinfo in the calling thread; NULL for an IP literal host or when
+ * the name does not resolve (libcurl then reports it). free() it. */
+char *km_resolve_entry(const char *url);
 
 /* Held around fork() so that the child never inherits a held lock. */
 void km_http_lock(struct km_http *http);

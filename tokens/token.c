@@ -61,7 +61,7 @@ static void derive_serial(struct km_token *t)
 		snprintf(t->serial + 2 * i, 3, "%02x", md[i]);
 }
 
-struct km_token *km_token_new(struct km_token_config *config)
+struct km_token *km_token_new(struct km_token_config *config, bool no_threads)
 {
 	struct km_token *t = calloc(1, sizeof(*t));
 	struct km_http_options opts = {
@@ -72,6 +72,7 @@ struct km_token *km_token_new(struct km_token_config *config)
 		.cert = config->cert,
 		.key = config->key,
 		.insecure = config->insecure,
+		.resolve_inline = no_threads,
 	};
 	const char *label = config->label ? config->label
 			    : config->project_name ? config->project_name

@@ -43,8 +43,9 @@ struct km_payload {
 	size_t len;
 };
 
-/* Takes the config. */
-struct km_token *km_token_new(struct km_token_config *config);
+/* Takes the config. no_threads: the application forbids the module's
+ * own threads (CKF_LIBRARY_CANT_CREATE_OS_THREADS). */
+struct km_token *km_token_new(struct km_token_config *config, bool no_threads);
 void km_token_free(struct km_token *t);
 
 const struct km_token_config *km_token_config(const struct km_token *t);

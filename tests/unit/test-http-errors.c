@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -53,12 +54,47 @@ static void test_unreachable(void **state)
 	km_http_free(http);
 }
 
+static void test_resolve_entry(void **state)
+{
+	char *e = km_resolve_entry("http://localhost:35000/v3");
+
+	/* localhost resolves without DNS (nss "files"). */
+	assert_non_null(e);
+	assert_true(strncmp(e, "localhost:35000:", 16) == 0);
+	assert_non_null(strstr(e, "127.0.0.1") ? e : strstr(e, "[::1]"));
+	free(e);
+	e = km_resolve_entry("https://localhost/v1");
+	assert_non_null(e);
+	assert_true(strncmp(e, "localhost:443:", 14) == 0);
+	free(e);
+	/* IP literals need no resolving; garbage gives none. */
+	assert_null(km_resolve_entry("http://127.0.0.1:39311/v1"));
+	assert_null(km_resolve_entry("http://[::1]:39311/v1"));
+	assert_null(km_resolve_entry("not a url"));
+}
+
+static void test_unreachable_name_resolved_inline(void **state)
+{
+	struct km_http_options o = {.connect_timeout = 1, .timeout = 2,
+				    .max_response = 1024, .max_attempts = 1,
+				    .resolve_inline = true};
+	struct km_http *http = km_http_new(&o);
+	struct km_response r = {.retry_after = -1};
+
+	assert_int_equal(km_http_request(http, "GET", "http://localhost:1/v1",
+					 NULL, NULL, &r), CKR_DEVICE_ERROR);
+	km_response_clear(&r);
+	km_http_free(http);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_mapping),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_unreachable),
+		cmocka_unit_test(test_resolve_entry),
+		cmocka_unit_test(test_unreachable_name_resolved_inline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
