@@ -5,23 +5,34 @@
 #include <openssl/evp.h>
 #include <p11-kit/pkcs11.h>
 
-enum kmp_sign_kind {
-	KMP_SIGN_RSA_PKCS,     /* input: a DigestInfo (or any short data) */
-	KMP_SIGN_RSA_X509,     /* raw RSA */
-	KMP_SIGN_RSA_PSS,      /* input: a digest */
-	KMP_SIGN_HASH_RSA_PKCS,
-	KMP_SIGN_HASH_RSA_PSS,
-	KMP_SIGN_ECDSA,        /* input: a digest */
-	KMP_SIGN_HASH_ECDSA,
-	KMP_SIGN_EDDSA,
+/* What a mechanism computes; the operation (sign, encrypt...) picks the
+ * family of code that does it. */
+enum kmp_mech_kind {
+	KMP_RSA_PKCS,      /* sign: a DigestInfo or short data; encrypt */
+	KMP_RSA_X509,      /* raw RSA */
+	KMP_RSA_PSS,       /* input: a digest */
+	KMP_RSA_OAEP,
+	KMP_HASH_RSA_PKCS,
+	KMP_HASH_RSA_PSS,
+	KMP_ECDSA,         /* input: a digest */
+	KMP_HASH_ECDSA,
+	KMP_EDDSA,
+	KMP_HMAC,
+	KMP_AES_ECB,
+	KMP_AES_CBC,
+	KMP_AES_CBC_PAD,
+	KMP_AES_CTR,
+	KMP_AES_GCM,
+	KMP_DIGEST,
+	KMP_ECDH,
 };
 
 struct kmp_mechanism {
 	CK_MECHANISM_TYPE type;
-	CK_KEY_TYPE key_type;
-	enum kmp_sign_kind kind;
-	const char *digest; /* OpenSSL name, hash-and-sign only */
-	CK_ULONG min_bits, max_bits;
+	CK_KEY_TYPE key_type; /* CK_UNAVAILABLE_INFORMATION: no key */
+	enum kmp_mech_kind kind;
+	const char *digest; /* OpenSSL name: hash-and-sign, HMAC, digest */
+	CK_ULONG min_size, max_size; /* as C_GetMechanismInfo reports them */
 	CK_FLAGS flags;
 };
 

@@ -7,12 +7,17 @@
 #include "module/mechanisms.h"
 #include "module/objects.h"
 #include "module/session.h"
+#include "module/cipher.h"
+#include "module/digest.h"
+#include "module/ops.h"
 #include "module/sign.h"
 #include "tokens/config.h"
 #include "tokens/log.h"
 #include "tokens/token.h"
 
+#include <openssl/rand.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,7 +288,7 @@ static CK_RV kmp_C_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 		pad(info->model, sizeof(info->model), "Barbican v1");
 		pad(info->serialNumber, sizeof(info->serialNumber),
 		    km_token_serial(slot->token));
-		info->flags = CKF_TOKEN_INITIALIZED;
+		info->flags = CKF_TOKEN_INITIALIZED | CKF_RNG;
 		if (km_token_login_required(slot->token))
 			info->flags |= CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED;
 		info->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
@@ -339,8 +344,8 @@ static CK_RV kmp_C_GetMechanismInfo(CK_SLOT_ID id, CK_MECHANISM_TYPE type,
 	if (rv == CKR_OK && mech == NULL)
 		rv = CKR_MECHANISM_INVALID;
 	if (rv == CKR_OK) {
-		info->ulMinKeySize = mech->min_bits;
-		info->ulMaxKeySize = mech->max_bits;
+		info->ulMinKeySize = mech->min_size;
+		info->ulMaxKeySize = mech->max_size;
 		info->flags = mech->flags;
 	}
 	return rv;
@@ -761,15 +766,44 @@ static CK_RV kmp_C_FindObjectsFinal(CK_SESSION_HANDLE h)
 	return rv;
 }
 
-/* ---- signing ---- */
+/* ---- cryptographic operations ---- */
 
-static CK_RV signing_key_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE kh,
-				EVP_PKEY **key)
+/* The object attribute that allows each kind of operation. */
+static const CK_ATTRIBUTE_TYPE usage_of[KMP_N_OPS] = {
+	[KMP_OP_ENCRYPT] = CKA_ENCRYPT,
+	[KMP_OP_DECRYPT] = CKA_DECRYPT,
+	[KMP_OP_SIGN] = CKA_SIGN,
+	[KMP_OP_VERIFY] = CKA_VERIFY,
+};
+
+/* Fetches a payload off-lock when it is not cached yet. */
+static CK_RV payload_inlock(struct kmp_slot *slot, const char *uuid,
+			    enum km_payload_kind kind, const char *passphrase,
+			    const struct km_payload **out)
+{
+	struct km_snapshot *snap;
+	CK_RV rv;
+
+	if ((*out = km_token_cached_payload(slot->token, uuid, kind)) != NULL)
+		return (*out)->error;
+	snap = slot->objects->snapshot;
+	km_token_snapshot_ref(slot->token, snap);
+	pthread_mutex_unlock(&gl.lock);
+	rv = km_token_payload(slot->token, snap, uuid, kind, passphrase, out);
+	pthread_mutex_lock(&gl.lock);
+	km_token_snapshot_unref(slot->token, snap);
+	return rv == CKR_OK ? (*out)->error : rv;
+}
+
+/* The key material of a key object, checked for the kind of operation. */
+static CK_RV op_key_inlock(struct kmp_slot *slot, enum kmp_op_kind kind,
+			   CK_OBJECT_HANDLE kh, struct kmp_key *key)
 {
 	struct kmp_object *obj;
 	const struct km_payload *p;
-	CK_ULONG klass;
-	CK_ATTRIBUTE *sign;
+	struct kmp_need needs[3];
+	CK_ULONG klass, type;
+	CK_ATTRIBUTE *allowed;
 	CK_RV rv = object_inlock(slot, kh, &obj);
 
 	if (rv == CKR_OBJECT_HANDLE_INVALID)
@@ -777,143 +811,387 @@ static CK_RV signing_key_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE kh,
 	if (rv != CKR_OK)
 		return rv;
 	if (!kmp_attrs_find_ulong(obj->attrs, CKA_CLASS, &klass) ||
-	    klass != CKO_PRIVATE_KEY)
-		return CKR_KEY_TYPE_INCONSISTENT;
-	sign = kmp_attrs_find(obj->attrs, CKA_SIGN);
-	if (sign == NULL || *(CK_BBOOL *)sign->pValue != CK_TRUE)
+	    (klass != CKO_PRIVATE_KEY && klass != CKO_PUBLIC_KEY &&
+	     klass != CKO_SECRET_KEY))
+		return CKR_KEY_HANDLE_INVALID;
+	allowed = kmp_attrs_find(obj->attrs, usage_of[kind]);
+	if (allowed == NULL || *(CK_BBOOL *)allowed->pValue != CK_TRUE)
 		return CKR_KEY_FUNCTION_NOT_PERMITTED;
-	p = km_token_cached_payload(slot->token, obj->secret,
-				    KM_PAYLOAD_PRIVATE_KEY);
-	if (p == NULL || p->key == NULL)
-		return p ? p->error : CKR_DEVICE_ERROR;
-	*key = p->key;
-	return CKR_OK;
+	if (!kmp_attrs_find_ulong(obj->attrs, CKA_KEY_TYPE, &type))
+		return CKR_KEY_TYPE_INCONSISTENT;
+	*key = (struct kmp_key){.type = type};
+	if (klass == CKO_SECRET_KEY) {
+		rv = payload_inlock(slot, obj->secret, KM_PAYLOAD_BYTES, NULL, &p);
+		if (rv == CKR_OK) {
+			key->secret = p->bytes;
+			key->secret_len = p->len;
+		}
+		return rv;
+	}
+	/* A private key's own payload; a public key's first need holds it
+	 * (a certificate, a public key or the private key). */
+	if (klass == CKO_PRIVATE_KEY)
+		p = km_token_cached_payload(slot->token, obj->secret,
+					    KM_PAYLOAD_PRIVATE_KEY);
+	else
+		p = kmp_object_needs(slot->token, obj, needs) > 0
+			    ? km_token_cached_payload(slot->token, needs[0].uuid,
+						      needs[0].kind)
+			    : NULL;
+	if (p == NULL)
+		return CKR_DEVICE_ERROR;
+	key->pkey = p->key ? p->key
+		    : p->certificate ? X509_get0_pubkey(p->certificate) : NULL;
+	return key->pkey != NULL ? CKR_OK : p->error ? p->error : CKR_DEVICE_ERROR;
 }
 
-static CK_RV kmp_C_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mechanism,
-			    CK_OBJECT_HANDLE kh)
+static CK_RV new_op(enum kmp_op_kind kind, const CK_MECHANISM *mechanism,
+		    const struct kmp_key *key, struct kmp_op **op)
+{
+	switch (kind) {
+	case KMP_OP_SIGN:
+	case KMP_OP_VERIFY:
+		return kmp_sign_new(kind, mechanism, key, op);
+	case KMP_OP_ENCRYPT:
+	case KMP_OP_DECRYPT:
+		return kmp_cipher_new(kind, mechanism, key, op);
+	case KMP_OP_DIGEST:
+		return kmp_digest_new(mechanism, op);
+	default:
+		return CKR_GENERAL_ERROR;
+	}
+}
+
+static bool op_active(const struct kmp_session *session, enum kmp_op_kind kind)
+{
+	return session->ops[kind] != NULL || session->running[kind];
+}
+
+/* C_*Init: kh is ignored for digests. */
+static CK_RV op_init(CK_SESSION_HANDLE h, enum kmp_op_kind kind,
+		     CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE kh)
 {
 	struct kmp_session *session;
 	struct kmp_slot *slot;
-	EVP_PKEY *key = NULL;
-	struct kmp_sign_op *op = NULL;
+	struct kmp_key key = {0};
+	struct kmp_op *op = NULL;
 	CK_RV rv;
 
 	if (mechanism == NULL)
 		return CKR_ARGUMENTS_BAD;
 	pthread_mutex_lock(&gl.lock);
 	rv = session_inlock(h, &session, &slot);
-	if (rv == CKR_OK && session->sign != NULL)
+	if (rv == CKR_OK && op_active(session, kind))
 		rv = CKR_OPERATION_ACTIVE;
-	if (rv == CKR_OK)
-		rv = signing_key_inlock(slot, kh, &key);
-	/* object_inlock may have released the lock: look again. */
+	if (rv == CKR_OK && kind != KMP_OP_DIGEST)
+		rv = op_key_inlock(slot, kind, kh, &key);
+	/* Fetching may have released the lock: look again. */
 	if (rv == CKR_OK && kmp_session_get(&gl.sessions, h) != session)
 		rv = CKR_SESSION_CLOSED;
-	if (rv == CKR_OK && session->sign != NULL)
+	if (rv == CKR_OK && op_active(session, kind))
 		rv = CKR_OPERATION_ACTIVE;
 	if (rv == CKR_OK)
-		rv = kmp_sign_init(mechanism, key, &op);
-	if (rv == CKR_OK) {
-		session->sign = op;
-		session->sign_started = false;
-	}
+		rv = new_op(kind, mechanism, &key, &op);
+	if (rv == CKR_OK)
+		session->ops[kind] = op;
 	pthread_mutex_unlock(&gl.lock);
 	return rv;
 }
 
-/* Takes the session's operation out, so signing runs without the lock. */
-static CK_RV take_sign_op(CK_SESSION_HANDLE h, struct kmp_sign_op **op)
+/* Takes the session's operation out, so it runs without the lock. */
+static CK_RV take_op(CK_SESSION_HANDLE h, enum kmp_op_kind kind,
+		     struct kmp_op **op)
 {
 	struct kmp_session *session;
 	CK_RV rv;
 
 	pthread_mutex_lock(&gl.lock);
 	rv = session_inlock(h, &session, NULL);
-	if (rv == CKR_OK && session->sign == NULL)
-		rv = CKR_OPERATION_NOT_INITIALIZED;
+	if (rv == CKR_OK && session->ops[kind] == NULL)
+		rv = session->running[kind] ? CKR_OPERATION_ACTIVE
+					    : CKR_OPERATION_NOT_INITIALIZED;
 	if (rv == CKR_OK) {
-		*op = session->sign;
-		session->sign = NULL;
+		*op = session->ops[kind];
+		session->ops[kind] = NULL;
+		session->running[kind] = true;
 	}
 	pthread_mutex_unlock(&gl.lock);
 	return rv;
 }
 
-/* Puts an unfinished operation back; freed if the session is gone. */
-static void return_sign_op(CK_SESSION_HANDLE h, struct kmp_sign_op *op,
-			   bool started)
+/* Puts the operation back while it stays active, else ends it; passes
+ * rv through. The session may have been closed meanwhile. */
+static CK_RV give_op(CK_SESSION_HANDLE h, struct kmp_op *op, bool keep,
+		     CK_RV rv)
 {
 	struct kmp_session *session;
 
 	pthread_mutex_lock(&gl.lock);
-	if (session_inlock(h, &session, NULL) == CKR_OK && session->sign == NULL) {
-		session->sign = op;
-		session->sign_started = started;
-		op = NULL;
+	if (session_inlock(h, &session, NULL) == CKR_OK) {
+		session->running[op->kind] = false;
+		if (keep && session->ops[op->kind] == NULL) {
+			session->ops[op->kind] = op;
+			op = NULL;
+		}
 	}
 	pthread_mutex_unlock(&gl.lock);
-	kmp_sign_free(op);
+	kmp_op_free(op);
+	return rv;
+}
+
+static CK_RV op_single(CK_SESSION_HANDLE h, enum kmp_op_kind kind,
+		       CK_BYTE_PTR in, CK_ULONG len, CK_BYTE_PTR out,
+		       CK_ULONG_PTR out_len)
+{
+	struct kmp_op *op;
+	bool keep;
+	CK_RV rv;
+
+	if ((in == NULL && len > 0) || out_len == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if ((rv = take_op(h, kind, &op)) != CKR_OK)
+		return rv;
+	rv = kmp_op_run_single(op, in, len, out, out_len, &keep);
+	return give_op(h, op, keep, rv);
+}
+
+/* out_len NULL: an operation without output (digest, sign, verify). */
+static CK_RV op_update(CK_SESSION_HANDLE h, enum kmp_op_kind kind,
+		       CK_BYTE_PTR in, CK_ULONG len, CK_BYTE_PTR out,
+		       CK_ULONG_PTR out_len)
+{
+	struct kmp_op *op;
+	bool keep;
+	CK_RV rv;
+
+	if (in == NULL && len > 0)
+		return CKR_ARGUMENTS_BAD;
+	if ((rv = take_op(h, kind, &op)) != CKR_OK)
+		return rv;
+	rv = kmp_op_run_update(op, in, len, out, out_len, &keep);
+	return give_op(h, op, keep, rv);
+}
+
+static CK_RV op_final(CK_SESSION_HANDLE h, enum kmp_op_kind kind,
+		      CK_BYTE_PTR out, CK_ULONG_PTR out_len)
+{
+	struct kmp_op *op;
+	bool keep;
+	CK_RV rv;
+
+	if (out_len == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if ((rv = take_op(h, kind, &op)) != CKR_OK)
+		return rv;
+	rv = kmp_op_run_final(op, out, out_len, &keep);
+	return give_op(h, op, keep, rv);
+}
+
+static CK_RV op_verify(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len,
+		       bool single, CK_BYTE_PTR sig, CK_ULONG sig_len)
+{
+	struct kmp_op *op;
+	CK_RV rv;
+
+	if ((data == NULL && len > 0) || sig == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if ((rv = take_op(h, KMP_OP_VERIFY, &op)) != CKR_OK)
+		return rv;
+	rv = kmp_op_run_verify(op, data, len, single, sig, sig_len);
+	return give_op(h, op, false, rv);
+}
+
+static CK_RV kmp_C_EncryptInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
+			       CK_OBJECT_HANDLE k)
+{
+	return op_init(h, KMP_OP_ENCRYPT, m, k);
+}
+
+static CK_RV kmp_C_Encrypt(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG len,
+			   CK_BYTE_PTR out, CK_ULONG_PTR out_len)
+{
+	return op_single(h, KMP_OP_ENCRYPT, in, len, out, out_len);
+}
+
+static CK_RV kmp_C_EncryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR in,
+				 CK_ULONG len, CK_BYTE_PTR out,
+				 CK_ULONG_PTR out_len)
+{
+	if (out_len == NULL)
+		return CKR_ARGUMENTS_BAD;
+	return op_update(h, KMP_OP_ENCRYPT, in, len, out, out_len);
+}
+
+static CK_RV kmp_C_EncryptFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out,
+				CK_ULONG_PTR out_len)
+{
+	return op_final(h, KMP_OP_ENCRYPT, out, out_len);
+}
+
+static CK_RV kmp_C_DecryptInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
+			       CK_OBJECT_HANDLE k)
+{
+	return op_init(h, KMP_OP_DECRYPT, m, k);
+}
+
+static CK_RV kmp_C_Decrypt(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG len,
+			   CK_BYTE_PTR out, CK_ULONG_PTR out_len)
+{
+	return op_single(h, KMP_OP_DECRYPT, in, len, out, out_len);
+}
+
+static CK_RV kmp_C_DecryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR in,
+				 CK_ULONG len, CK_BYTE_PTR out,
+				 CK_ULONG_PTR out_len)
+{
+	if (out_len == NULL)
+		return CKR_ARGUMENTS_BAD;
+	return op_update(h, KMP_OP_DECRYPT, in, len, out, out_len);
+}
+
+static CK_RV kmp_C_DecryptFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out,
+				CK_ULONG_PTR out_len)
+{
+	return op_final(h, KMP_OP_DECRYPT, out, out_len);
+}
+
+static CK_RV kmp_C_DigestInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m)
+{
+	return op_init(h, KMP_OP_DIGEST, m, CK_INVALID_HANDLE);
+}
+
+static CK_RV kmp_C_Digest(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG len,
+			  CK_BYTE_PTR out, CK_ULONG_PTR out_len)
+{
+	return op_single(h, KMP_OP_DIGEST, in, len, out, out_len);
+}
+
+static CK_RV kmp_C_DigestUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR in,
+				CK_ULONG len)
+{
+	return op_update(h, KMP_OP_DIGEST, in, len, NULL, NULL);
+}
+
+/* Key values never leave kmp11, not even into a digest. */
+static CK_RV kmp_C_DigestKey(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE k)
+{
+	struct kmp_op *op;
+	CK_RV rv = take_op(h, KMP_OP_DIGEST, &op);
+
+	return rv != CKR_OK ? rv : give_op(h, op, false, CKR_KEY_INDIGESTIBLE);
+}
+
+static CK_RV kmp_C_DigestFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out,
+			       CK_ULONG_PTR out_len)
+{
+	return op_final(h, KMP_OP_DIGEST, out, out_len);
+}
+
+static CK_RV kmp_C_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
+			    CK_OBJECT_HANDLE k)
+{
+	return op_init(h, KMP_OP_SIGN, m, k);
 }
 
 static CK_RV kmp_C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len,
 			CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
 {
-	struct kmp_sign_op *op;
-	CK_ULONG need = 0;
-	CK_RV rv;
-
-	if ((data == NULL && len > 0) || sig_len == NULL)
-		return CKR_ARGUMENTS_BAD;
-	if ((rv = take_sign_op(h, &op)) != CKR_OK)
-		return rv;
-	kmp_sign_final(op, NULL, &need);
-	if (sig == NULL || *sig_len < need) {
-		*sig_len = need;
-		return_sign_op(h, op, false);
-		return sig == NULL ? CKR_OK : CKR_BUFFER_TOO_SMALL;
-	}
-	rv = kmp_sign_update(op, data, len);
-	if (rv == CKR_OK)
-		rv = kmp_sign_final(op, sig, sig_len);
-	kmp_sign_free(op);
-	return rv;
+	return op_single(h, KMP_OP_SIGN, data, len, sig, sig_len);
 }
 
 static CK_RV kmp_C_SignUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR data,
 			      CK_ULONG len)
 {
-	struct kmp_sign_op *op;
-	CK_RV rv;
-
-	if (data == NULL && len > 0)
-		return CKR_ARGUMENTS_BAD;
-	if ((rv = take_sign_op(h, &op)) != CKR_OK)
-		return rv;
-	rv = kmp_sign_update(op, data, len);
-	if (rv == CKR_OK)
-		return_sign_op(h, op, true);
-	else
-		kmp_sign_free(op); /* an error ends the operation */
-	return rv;
+	return op_update(h, KMP_OP_SIGN, data, len, NULL, NULL);
 }
 
 static CK_RV kmp_C_SignFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig,
 			     CK_ULONG_PTR sig_len)
 {
-	struct kmp_sign_op *op;
+	return op_final(h, KMP_OP_SIGN, sig, sig_len);
+}
+
+static CK_RV kmp_C_VerifyInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
+			      CK_OBJECT_HANDLE k)
+{
+	return op_init(h, KMP_OP_VERIFY, m, k);
+}
+
+static CK_RV kmp_C_Verify(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len,
+			  CK_BYTE_PTR sig, CK_ULONG sig_len)
+{
+	return op_verify(h, data, len, true, sig, sig_len);
+}
+
+static CK_RV kmp_C_VerifyUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR data,
+				CK_ULONG len)
+{
+	return op_update(h, KMP_OP_VERIFY, data, len, NULL, NULL);
+}
+
+static CK_RV kmp_C_VerifyFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig,
+			       CK_ULONG sig_len)
+{
+	return op_verify(h, NULL, 0, false, sig, sig_len);
+}
+
+/* ---- random numbers and slot events ---- */
+
+static CK_RV random_session(CK_SESSION_HANDLE h)
+{
+	struct kmp_session *session;
 	CK_RV rv;
 
-	if (sig_len == NULL)
-		return CKR_ARGUMENTS_BAD;
-	if ((rv = take_sign_op(h, &op)) != CKR_OK)
-		return rv;
-	rv = kmp_sign_final(op, sig, sig_len);
-	if ((rv == CKR_OK && sig == NULL) || rv == CKR_BUFFER_TOO_SMALL)
-		return_sign_op(h, op, true);
-	else
-		kmp_sign_free(op);
+	pthread_mutex_lock(&gl.lock);
+	rv = session_inlock(h, &session, NULL);
+	pthread_mutex_unlock(&gl.lock);
 	return rv;
+}
+
+/* OpenSSL's generator: the seed is mixed in, never replaces its own. */
+static CK_RV kmp_C_SeedRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR seed,
+			      CK_ULONG len)
+{
+	CK_RV rv;
+
+	if (seed == NULL && len > 0)
+		return CKR_ARGUMENTS_BAD;
+	if ((rv = random_session(h)) == CKR_OK && len > 0)
+		RAND_add(seed, len > INT32_MAX ? INT32_MAX : (int)len, 0.0);
+	return rv;
+}
+
+static CK_RV kmp_C_GenerateRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR out,
+				  CK_ULONG len)
+{
+	CK_RV rv;
+
+	if (out == NULL && len > 0)
+		return CKR_ARGUMENTS_BAD;
+	if ((rv = random_session(h)) != CKR_OK)
+		return rv;
+	for (CK_ULONG n; len > 0; out += n, len -= n) {
+		n = len > INT32_MAX ? INT32_MAX : len;
+		if (RAND_bytes(out, (int)n) != 1)
+			return CKR_FUNCTION_FAILED;
+	}
+	return CKR_OK;
+}
+
+/* Tokens never come and go while initialized: nothing to wait for. */
+static CK_RV kmp_C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR slot,
+				    CK_VOID_PTR reserved)
+{
+	bool initialized;
+
+	if (slot == NULL || reserved != NULL)
+		return CKR_ARGUMENTS_BAD;
+	pthread_mutex_lock(&gl.lock);
+	initialized = gl.initialized;
+	pthread_mutex_unlock(&gl.lock);
+	if (!initialized)
+		return CKR_CRYPTOKI_NOT_INITIALIZED;
+	return flags & CKF_DONT_BLOCK ? CKR_NO_EVENT : CKR_FUNCTION_NOT_SUPPORTED;
 }
 
 /* ---- the rest of the v2.40 interface: not offered (yet) ---- */
@@ -940,39 +1218,10 @@ NOT_SUPPORTED(C_CopyObject, CK_SESSION_HANDLE a, CK_OBJECT_HANDLE b,
 NOT_SUPPORTED(C_DestroyObject, CK_SESSION_HANDLE a, CK_OBJECT_HANDLE b)
 NOT_SUPPORTED(C_SetAttributeValue, CK_SESSION_HANDLE a, CK_OBJECT_HANDLE b,
 	      CK_ATTRIBUTE_PTR c, CK_ULONG d)
-NOT_SUPPORTED(C_EncryptInit, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
-	      CK_OBJECT_HANDLE c)
-NOT_SUPPORTED(C_Encrypt, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,
-	      CK_BYTE_PTR d, CK_ULONG_PTR e)
-NOT_SUPPORTED(C_EncryptUpdate, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,
-	      CK_BYTE_PTR d, CK_ULONG_PTR e)
-NOT_SUPPORTED(C_EncryptFinal, CK_SESSION_HANDLE a, CK_BYTE_PTR b,
-	      CK_ULONG_PTR c)
-NOT_SUPPORTED(C_DecryptInit, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
-	      CK_OBJECT_HANDLE c)
-NOT_SUPPORTED(C_Decrypt, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,
-	      CK_BYTE_PTR d, CK_ULONG_PTR e)
-NOT_SUPPORTED(C_DecryptUpdate, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,
-	      CK_BYTE_PTR d, CK_ULONG_PTR e)
-NOT_SUPPORTED(C_DecryptFinal, CK_SESSION_HANDLE a, CK_BYTE_PTR b,
-	      CK_ULONG_PTR c)
-NOT_SUPPORTED(C_DigestInit, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b)
-NOT_SUPPORTED(C_Digest, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,
-	      CK_BYTE_PTR d, CK_ULONG_PTR e)
-NOT_SUPPORTED(C_DigestUpdate, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c)
-NOT_SUPPORTED(C_DigestKey, CK_SESSION_HANDLE a, CK_OBJECT_HANDLE b)
-NOT_SUPPORTED(C_DigestFinal, CK_SESSION_HANDLE a, CK_BYTE_PTR b,
-	      CK_ULONG_PTR c)
 NOT_SUPPORTED(C_SignRecoverInit, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
 	      CK_OBJECT_HANDLE c)
 NOT_SUPPORTED(C_SignRecover, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,
 	      CK_BYTE_PTR d, CK_ULONG_PTR e)
-NOT_SUPPORTED(C_VerifyInit, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
-	      CK_OBJECT_HANDLE c)
-NOT_SUPPORTED(C_Verify, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,
-	      CK_BYTE_PTR d, CK_ULONG e)
-NOT_SUPPORTED(C_VerifyUpdate, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c)
-NOT_SUPPORTED(C_VerifyFinal, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c)
 NOT_SUPPORTED(C_VerifyRecoverInit, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
 	      CK_OBJECT_HANDLE c)
 NOT_SUPPORTED(C_VerifyRecover, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,
@@ -999,11 +1248,6 @@ NOT_SUPPORTED(C_UnwrapKey, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
 NOT_SUPPORTED(C_DeriveKey, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
 	      CK_OBJECT_HANDLE c, CK_ATTRIBUTE_PTR d, CK_ULONG e,
 	      CK_OBJECT_HANDLE_PTR f)
-NOT_SUPPORTED(C_SeedRandom, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c)
-NOT_SUPPORTED(C_GenerateRandom, CK_SESSION_HANDLE a, CK_BYTE_PTR b,
-	      CK_ULONG c)
-NOT_SUPPORTED(C_WaitForSlotEvent, CK_FLAGS a, CK_SLOT_ID_PTR b,
-	      CK_VOID_PTR c)
 
 /* Legacy functions: parallel sessions are gone since v2.0. */
 static CK_RV kmp_C_GetFunctionStatus(CK_SESSION_HANDLE h)

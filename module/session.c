@@ -44,7 +44,8 @@ void kmp_session_end_find(struct kmp_session *session)
 static void session_free(struct kmp_session *session)
 {
 	kmp_session_end_find(session);
-	kmp_sign_free(session->sign);
+	for (int i = 0; i < KMP_N_OPS; i++)
+		kmp_op_free(session->ops[i]);
 	free(session);
 }
 

@@ -1,8 +1,8 @@
-/* Sessions: handles, find state and the active signing operation. */
+/* Sessions: handles, find state and the active operations. */
 #ifndef KMP11_SESSION_H
 #define KMP11_SESSION_H
 
-#include "module/sign.h"
+#include "module/op.h"
 
 #include <p11-kit/pkcs11.h>
 #include <stdbool.h>
@@ -15,8 +15,10 @@ struct kmp_session {
 	bool finding;
 	CK_OBJECT_HANDLE *found;
 	size_t n_found, pos;
-	struct kmp_sign_op *sign; /* NULL while none (or while signing) */
-	bool sign_started;        /* C_SignUpdate was called */
+	/* One of each kind; NULL while none, or while a call runs it
+	 * outside the lock. */
+	struct kmp_op *ops[KMP_N_OPS];
+	bool running[KMP_N_OPS];
 };
 
 struct kmp_sessions {

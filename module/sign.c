@@ -4,20 +4,23 @@
 #include "tokens/log.h"
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/rsa.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Raw mechanisms take at most a key's worth of data; EdDSA a message. */
 #define MAX_BUFFERED (1 << 20)
+/* The largest RSA key in bytes (16384 bits). */
+#define MAX_RSA_BYTES 2048
 
-struct kmp_sign_op {
+struct sign_op {
+	struct kmp_op base;
 	const struct kmp_mechanism *mech;
 	EVP_PKEY *key;
-	EVP_MD_CTX *md_ctx; /* hash-and-sign */
+	EVP_MD_CTX *md_ctx; /* hash-and-sign and HMAC */
 	const EVP_MD *pss_md, *pss_mgf;
 	int pss_salt;
 	unsigned char *buf; /* raw mechanisms and EdDSA */
@@ -25,10 +28,15 @@ struct kmp_sign_op {
 	size_t sig_len;
 };
 
-void kmp_sign_free(struct kmp_sign_op *op)
+static bool is_ecdsa(const struct sign_op *op)
 {
-	if (op == NULL)
-		return;
+	return op->mech->kind == KMP_ECDSA || op->mech->kind == KMP_HASH_ECDSA;
+}
+
+static void sign_free(struct kmp_op *base)
+{
+	struct sign_op *op = (struct sign_op *)base;
+
 	EVP_PKEY_free(op->key);
 	EVP_MD_CTX_free(op->md_ctx);
 	if (op->buf != NULL)
@@ -37,106 +45,26 @@ void kmp_sign_free(struct kmp_sign_op *op)
 	free(op);
 }
 
-static CK_RV check_pss(struct kmp_sign_op *op, const CK_MECHANISM *m)
+static CK_ULONG sign_output_size(const struct kmp_op *base, CK_ULONG in_len)
 {
-	const CK_RSA_PKCS_PSS_PARAMS *p = m->pParameter;
-	size_t k = (size_t)EVP_PKEY_get_size(op->key);
-
-	if (p == NULL || m->ulParameterLen != sizeof(*p))
-		return CKR_MECHANISM_PARAM_INVALID;
-	op->pss_md = kmp_digest_of_mechanism(p->hashAlg);
-	op->pss_mgf = kmp_digest_of_mgf(p->mgf);
-	if (op->pss_md == NULL || op->pss_mgf == NULL ||
-	    p->sLen + (size_t)EVP_MD_get_size(op->pss_md) + 2 > k)
-		return CKR_MECHANISM_PARAM_INVALID;
-	/* The hash-and-sign variants hash with the mechanism's digest. */
-	if (op->mech->digest != NULL && !EVP_MD_is_a(op->pss_md, op->mech->digest))
-		return CKR_MECHANISM_PARAM_INVALID;
-	op->pss_salt = (int)p->sLen;
-	return CKR_OK;
+	return ((const struct sign_op *)base)->sig_len;
 }
 
-static size_t signature_length(EVP_PKEY *key, enum kmp_sign_kind kind)
+static CK_RV sign_update(struct kmp_op *base, const unsigned char *data,
+			 CK_ULONG len, unsigned char *out, CK_ULONG *out_len)
 {
-	if (kind == KMP_SIGN_ECDSA || kind == KMP_SIGN_HASH_ECDSA)
-		return 2 * (size_t)((EVP_PKEY_get_bits(key) + 7) / 8);
-	if (kind == KMP_SIGN_EDDSA)
-		return EVP_PKEY_get_base_id(key) == EVP_PKEY_ED448 ? 114 : 64;
-	return (size_t)EVP_PKEY_get_size(key);
-}
-
-static CK_RV set_pss(EVP_PKEY_CTX *pctx, const struct kmp_sign_op *op)
-{
-	if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
-	    EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, op->pss_mgf) <= 0 ||
-	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, op->pss_salt) <= 0)
-		return CKR_FUNCTION_FAILED;
-	return CKR_OK;
-}
-
-static CK_RV start_digest(struct kmp_sign_op *op)
-{
-	EVP_PKEY_CTX *pctx = NULL;
-	const EVP_MD *md = op->mech->digest ? EVP_get_digestbyname(op->mech->digest)
-					    : NULL;
-
-	if ((op->md_ctx = EVP_MD_CTX_new()) == NULL)
-		return CKR_HOST_MEMORY;
-	if (EVP_DigestSignInit(op->md_ctx, &pctx, md, NULL, op->key) <= 0)
-		return CKR_KEY_FUNCTION_NOT_PERMITTED;
-	if (op->mech->kind == KMP_SIGN_HASH_RSA_PSS)
-		return set_pss(pctx, op);
-	return CKR_OK;
-}
-
-CK_RV kmp_sign_init(const CK_MECHANISM *mechanism, EVP_PKEY *key,
-		    struct kmp_sign_op **out)
-{
-	const struct kmp_mechanism *mech = kmp_mechanism(mechanism->mechanism);
-	struct kmp_sign_op *op;
-	int type = EVP_PKEY_get_base_id(key);
-	CK_KEY_TYPE key_type = type == EVP_PKEY_EC ? CKK_EC
-			       : type == EVP_PKEY_ED25519 || type == EVP_PKEY_ED448
-				       ? CKK_EC_EDWARDS
-				       : CKK_RSA;
-	CK_RV rv = CKR_OK;
-
-	if (mech == NULL)
-		return CKR_MECHANISM_INVALID;
-	if (mech->key_type != key_type)
-		return CKR_KEY_TYPE_INCONSISTENT;
-	if ((op = calloc(1, sizeof(*op))) == NULL)
-		return CKR_HOST_MEMORY;
-	op->mech = mech;
-	op->key = key;
-	EVP_PKEY_up_ref(key);
-	op->sig_len = signature_length(key, mech->kind);
-	if (mech->kind == KMP_SIGN_RSA_PSS || mech->kind == KMP_SIGN_HASH_RSA_PSS)
-		rv = check_pss(op, mechanism);
-	else if (mechanism->ulParameterLen != 0)
-		rv = CKR_MECHANISM_PARAM_INVALID;
-	if (rv == CKR_OK && (mech->kind == KMP_SIGN_HASH_RSA_PKCS ||
-			     mech->kind == KMP_SIGN_HASH_RSA_PSS ||
-			     mech->kind == KMP_SIGN_HASH_ECDSA))
-		rv = start_digest(op);
-	ERR_clear_error();
-	if (rv != CKR_OK) {
-		kmp_sign_free(op);
-		return rv;
-	}
-	*out = op;
-	return CKR_OK;
-}
-
-CK_RV kmp_sign_update(struct kmp_sign_op *op, const unsigned char *data,
-		      CK_ULONG len)
-{
+	struct sign_op *op = (struct sign_op *)base;
 	unsigned char *grown;
 	size_t cap;
 
-	if (op->md_ctx != NULL)
-		return EVP_DigestSignUpdate(op->md_ctx, data, len) > 0
-			       ? CKR_OK : CKR_FUNCTION_FAILED;
+	*out_len = 0; /* the signature comes at the end */
+	if (op->md_ctx != NULL) {
+		/* HMAC verifies by signing, then comparing. */
+		int ok = base->kind == KMP_OP_SIGN || op->mech->kind == KMP_HMAC
+				 ? EVP_DigestSignUpdate(op->md_ctx, data, len)
+				 : EVP_DigestVerifyUpdate(op->md_ctx, data, len);
+		return ok > 0 ? CKR_OK : CKR_FUNCTION_FAILED;
+	}
 	if (len > MAX_BUFFERED - op->len)
 		return CKR_DATA_LEN_RANGE;
 	if (op->len + len > op->cap) {
@@ -176,108 +104,336 @@ static CK_RV der_to_raw(const unsigned char *der, size_t der_len,
 	return rv;
 }
 
-static CK_RV sign_raw(struct kmp_sign_op *op, unsigned char *out, size_t *len)
+/* r||s to DER, into der (*der_len: room in, length out). */
+static bool raw_to_der(const unsigned char *raw, size_t len,
+		       unsigned char *der, size_t *der_len)
+{
+	ECDSA_SIG *sig = ECDSA_SIG_new();
+	BIGNUM *r = BN_bin2bn(raw, (int)(len / 2), NULL);
+	BIGNUM *s = BN_bin2bn(raw + len / 2, (int)(len / 2), NULL);
+	unsigned char *p = der;
+	bool ok = sig != NULL && r != NULL && s != NULL && ECDSA_SIG_set0(sig, r, s);
+
+	if (!ok) {
+		BN_free(r);
+		BN_free(s);
+	}
+	ok = ok && i2d_ECDSA_SIG(sig, NULL) <= (int)*der_len;
+	if (ok)
+		*der_len = (size_t)i2d_ECDSA_SIG(sig, &p);
+	ECDSA_SIG_free(sig);
+	return ok;
+}
+
+static CK_RV set_pss(EVP_PKEY_CTX *pctx, const struct sign_op *op)
+{
+	if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, op->pss_mgf) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, op->pss_salt) <= 0)
+		return CKR_FUNCTION_FAILED;
+	return CKR_OK;
+}
+
+/*
+ * A key context for the raw mechanisms, set up for op's padding, and the
+ * input it signs: raw RSA input is left-padded to the modulus size.
+ */
+static CK_RV raw_context(struct sign_op *op, EVP_PKEY_CTX **out,
+			 unsigned char *padded, const unsigned char **in,
+			 size_t *in_len)
 {
 	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_pkey(NULL, op->key, NULL);
-	const unsigned char *in = op->buf;
-	size_t in_len = op->len;
-	unsigned char padded[2048];
-	CK_RV rv = CKR_FUNCTION_FAILED;
+	int init = pctx == NULL ? 0
+		   : op->base.kind == KMP_OP_SIGN
+			   ? EVP_PKEY_sign_init(pctx)
+		   : op->mech->kind == KMP_RSA_X509
+			   ? EVP_PKEY_verify_recover_init(pctx)
+			   : EVP_PKEY_verify_init(pctx);
+	CK_RV rv = init > 0 ? CKR_OK : CKR_FUNCTION_FAILED;
 
-	if (pctx == NULL || EVP_PKEY_sign_init(pctx) <= 0)
-		goto out;
-	switch (op->mech->kind) {
-	case KMP_SIGN_RSA_PKCS:
-		if (in_len + 11 > op->sig_len) {
+	*in = op->buf;
+	*in_len = op->len;
+	switch (rv == CKR_OK ? op->mech->kind : KMP_ECDSA) {
+	case KMP_RSA_PKCS:
+		if (*in_len + 11 > op->sig_len)
 			rv = CKR_DATA_LEN_RANGE;
-			goto out;
-		}
-		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0)
-			goto out;
+		else if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0)
+			rv = CKR_FUNCTION_FAILED;
 		break;
-	case KMP_SIGN_RSA_X509:
-		/* Raw RSA: shorter input is a smaller number, left-padded. */
-		if (in_len > op->sig_len || op->sig_len > sizeof(padded)) {
+	case KMP_RSA_X509:
+		if (*in_len > op->sig_len || op->sig_len > MAX_RSA_BYTES) {
 			rv = CKR_DATA_LEN_RANGE;
-			goto out;
+			break;
 		}
-		memset(padded, 0, op->sig_len - in_len);
-		memcpy(padded + op->sig_len - in_len, in, in_len);
-		in = padded;
-		in_len = op->sig_len;
+		memset(padded, 0, op->sig_len - *in_len);
+		memcpy(padded + op->sig_len - *in_len, *in, *in_len);
+		*in = padded;
+		*in_len = op->sig_len;
 		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_NO_PADDING) <= 0)
-			goto out;
+			rv = CKR_FUNCTION_FAILED;
 		break;
-	case KMP_SIGN_RSA_PSS:
-		if (in_len != (size_t)EVP_MD_get_size(op->pss_md)) {
+	case KMP_RSA_PSS:
+		if (*in_len != (size_t)EVP_MD_get_size(op->pss_md))
 			rv = CKR_DATA_LEN_RANGE;
-			goto out;
-		}
-		if (EVP_PKEY_CTX_set_signature_md(pctx, op->pss_md) <= 0 ||
-		    set_pss(pctx, op) != CKR_OK)
-			goto out;
+		else if (EVP_PKEY_CTX_set_signature_md(pctx, op->pss_md) <= 0)
+			rv = CKR_FUNCTION_FAILED;
+		else
+			rv = set_pss(pctx, op);
 		break;
 	default:
 		break;
 	}
-	if (EVP_PKEY_sign(pctx, out, len, in, in_len) > 0)
-		rv = CKR_OK;
-	else if (op->mech->kind == KMP_SIGN_RSA_X509)
-		rv = CKR_DATA_INVALID; /* input not below the modulus */
-out:
+	if (rv != CKR_OK) {
+		EVP_PKEY_CTX_free(pctx);
+		pctx = NULL;
+	}
+	*out = pctx;
+	return rv;
+}
+
+static CK_RV sign_raw(struct sign_op *op, unsigned char *out, size_t *len)
+{
+	unsigned char padded[MAX_RSA_BYTES];
+	const unsigned char *in;
+	size_t in_len;
+	EVP_PKEY_CTX *pctx;
+	CK_RV rv = raw_context(op, &pctx, padded, &in, &in_len);
+
+	if (rv == CKR_OK && EVP_PKEY_sign(pctx, out, len, in, in_len) <= 0)
+		/* Raw RSA input not below the modulus. */
+		rv = op->mech->kind == KMP_RSA_X509 ? CKR_DATA_INVALID
+						    : CKR_FUNCTION_FAILED;
 	OPENSSL_cleanse(padded, sizeof(padded));
 	EVP_PKEY_CTX_free(pctx);
 	return rv;
 }
 
-static CK_RV sign_eddsa(struct kmp_sign_op *op, unsigned char *out,
-			size_t *len)
+/* One-shot EdDSA over the buffered message, signing or verifying. */
+static int eddsa(struct sign_op *op, unsigned char *sig, size_t *sig_len)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	CK_RV rv = CKR_FUNCTION_FAILED;
+	const unsigned char *msg = op->buf ? op->buf : (const unsigned char *)"";
+	int r = -1;
 
-	if (ctx != NULL && EVP_DigestSignInit(ctx, NULL, NULL, NULL, op->key) > 0 &&
-	    EVP_DigestSign(ctx, out, len, op->buf ? op->buf : (unsigned char *)"",
-			   op->len) > 0)
-		rv = CKR_OK;
+	if (ctx == NULL)
+		return -1;
+	if (op->base.kind == KMP_OP_SIGN) {
+		if (EVP_DigestSignInit(ctx, NULL, NULL, NULL, op->key) > 0)
+			r = EVP_DigestSign(ctx, sig, sig_len, msg, op->len);
+	} else if (EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, op->key) > 0) {
+		r = EVP_DigestVerify(ctx, sig, *sig_len, msg, op->len);
+	}
 	EVP_MD_CTX_free(ctx);
-	return rv;
+	return r;
 }
 
-CK_RV kmp_sign_final(struct kmp_sign_op *op, unsigned char *out,
-		     CK_ULONG_PTR out_len)
+static void log_failure(const struct sign_op *op, const char *what)
 {
-	enum kmp_sign_kind kind = op->mech->kind;
-	bool ecdsa = kind == KMP_SIGN_ECDSA || kind == KMP_SIGN_HASH_ECDSA;
+	unsigned long e = ERR_peek_last_error();
+
+	km_error("%s: mechanism 0x%lx failed (%s)", what, op->mech->type,
+		 e && ERR_reason_error_string(e) ? ERR_reason_error_string(e)
+						 : "no reason");
+}
+
+static CK_RV sign_final(struct kmp_op *base, unsigned char *out,
+			CK_ULONG_PTR out_len)
+{
+	struct sign_op *op = (struct sign_op *)base;
 	unsigned char der[160];
-	size_t len = ecdsa ? sizeof(der) : op->sig_len;
-	unsigned char *target = ecdsa ? der : out;
+	size_t len = is_ecdsa(op) ? sizeof(der) : op->sig_len;
+	unsigned char *target = is_ecdsa(op) ? der : out;
 	CK_RV rv;
 
-	if (out == NULL) {
-		*out_len = op->sig_len;
-		return CKR_OK;
-	}
-	if (*out_len < op->sig_len) {
-		*out_len = op->sig_len;
-		return CKR_BUFFER_TOO_SMALL;
-	}
 	if (op->md_ctx != NULL)
 		rv = EVP_DigestSignFinal(op->md_ctx, target, &len) > 0
 			     ? CKR_OK : CKR_FUNCTION_FAILED;
-	else if (kind == KMP_SIGN_EDDSA)
-		rv = sign_eddsa(op, target, &len);
+	else if (op->mech->kind == KMP_EDDSA)
+		rv = eddsa(op, target, &len) > 0 ? CKR_OK : CKR_FUNCTION_FAILED;
 	else
 		rv = sign_raw(op, target, &len);
-	if (rv == CKR_OK && ecdsa)
+	if (rv == CKR_OK && is_ecdsa(op))
 		rv = der_to_raw(der, len, out, op->sig_len);
 	if (rv == CKR_OK)
 		*out_len = op->sig_len;
-	else
-		km_error("sign: mechanism 0x%lx failed (%s)", op->mech->type,
-			 ERR_reason_error_string(ERR_peek_last_error())
-				 ? ERR_reason_error_string(ERR_peek_last_error())
-				 : "no reason");
+	else if (rv == CKR_FUNCTION_FAILED)
+		log_failure(op, "sign");
 	ERR_clear_error();
 	return rv;
+}
+
+static CK_RV verify_raw(struct sign_op *op, const unsigned char *sig,
+			size_t sig_len)
+{
+	unsigned char padded[MAX_RSA_BYTES], recovered[MAX_RSA_BYTES];
+	size_t recovered_len = sizeof(recovered);
+	const unsigned char *in;
+	size_t in_len;
+	EVP_PKEY_CTX *pctx;
+	CK_RV rv = raw_context(op, &pctx, padded, &in, &in_len);
+	int r;
+
+	if (rv != CKR_OK)
+		return rv;
+	if (op->mech->kind == KMP_RSA_X509) {
+		/* Raw RSA: s^e mod n must give back the (padded) input. */
+		r = EVP_PKEY_verify_recover(pctx, recovered, &recovered_len, sig,
+					    sig_len) > 0 &&
+		    recovered_len == in_len &&
+		    CRYPTO_memcmp(recovered, in, in_len) == 0;
+	} else {
+		r = EVP_PKEY_verify(pctx, sig, sig_len, in, in_len) > 0;
+	}
+	EVP_PKEY_CTX_free(pctx);
+	return r ? CKR_OK : CKR_SIGNATURE_INVALID;
+}
+
+static CK_RV sign_verify(struct kmp_op *base, const unsigned char *sig,
+			 CK_ULONG sig_len)
+{
+	struct sign_op *op = (struct sign_op *)base;
+	unsigned char der[160], mac[EVP_MAX_MD_SIZE];
+	size_t len = sizeof(der);
+	CK_RV rv;
+
+	if (sig_len != op->sig_len)
+		return CKR_SIGNATURE_LEN_RANGE;
+	if (is_ecdsa(op)) {
+		if (!raw_to_der(sig, sig_len, der, &len))
+			return CKR_SIGNATURE_INVALID;
+		sig = der;
+		sig_len = len;
+	}
+	if (op->mech->kind == KMP_HMAC) {
+		len = sizeof(mac);
+		rv = EVP_DigestSignFinal(op->md_ctx, mac, &len) > 0 &&
+				     CRYPTO_memcmp(mac, sig, sig_len) == 0
+			     ? CKR_OK : CKR_SIGNATURE_INVALID;
+		OPENSSL_cleanse(mac, sizeof(mac));
+	} else if (op->md_ctx != NULL) {
+		rv = EVP_DigestVerifyFinal(op->md_ctx, sig, sig_len) > 0
+			     ? CKR_OK : CKR_SIGNATURE_INVALID;
+	} else if (op->mech->kind == KMP_EDDSA) {
+		len = sig_len;
+		rv = eddsa(op, (unsigned char *)sig, &len) > 0
+			     ? CKR_OK : CKR_SIGNATURE_INVALID;
+	} else {
+		rv = verify_raw(op, sig, sig_len);
+	}
+	ERR_clear_error();
+	return rv;
+}
+
+static const struct kmp_op_class sign_class = {
+	.output_size = sign_output_size,
+	.update = sign_update,
+	.final = sign_final,
+	.verify = sign_verify,
+	.free = sign_free,
+};
+
+static CK_RV check_pss(struct sign_op *op, const CK_MECHANISM *m)
+{
+	const CK_RSA_PKCS_PSS_PARAMS *p = m->pParameter;
+	size_t k = (size_t)EVP_PKEY_get_size(op->key);
+
+	if (p == NULL || m->ulParameterLen != sizeof(*p))
+		return CKR_MECHANISM_PARAM_INVALID;
+	op->pss_md = kmp_digest_of_mechanism(p->hashAlg);
+	op->pss_mgf = kmp_digest_of_mgf(p->mgf);
+	if (op->pss_md == NULL || op->pss_mgf == NULL ||
+	    p->sLen + (size_t)EVP_MD_get_size(op->pss_md) + 2 > k)
+		return CKR_MECHANISM_PARAM_INVALID;
+	/* The hash-and-sign variants hash with the mechanism's digest. */
+	if (op->mech->digest != NULL && !EVP_MD_is_a(op->pss_md, op->mech->digest))
+		return CKR_MECHANISM_PARAM_INVALID;
+	op->pss_salt = (int)p->sLen;
+	return CKR_OK;
+}
+
+static size_t signature_length(const struct sign_op *op)
+{
+	switch (op->mech->kind) {
+	case KMP_ECDSA:
+	case KMP_HASH_ECDSA:
+		return 2 * (size_t)((EVP_PKEY_get_bits(op->key) + 7) / 8);
+	case KMP_EDDSA:
+		return EVP_PKEY_get_base_id(op->key) == EVP_PKEY_ED448 ? 114 : 64;
+	case KMP_HMAC:
+		return (size_t)EVP_MD_get_size(EVP_get_digestbyname(op->mech->digest));
+	default:
+		return (size_t)EVP_PKEY_get_size(op->key);
+	}
+}
+
+/* Hash-and-sign and HMAC hash as the data comes. */
+static CK_RV start_digest(struct sign_op *op)
+{
+	EVP_PKEY_CTX *pctx = NULL;
+	const EVP_MD *md = EVP_get_digestbyname(op->mech->digest);
+	int r;
+
+	if ((op->md_ctx = EVP_MD_CTX_new()) == NULL)
+		return CKR_HOST_MEMORY;
+	if (op->base.kind == KMP_OP_SIGN || op->mech->kind == KMP_HMAC)
+		r = EVP_DigestSignInit(op->md_ctx, &pctx, md, NULL, op->key);
+	else
+		r = EVP_DigestVerifyInit(op->md_ctx, &pctx, md, NULL, op->key);
+	if (r <= 0)
+		return CKR_KEY_FUNCTION_NOT_PERMITTED;
+	if (op->mech->kind == KMP_HASH_RSA_PSS)
+		return set_pss(pctx, op);
+	return CKR_OK;
+}
+
+/* The mechanism's parameter: PSS parameters, else none at all. */
+static CK_RV check_parameter(struct sign_op *op, const CK_MECHANISM *m)
+{
+	if (op->mech->kind == KMP_RSA_PSS || op->mech->kind == KMP_HASH_RSA_PSS)
+		return check_pss(op, m);
+	return m->pParameter != NULL || m->ulParameterLen != 0
+		       ? CKR_MECHANISM_PARAM_INVALID : CKR_OK;
+}
+
+CK_RV kmp_sign_new(enum kmp_op_kind kind, const CK_MECHANISM *mechanism,
+		   const struct kmp_key *key, struct kmp_op **out)
+{
+	const struct kmp_mechanism *mech = kmp_mechanism(mechanism->mechanism);
+	struct sign_op *op;
+	CK_RV rv = CKR_OK;
+
+	if (mech == NULL || !(mech->flags & (kind == KMP_OP_SIGN ? CKF_SIGN
+								  : CKF_VERIFY)))
+		return CKR_MECHANISM_INVALID;
+	/* HMAC takes any secret key; the others their own type. */
+	if (mech->kind == KMP_HMAC ? key->secret == NULL
+				   : mech->key_type != key->type || !key->pkey)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	if ((op = calloc(1, sizeof(*op))) == NULL)
+		return CKR_HOST_MEMORY;
+	op->base = (struct kmp_op){&sign_class, kind, false};
+	op->mech = mech;
+	if (mech->kind == KMP_HMAC) {
+		op->key = EVP_PKEY_new_raw_private_key(EVP_PKEY_HMAC, NULL,
+						       key->secret,
+						       key->secret_len);
+		if (op->key == NULL)
+			rv = CKR_KEY_SIZE_RANGE;
+	} else {
+		op->key = key->pkey;
+		EVP_PKEY_up_ref(key->pkey);
+	}
+	if (rv == CKR_OK)
+		rv = check_parameter(op, mechanism);
+	if (rv == CKR_OK && mech->digest != NULL)
+		rv = start_digest(op);
+	if (rv == CKR_OK)
+		op->sig_len = signature_length(op);
+	ERR_clear_error();
+	if (rv != CKR_OK) {
+		sign_free(&op->base);
+		return rv;
+	}
+	*out = &op->base;
+	return CKR_OK;
 }
