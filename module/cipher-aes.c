@@ -44,16 +44,20 @@ static void aes_free(struct kmp_op *base)
 	free(op);
 }
 
-/* A bound on the output of the input so far plus in_len more bytes. */
-static CK_ULONG aes_output_size(const struct kmp_op *base, CK_ULONG in_len)
+/* A bound on the output of in_len more bytes (and of the end). */
+static CK_ULONG aes_output_size(const struct kmp_op *base, CK_ULONG in_len,
+				bool final)
 {
 	const struct aes_op *op = (const struct aes_op *)base;
 
 	switch (op->kind) {
 	case KMP_AES_CBC_PAD:
-		return op->pending + in_len + (encrypting(op) ? BLOCK : 0);
+		return op->pending + in_len +
+		       (encrypting(op) && final ? BLOCK : 0);
 	case KMP_AES_GCM:
-		return encrypting(op) ? in_len + op->tag_len : op->held_len + in_len;
+		if (encrypting(op))
+			return in_len + (final ? op->tag_len : 0);
+		return final ? op->held_len + in_len : 0; /* held until the tag */
 	default:
 		return op->pending + in_len;
 	}

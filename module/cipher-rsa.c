@@ -29,7 +29,8 @@ static void rsa_free(struct kmp_op *base)
 	free(op);
 }
 
-static CK_ULONG rsa_output_size(const struct kmp_op *base, CK_ULONG in_len)
+static CK_ULONG rsa_output_size(const struct kmp_op *base, CK_ULONG in_len,
+				bool final)
 {
 	return ((const struct rsa_op *)base)->k;
 }

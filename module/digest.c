@@ -18,7 +18,8 @@ static void digest_free(struct kmp_op *base)
 	free(op);
 }
 
-static CK_ULONG digest_size(const struct kmp_op *base, CK_ULONG in_len)
+static CK_ULONG digest_size(const struct kmp_op *base, CK_ULONG in_len,
+			    bool final)
 {
 	return ((const struct digest_op *)base)->size;
 }

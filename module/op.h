@@ -31,10 +31,12 @@ struct kmp_key {
 
 struct kmp_op_class {
 	/*
-	 * Enough room for what final (after updates of in_len bytes in
-	 * all) or a single-part call on in_len bytes produces.
+	 * Enough room for the output of an update of in_len bytes (final
+	 * false), or of the end: a final, or a single-part call on in_len
+	 * bytes (final true).
 	 */
-	CK_ULONG (*output_size)(const struct kmp_op *op, CK_ULONG in_len);
+	CK_ULONG (*output_size)(const struct kmp_op *op, CK_ULONG in_len,
+				bool final);
 	/* Consumes input; ciphers may produce output (out_len: room in,
 	 * bytes written out). NULL for single-part-only mechanisms. */
 	CK_RV (*update)(struct kmp_op *op, const unsigned char *in,

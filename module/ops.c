@@ -26,7 +26,8 @@ CK_RV kmp_op_run_single(struct kmp_op *op, const unsigned char *in,
 	*keep = false;
 	if (op->started)
 		return CKR_OPERATION_ACTIVE; /* Update was called: use Final */
-	if ((*keep = size_only(op->cls->output_size(op, len), out, out_len, &rv)))
+	if ((*keep = size_only(op->cls->output_size(op, len, true), out, out_len,
+				&rv)))
 		return rv;
 	if (op->cls->single != NULL)
 		return op->cls->single(op, in, len, out, out_len);
@@ -53,7 +54,8 @@ CK_RV kmp_op_run_update(struct kmp_op *op, const unsigned char *in,
 	if (op->cls->update == NULL)
 		return CKR_FUNCTION_NOT_SUPPORTED; /* single-part only */
 	if (out_len != NULL &&
-	    (*keep = size_only(op->cls->output_size(op, len), out, out_len, &rv)))
+	    (*keep = size_only(op->cls->output_size(op, len, false), out,
+			       out_len, &rv)))
 		return rv;
 	rv = op->cls->update(op, in, len, out, out_len ? out_len : &none);
 	op->started = true;
@@ -66,7 +68,8 @@ CK_RV kmp_op_run_final(struct kmp_op *op, unsigned char *out,
 {
 	CK_RV rv;
 
-	if ((*keep = size_only(op->cls->output_size(op, 0), out, out_len, &rv)))
+	if ((*keep = size_only(op->cls->output_size(op, 0, true), out, out_len,
+			       &rv)))
 		return rv;
 	return op->cls->final(op, out, out_len);
 }

@@ -45,7 +45,8 @@ static void sign_free(struct kmp_op *base)
 	free(op);
 }
 
-static CK_ULONG sign_output_size(const struct kmp_op *base, CK_ULONG in_len)
+static CK_ULONG sign_output_size(const struct kmp_op *base, CK_ULONG in_len,
+				 bool final)
 {
 	return ((const struct sign_op *)base)->sig_len;
 }

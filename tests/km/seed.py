@@ -5,7 +5,9 @@
 
 Reads OS_* from the environment, writes OUT_DIR/manifest.json, the test
 CA (testca.py) and the certificates (PEM) the tests compare against (and
-the public key of the container whose certificate is garbage).
+the public key of the container whose certificate is garbage); for the
+mechanism suite, the private keys of rsa-www, ec-www and ed-www and the
+values of the standalone secrets aes-256 and hmac-secret (test keys).
 """
 import json
 import os
@@ -86,6 +88,17 @@ def main():
         store("renewed", f"renewed-{gen}.example.test", k, pem,
               k.private_bytes(PEM, PKCS8, NOENC), True, True)
         os.rename(f"{out}/renewed.pem", f"{out}/renewed-{gen}.pem")
+    # The keys of the mechanism suite, for SoftHSM to hold the same ones.
+    for label, key in (("rsa-www", rsa_key), ("ec-www", ec_key), ("ed-www", ed_key)):
+        with open(f"{out}/{label}-key.pem", "wb") as f:
+            f.write(key.private_bytes(PEM, PKCS8, NOENC))
+    # Standalone secrets, shown by tokens with show_secrets = yes.
+    for name, alg, size in (("aes-256", "aes", 32), ("hmac-secret", "hmac", 64)):
+        data = os.urandom(size)
+        m.setdefault("secrets", {})[name] = secret(name, data, "symmetric",
+                                                   algorithm=alg, bits=8 * size)
+        with open(f"{out}/{name}.key", "wb") as f:
+            f.write(data)
     with open(f"{out}/manifest.json", "w") as f:
         json.dump(m, f, indent=1)
 
