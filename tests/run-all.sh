@@ -32,4 +32,5 @@ bash "$SRC/tests/consumers/p11kit.sh" "$BUILD_DIR" "$MODULE"
 	bash "$SRC/tests/km/token-conf.sh" bulk "*" "$KM/bulk.conf"
 )
 KMP11_CONF="$KM/bulk.conf" /usr/bin/python3 "$SRC/tests/integration/listing_cost.py" "$MODULE" 300
+. "$SRC/tests/sanitizers.sh"
 echo "all tests passed"

@@ -273,6 +273,14 @@ static int by_uuid(const void *a, const void *b)
 		      ((const struct km_secret_meta *)b)->uuid);
 }
 
+/* qsort, which must not be given a NULL array even when it is empty. */
+static void sort(void *base, size_t n, size_t size,
+		 int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 static int by_uuid_c(const void *a, const void *b)
 {
 	return strcmp(((const struct km_container *)a)->uuid,
@@ -297,7 +305,7 @@ static void mark(struct km_listing *l, const char *uuid)
 {
 	struct km_secret_meta key, *s;
 
-	if (uuid[0] == '\0')
+	if (uuid[0] == '\0' || l->n_secrets == 0)
 		return;
 	memcpy(key.uuid, uuid, sizeof(key.uuid));
 	s = bsearch(&key, l->secrets, l->n_secrets, sizeof(*s), by_uuid);
@@ -310,7 +318,7 @@ void km_listing_finish(struct km_listing *l)
 	size_t n = 0;
 
 	/* Pages can overlap when the Key Manager changes while we list. */
-	qsort(l->containers, l->n_containers, sizeof(*l->containers), by_uuid_c);
+	sort(l->containers, l->n_containers, sizeof(*l->containers), by_uuid_c);
 	for (size_t i = 0; i < l->n_containers; i++) {
 		if (n > 0 && strcmp(l->containers[n - 1].uuid,
 				    l->containers[i].uuid) == 0)
@@ -321,8 +329,8 @@ void km_listing_finish(struct km_listing *l)
 	l->n_containers = n;
 	/* Oldest first: of several containers with one name, the newest is
 	 * found last, which is what libp11 and pkcs11-tool pick. */
-	qsort(l->containers, n, sizeof(*l->containers), by_created);
-	qsort(l->secrets, l->n_secrets, sizeof(*l->secrets), by_uuid);
+	sort(l->containers, n, sizeof(*l->containers), by_created);
+	sort(l->secrets, l->n_secrets, sizeof(*l->secrets), by_uuid);
 	n = 0;
 	for (size_t i = 0; i < l->n_secrets; i++) {
 		if (n > 0 && strcmp(l->secrets[n - 1].uuid, l->secrets[i].uuid) == 0)

@@ -191,7 +191,7 @@ static void test_rsa_cipher(void **state)
 
 static void test_aes(void **state)
 {
-	unsigned char key[32], iv[16], ct[128], tag_ct[128];
+	unsigned char key[32], iv[16], ct[128], tag_ct[128], blocks[32] = {3};
 	struct kmp_key aes = {CKK_AES, NULL, key, sizeof(key)};
 	CK_GCM_PARAMS gcm = {iv, 12, 96, (unsigned char *)"aad", 3, 128};
 	CK_AES_CTR_PARAMS ctr = {128, {0}};
@@ -208,7 +208,8 @@ static void test_aes(void **state)
 	assert_int_equal(round_trip(&pad, &aes, msg, sizeof(msg), ct, &len), CKR_OK);
 	assert_int_equal(len, 32);
 	len = sizeof(ct);
-	assert_int_equal(round_trip(&cbc, &aes, msg, 32, ct, &len), CKR_OK);
+	assert_int_equal(round_trip(&cbc, &aes, blocks, sizeof(blocks), ct, &len),
+			 CKR_OK);
 	len = sizeof(ct);
 	assert_int_equal(round_trip(&cbc, &aes, msg, sizeof(msg), ct, &len),
 			 CKR_DATA_LEN_RANGE);

@@ -1,0 +1,56 @@
+#!/bin/bash
+# kmp11 under AddressSanitizer + UndefinedBehaviorSanitizer, ThreadSanitizer
+# and valgrind, against the real Key Manager. Sourced by run-all.sh after
+# the Key Manager is up and seeded (SRC, KM and OS_* set).
+#
+# - ASan+UBSan build: the unit tests and kmp11-tool with leak detection;
+#   sign-threads (RSA, EC, Ed25519: init, listing, fetch, sign, verify,
+#   finalize) with leak detection; pkcs11-tool and the mechanism suite
+#   with the sanitizers preloaded (memory errors only: those programs
+#   leak on their own).
+# - TSan build: 8 threads x 1000 signatures and verifications.
+# - valgrind on the normal build: kmp11-tool, no error and no leak.
+set -euo pipefail
+san_build() { # DIR CFLAGS
+	mkdir -p "$SRC/$1"
+	(cd "$SRC/$1" && "$SRC/configure" -q --enable-werror CFLAGS="$2" LDFLAGS="$2" &&
+		make -s -j"$(nproc)") >/dev/null
+}
+ASAN_FLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
+san_build build-asan "$ASAN_FLAGS"
+A=$SRC/build-asan
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+(cd "$A" && make -s check >/dev/null) || { cat "$A"/tests/unit/*.log; exit 1; }
+echo "ok - unit tests under ASan+UBSan, leaks checked"
+
+bash "$SRC/tests/km/token-conf.sh" sanitized "rsa-www, ec-www, ed-www" "$KM/sanitized.conf"
+export KMP11_CONF=$KM/sanitized.conf
+for key in rsa-www ec-www ed-www; do
+	"$A/tests/integration/sign-threads" "$A/module/.libs/kmp11.so" "$key" 4 50 >/dev/null
+done
+"$A/tools/kmp11-tool" --module "$A/module/.libs/kmp11.so" list >/dev/null
+"$A/tools/kmp11-tool" --module "$A/module/.libs/kmp11.so" verify "pkcs11:" >/dev/null
+echo "ok - sign-threads (RSA, EC, Ed25519) and kmp11-tool under ASan+UBSan, leaks checked"
+
+PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
+(
+	export LD_PRELOAD=$PRELOAD ASAN_OPTIONS=detect_leaks=0
+	pkcs11-tool --module "$A/module/.libs/kmp11.so" -O
+	pkcs11-tool --module "$A/module/.libs/kmp11.so" --test --allow-sw --login --pin unused
+	unset KMP11_CONF
+	/usr/bin/python3 "$SRC/tests/integration/mechanisms.py" kmp11 "$A/module/.libs/kmp11.so" "$KM/seed"
+) >"$KM/sanitized.log" 2>&1 || { tail -40 "$KM/sanitized.log"; exit 1; }
+echo "ok - pkcs11-tool -O, --test and the mechanism suite under ASan+UBSan"
+
+san_build build-tsan "-O1 -g -fsanitize=thread"
+TSAN_OPTIONS=halt_on_error=1 "$SRC/build-tsan/tests/integration/sign-threads" \
+	"$SRC/build-tsan/module/.libs/kmp11.so" ec-www 8 1000
+echo "ok - ThreadSanitizer: 8 threads x 1000 signatures, no race"
+
+for cmd in "list" "verify pkcs11:object=rsa-www" "export-cert pkcs11:object=ec-www"; do
+	# shellcheck disable=SC2086
+	valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+		"$BUILD_DIR/tools/kmp11-tool" --module "$MODULE" $cmd >/dev/null
+done
+echo "ok - valgrind: kmp11-tool list, verify and export-cert without errors or leaks"
+unset KMP11_CONF
