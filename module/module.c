@@ -7,7 +7,9 @@
 #include "module/mechanisms.h"
 #include "module/objects.h"
 #include "module/session.h"
+#include "module/sobjects.h"
 #include "module/cipher.h"
+#include "module/derive.h"
 #include "module/digest.h"
 #include "module/ops.h"
 #include "module/sign.h"
@@ -15,6 +17,7 @@
 #include "tokens/log.h"
 #include "tokens/token.h"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -39,6 +42,7 @@ static struct {
 	struct kmp_slot *slots;
 	size_t n_slots;
 	struct kmp_sessions sessions;
+	struct kmp_sobjects sobjects;
 } gl = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static CK_FUNCTION_LIST function_list;
@@ -187,6 +191,7 @@ static CK_RV kmp_C_Finalize(CK_VOID_PTR reserved)
 		rv = CKR_CRYPTOKI_NOT_INITIALIZED;
 	} else {
 		kmp_sessions_clear(&gl.sessions);
+		kmp_sobjects_clear(&gl.sobjects);
 		free_slots_inlock();
 		gl.initialized = false;
 	}
@@ -288,7 +293,10 @@ static CK_RV kmp_C_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 		pad(info->model, sizeof(info->model), "Barbican v1");
 		pad(info->serialNumber, sizeof(info->serialNumber),
 		    km_token_serial(slot->token));
-		info->flags = CKF_TOKEN_INITIALIZED | CKF_RNG;
+		/* Writing token objects comes with the Key Manager's
+		 * secrets and containers; session objects are fine. */
+		info->flags = CKF_TOKEN_INITIALIZED | CKF_RNG |
+			      CKF_WRITE_PROTECTED;
 		if (km_token_login_required(slot->token))
 			info->flags |= CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED;
 		info->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
@@ -398,6 +406,8 @@ static CK_RV kmp_C_CloseSession(CK_SESSION_HANDLE h)
 		rv = CKR_CRYPTOKI_NOT_INITIALIZED;
 	else if (!kmp_session_close(&gl.sessions, h))
 		rv = CKR_SESSION_HANDLE_INVALID;
+	else
+		kmp_sobjects_close_session(&gl.sobjects, h);
 	pthread_mutex_unlock(&gl.lock);
 	return rv;
 }
@@ -408,8 +418,10 @@ static CK_RV kmp_C_CloseAllSessions(CK_SLOT_ID id)
 	CK_RV rv;
 
 	pthread_mutex_lock(&gl.lock);
-	if ((rv = slot_inlock(id, &slot)) == CKR_OK)
+	if ((rv = slot_inlock(id, &slot)) == CKR_OK) {
 		kmp_session_close_slot(&gl.sessions, id);
+		kmp_sobjects_close_slot(&gl.sobjects, id);
+	}
 	pthread_mutex_unlock(&gl.lock);
 	return rv;
 }
@@ -573,11 +585,50 @@ static CK_RV object_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE handle,
 	return CKR_OK;
 }
 
+/* Private objects of a login token are visible once logged in. */
+static bool visible_inlock(struct kmp_slot *slot, CK_ATTRIBUTE *attrs)
+{
+	CK_ATTRIBUTE *priv = kmp_attrs_find(attrs, CKA_PRIVATE);
+
+	return slot->logged_in || !km_token_login_required(slot->token) ||
+	       priv == NULL || *(CK_BBOOL *)priv->pValue == CK_FALSE;
+}
+
+/* A session object the session may see. */
+static CK_RV sobject_inlock(struct kmp_session *session, struct kmp_slot *slot,
+			    CK_OBJECT_HANDLE handle, struct kmp_sobject **out)
+{
+	struct kmp_sobject *o = kmp_sobject_get(&gl.sobjects, handle);
+
+	if (o == NULL || o->slot != session->slot || !visible_inlock(slot, o->attrs))
+		return CKR_OBJECT_HANDLE_INVALID;
+	*out = o;
+	return CKR_OK;
+}
+
+/* The attributes of a token or session object. */
+static CK_RV attrs_inlock(struct kmp_session *session, struct kmp_slot *slot,
+			  CK_OBJECT_HANDLE handle, CK_ATTRIBUTE **attrs)
+{
+	struct kmp_sobject *so;
+	struct kmp_object *obj;
+	CK_RV rv;
+
+	if (kmp_is_session_handle(handle)) {
+		if ((rv = sobject_inlock(session, slot, handle, &so)) == CKR_OK)
+			*attrs = so->attrs;
+		return rv;
+	}
+	if ((rv = object_inlock(slot, handle, &obj)) == CKR_OK)
+		*attrs = obj->attrs;
+	return rv;
+}
+
 static CK_RV kmp_C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 				     CK_ATTRIBUTE_PTR templ, CK_ULONG count)
 {
 	struct kmp_session *session;
-	struct kmp_object *obj;
+	CK_ATTRIBUTE *attrs;
 	struct kmp_slot *slot;
 	CK_RV rv;
 
@@ -586,9 +637,9 @@ static CK_RV kmp_C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 	pthread_mutex_lock(&gl.lock);
 	rv = session_inlock(h, &session, &slot);
 	if (rv == CKR_OK)
-		rv = object_inlock(slot, oh, &obj);
+		rv = attrs_inlock(session, slot, oh, &attrs);
 	if (rv == CKR_OK)
-		rv = kmp_attrs_get(obj->attrs, templ, count);
+		rv = kmp_attrs_get(attrs, templ, count);
 	pthread_mutex_unlock(&gl.lock);
 	return rv;
 }
@@ -597,6 +648,7 @@ static CK_RV kmp_C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 				 CK_ULONG_PTR size)
 {
 	struct kmp_session *session;
+	struct kmp_sobject *so;
 	struct kmp_slot *slot;
 	CK_RV rv;
 
@@ -604,7 +656,9 @@ static CK_RV kmp_C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 		return CKR_ARGUMENTS_BAD;
 	pthread_mutex_lock(&gl.lock);
 	rv = session_inlock(h, &session, &slot);
-	if (rv == CKR_OK && kmp_objects_get(slot->objects, oh) == NULL)
+	if (rv == CKR_OK && kmp_is_session_handle(oh))
+		rv = sobject_inlock(session, slot, oh, &so);
+	else if (rv == CKR_OK && kmp_objects_get(slot->objects, oh) == NULL)
 		rv = CKR_OBJECT_HANDLE_INVALID;
 	if (rv == CKR_OK)
 		*size = CK_UNAVAILABLE_INFORMATION;
@@ -612,24 +666,27 @@ static CK_RV kmp_C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 	return rv;
 }
 
-/* Matches every object; collects those a payload must decide. */
-static CK_RV match_inlock(struct km_token *token, struct kmp_objects *o,
-			  CK_ATTRIBUTE_PTR templ,
-			  CK_ULONG count, struct kmp_session *session,
+/* Matches every object the session sees (o NULL: the session objects
+ * only); collects the token objects a payload must decide. */
+static CK_RV match_inlock(struct kmp_slot *slot, struct kmp_objects *o,
+			  CK_ATTRIBUTE_PTR templ, CK_ULONG count,
+			  struct kmp_session *session,
 			  struct kmp_need **pending, size_t *n_pending)
 {
-	CK_OBJECT_HANDLE *found = calloc(o->n ? o->n : 1, sizeof(*found));
+	size_t n_token = o ? o->n : 0;
+	CK_OBJECT_HANDLE *found = calloc(n_token + gl.sobjects.n + 1,
+					 sizeof(*found));
 	struct kmp_need *needs = NULL;
 	size_t n = 0;
 
 	if (found == NULL)
 		return CKR_HOST_MEMORY;
 	if (pending != NULL &&
-	    (needs = calloc(o->n ? o->n * 3 : 1, sizeof(*needs))) == NULL) {
+	    (needs = calloc(n_token * 3 + 1, sizeof(*needs))) == NULL) {
 		free(found);
 		return CKR_HOST_MEMORY;
 	}
-	for (size_t i = 0; i < o->n; i++) {
+	for (size_t i = 0; i < n_token; i++) {
 		struct kmp_object *obj = &o->items[i];
 		enum kmp_match m = KMP_NO_MATCH;
 		if (obj->role != KMP_ROLE_INTERMEDIATES)
@@ -639,8 +696,14 @@ static CK_RV match_inlock(struct km_token *token, struct kmp_objects *o,
 		if (m == KMP_MATCH)
 			found[n++] = obj->handle;
 		else if (m == KMP_UNKNOWN && !obj->complete && needs != NULL)
-			*n_pending += kmp_object_needs(token, obj,
+			*n_pending += kmp_object_needs(slot->token, obj,
 						      needs + *n_pending);
+	}
+	for (size_t i = 0; i < gl.sobjects.n; i++) {
+		struct kmp_sobject *so = &gl.sobjects.items[i];
+		if (so->slot == session->slot && visible_inlock(slot, so->attrs) &&
+		    kmp_attrs_match(so->attrs, templ, count) == KMP_MATCH)
+			found[n++] = so->handle;
 	}
 	session->found = found;
 	session->n_found = n;
@@ -661,8 +724,7 @@ static CK_RV find_inlock(struct kmp_slot *slot, CK_SESSION_HANDLE h,
 
 	if (o == NULL)
 		return CKR_HOST_MEMORY;
-	rv = match_inlock(slot->token, o, templ, count, session, &pending,
-			  &n_pending);
+	rv = match_inlock(slot, o, templ, count, session, &pending, &n_pending);
 	if (rv != CKR_OK || n_pending == 0) {
 		free(pending);
 		return rv;
@@ -684,7 +746,7 @@ static CK_RV find_inlock(struct kmp_slot *slot, CK_SESSION_HANDLE h,
 	if (!kmp_objects_complete(slot->token, o) &&
 	    (o = objects_inlock(slot, snap, true)) == NULL)
 		return CKR_HOST_MEMORY;
-	return match_inlock(slot->token, o, templ, count, session, NULL, NULL);
+	return match_inlock(slot, o, templ, count, session, NULL, NULL);
 }
 
 static CK_RV kmp_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
@@ -714,7 +776,8 @@ static CK_RV kmp_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
 	if (kmp_session_get(&gl.sessions, h) != session) {
 		rv = CKR_SESSION_CLOSED;
 	} else if (rv == CKR_USER_NOT_LOGGED_IN) {
-		rv = CKR_OK; /* nothing is visible before login */
+		/* No token object is visible before login; session ones are. */
+		rv = match_inlock(slot, NULL, templ, count, session, NULL, NULL);
 	} else if (rv == CKR_OK) {
 		rv = find_inlock(slot, h, session, snap, templ, count);
 	}
@@ -795,31 +858,14 @@ static CK_RV payload_inlock(struct kmp_slot *slot, const char *uuid,
 	return rv == CKR_OK ? (*out)->error : rv;
 }
 
-/* The key material of a key object, checked for the kind of operation. */
-static CK_RV op_key_inlock(struct kmp_slot *slot, enum kmp_op_kind kind,
-			   CK_OBJECT_HANDLE kh, struct kmp_key *key)
+/* The key material of a token key object. */
+static CK_RV token_key_inlock(struct kmp_slot *slot, struct kmp_object *obj,
+			      CK_OBJECT_CLASS klass, struct kmp_key *key)
 {
-	struct kmp_object *obj;
 	const struct km_payload *p;
 	struct kmp_need needs[3];
-	CK_ULONG klass, type;
-	CK_ATTRIBUTE *allowed;
-	CK_RV rv = object_inlock(slot, kh, &obj);
+	CK_RV rv;
 
-	if (rv == CKR_OBJECT_HANDLE_INVALID)
-		return CKR_KEY_HANDLE_INVALID;
-	if (rv != CKR_OK)
-		return rv;
-	if (!kmp_attrs_find_ulong(obj->attrs, CKA_CLASS, &klass) ||
-	    (klass != CKO_PRIVATE_KEY && klass != CKO_PUBLIC_KEY &&
-	     klass != CKO_SECRET_KEY))
-		return CKR_KEY_HANDLE_INVALID;
-	allowed = kmp_attrs_find(obj->attrs, usage_of[kind]);
-	if (allowed == NULL || *(CK_BBOOL *)allowed->pValue != CK_TRUE)
-		return CKR_KEY_FUNCTION_NOT_PERMITTED;
-	if (!kmp_attrs_find_ulong(obj->attrs, CKA_KEY_TYPE, &type))
-		return CKR_KEY_TYPE_INCONSISTENT;
-	*key = (struct kmp_key){.type = type};
 	if (klass == CKO_SECRET_KEY) {
 		rv = payload_inlock(slot, obj->secret, KM_PAYLOAD_BYTES, NULL, &p);
 		if (rv == CKR_OK) {
@@ -843,6 +889,41 @@ static CK_RV op_key_inlock(struct kmp_slot *slot, enum kmp_op_kind kind,
 	key->pkey = p->key ? p->key
 		    : p->certificate ? X509_get0_pubkey(p->certificate) : NULL;
 	return key->pkey != NULL ? CKR_OK : p->error ? p->error : CKR_DEVICE_ERROR;
+}
+
+/* The key material of a key object (token or session) whose usage
+ * attribute (CKA_SIGN, CKA_DERIVE...) allows the operation. */
+static CK_RV key_inlock(struct kmp_session *session, struct kmp_slot *slot,
+			CK_ATTRIBUTE_TYPE usage, CK_OBJECT_HANDLE kh,
+			struct kmp_key *key)
+{
+	struct kmp_sobject *so = NULL;
+	struct kmp_object *obj = NULL;
+	CK_ULONG klass, type;
+	CK_ATTRIBUTE *attrs, *allowed;
+	CK_RV rv = kmp_is_session_handle(kh) ? sobject_inlock(session, slot, kh, &so)
+					     : object_inlock(slot, kh, &obj);
+
+	if (rv == CKR_OBJECT_HANDLE_INVALID)
+		return CKR_KEY_HANDLE_INVALID;
+	if (rv != CKR_OK)
+		return rv;
+	attrs = so ? so->attrs : obj->attrs;
+	if (!kmp_attrs_find_ulong(attrs, CKA_CLASS, &klass) ||
+	    (klass != CKO_PRIVATE_KEY && klass != CKO_PUBLIC_KEY &&
+	     klass != CKO_SECRET_KEY))
+		return CKR_KEY_HANDLE_INVALID;
+	allowed = kmp_attrs_find(attrs, usage);
+	if (allowed == NULL || *(CK_BBOOL *)allowed->pValue != CK_TRUE)
+		return CKR_KEY_FUNCTION_NOT_PERMITTED;
+	if (!kmp_attrs_find_ulong(attrs, CKA_KEY_TYPE, &type))
+		return CKR_KEY_TYPE_INCONSISTENT;
+	if (so != NULL) {
+		*key = so->key;
+		return CKR_OK;
+	}
+	*key = (struct kmp_key){.type = type};
+	return token_key_inlock(slot, obj, klass, key);
 }
 
 static CK_RV new_op(enum kmp_op_kind kind, const CK_MECHANISM *mechanism,
@@ -884,7 +965,7 @@ static CK_RV op_init(CK_SESSION_HANDLE h, enum kmp_op_kind kind,
 	if (rv == CKR_OK && op_active(session, kind))
 		rv = CKR_OPERATION_ACTIVE;
 	if (rv == CKR_OK && kind != KMP_OP_DIGEST)
-		rv = op_key_inlock(slot, kind, kh, &key);
+		rv = key_inlock(session, slot, usage_of[kind], kh, &key);
 	/* Fetching may have released the lock: look again. */
 	if (rv == CKR_OK && kmp_session_get(&gl.sessions, h) != session)
 		rv = CKR_SESSION_CLOSED;
@@ -1135,6 +1216,124 @@ static CK_RV kmp_C_VerifyFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig,
 	return op_verify(h, NULL, 0, false, sig, sig_len);
 }
 
+/* ---- session objects: create, destroy, derive ---- */
+
+/* Token objects are the Key Manager's; writing them is not offered yet. */
+static bool wants_token_object(const CK_ATTRIBUTE *templ, CK_ULONG count)
+{
+	for (CK_ULONG i = 0; i < count; i++)
+		if (templ[i].type == CKA_TOKEN && templ[i].pValue != NULL &&
+		    templ[i].ulValueLen == 1 && *(CK_BBOOL *)templ[i].pValue)
+			return true;
+	return false;
+}
+
+/* A private session object on a login token needs the login. */
+static CK_RV may_create_inlock(struct kmp_slot *slot, const CK_ATTRIBUTE *templ,
+			       CK_ULONG count, bool secret)
+{
+	bool private = secret; /* secret keys are private by default */
+
+	if (wants_token_object(templ, count))
+		return CKR_TOKEN_WRITE_PROTECTED;
+	for (CK_ULONG i = 0; i < count; i++)
+		if (templ[i].type == CKA_PRIVATE && templ[i].pValue != NULL &&
+		    templ[i].ulValueLen == 1)
+			private = *(CK_BBOOL *)templ[i].pValue;
+	if (private && km_token_login_required(slot->token) && !slot->logged_in)
+		return CKR_USER_NOT_LOGGED_IN;
+	return CKR_OK;
+}
+
+static bool creates_secret(const CK_ATTRIBUTE *templ, CK_ULONG count)
+{
+	for (CK_ULONG i = 0; i < count; i++)
+		if (templ[i].type == CKA_CLASS && templ[i].pValue != NULL &&
+		    templ[i].ulValueLen == sizeof(CK_OBJECT_CLASS) &&
+		    *(CK_OBJECT_CLASS *)templ[i].pValue == CKO_SECRET_KEY)
+			return true;
+	return false;
+}
+
+static CK_RV kmp_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
+				CK_ULONG count, CK_OBJECT_HANDLE_PTR out)
+{
+	struct kmp_session *session;
+	struct kmp_slot *slot;
+	CK_RV rv;
+
+	if ((templ == NULL && count > 0) || out == NULL)
+		return CKR_ARGUMENTS_BAD;
+	pthread_mutex_lock(&gl.lock);
+	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK)
+		rv = may_create_inlock(slot, templ, count,
+				       creates_secret(templ, count));
+	if (rv == CKR_OK)
+		rv = kmp_sobject_create(&gl.sobjects, h, session->slot, templ,
+					count, out);
+	pthread_mutex_unlock(&gl.lock);
+	return rv;
+}
+
+static CK_RV kmp_C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh)
+{
+	struct kmp_session *session;
+	struct kmp_sobject *so;
+	struct kmp_slot *slot;
+	CK_RV rv;
+
+	pthread_mutex_lock(&gl.lock);
+	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK && kmp_is_session_handle(oh)) {
+		if ((rv = sobject_inlock(session, slot, oh, &so)) == CKR_OK)
+			kmp_sobject_destroy(&gl.sobjects, oh);
+	} else if (rv == CKR_OK) {
+		rv = kmp_objects_get(slot->objects, oh) ? CKR_TOKEN_WRITE_PROTECTED
+							: CKR_OBJECT_HANDLE_INVALID;
+	}
+	pthread_mutex_unlock(&gl.lock);
+	return rv;
+}
+
+static CK_RV kmp_C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mechanism,
+			     CK_OBJECT_HANDLE base, CK_ATTRIBUTE_PTR templ,
+			     CK_ULONG count, CK_OBJECT_HANDLE_PTR out)
+{
+	struct kmp_session *session;
+	struct kmp_slot *slot;
+	struct kmp_key key = {0};
+	unsigned char *secret = NULL;
+	size_t len = 0;
+	CK_RV rv;
+
+	if (mechanism == NULL || (templ == NULL && count > 0) || out == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if (mechanism->mechanism != CKM_ECDH1_DERIVE)
+		return CKR_MECHANISM_INVALID;
+	pthread_mutex_lock(&gl.lock);
+	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK)
+		rv = may_create_inlock(slot, templ, count, true);
+	if (rv == CKR_OK)
+		rv = key_inlock(session, slot, CKA_DERIVE, base, &key);
+	/* Fetching may have released the lock: look again. */
+	if (rv == CKR_OK && kmp_session_get(&gl.sessions, h) != session)
+		rv = CKR_SESSION_CLOSED;
+	if (rv == CKR_OK && (key.type != CKK_EC || key.pkey == NULL))
+		rv = CKR_KEY_TYPE_INCONSISTENT;
+	if (rv == CKR_OK)
+		rv = kmp_ecdh_derive(mechanism, key.pkey, &secret, &len);
+	if (rv == CKR_OK)
+		rv = kmp_sobject_secret(&gl.sobjects, h, session->slot, templ,
+					count, secret, len, out);
+	pthread_mutex_unlock(&gl.lock);
+	if (secret != NULL)
+		OPENSSL_cleanse(secret, len);
+	free(secret);
+	return rv;
+}
+
 /* ---- random numbers and slot events ---- */
 
 static CK_RV random_session(CK_SESSION_HANDLE h)
@@ -1211,11 +1410,8 @@ NOT_SUPPORTED(C_GetOperationState, CK_SESSION_HANDLE a, CK_BYTE_PTR b,
 	      CK_ULONG_PTR c)
 NOT_SUPPORTED(C_SetOperationState, CK_SESSION_HANDLE a, CK_BYTE_PTR b,
 	      CK_ULONG c, CK_OBJECT_HANDLE d, CK_OBJECT_HANDLE e)
-NOT_SUPPORTED(C_CreateObject, CK_SESSION_HANDLE a, CK_ATTRIBUTE_PTR b,
-	      CK_ULONG c, CK_OBJECT_HANDLE_PTR d)
 NOT_SUPPORTED(C_CopyObject, CK_SESSION_HANDLE a, CK_OBJECT_HANDLE b,
 	      CK_ATTRIBUTE_PTR c, CK_ULONG d, CK_OBJECT_HANDLE_PTR e)
-NOT_SUPPORTED(C_DestroyObject, CK_SESSION_HANDLE a, CK_OBJECT_HANDLE b)
 NOT_SUPPORTED(C_SetAttributeValue, CK_SESSION_HANDLE a, CK_OBJECT_HANDLE b,
 	      CK_ATTRIBUTE_PTR c, CK_ULONG d)
 NOT_SUPPORTED(C_SignRecoverInit, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
@@ -1245,9 +1441,6 @@ NOT_SUPPORTED(C_WrapKey, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
 NOT_SUPPORTED(C_UnwrapKey, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
 	      CK_OBJECT_HANDLE c, CK_BYTE_PTR d, CK_ULONG e, CK_ATTRIBUTE_PTR f,
 	      CK_ULONG g, CK_OBJECT_HANDLE_PTR h)
-NOT_SUPPORTED(C_DeriveKey, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
-	      CK_OBJECT_HANDLE c, CK_ATTRIBUTE_PTR d, CK_ULONG e,
-	      CK_OBJECT_HANDLE_PTR f)
 
 /* Legacy functions: parallel sessions are gone since v2.0. */
 static CK_RV kmp_C_GetFunctionStatus(CK_SESSION_HANDLE h)

@@ -110,6 +110,10 @@ def open_softhsm():
                         (PyKCS11.CKA_SIGN, True), (PyKCS11.CKA_VERIFY, True),
                         (PyKCS11.CKA_ENCRYPT, ktype == PyKCS11.CKK_AES),
                         (PyKCS11.CKA_DECRYPT, ktype == PyKCS11.CKK_AES)])
+    # softhsm2-util imports keys without CKA_DERIVE.
+    ec_key = s.findObjects([(PyKCS11.CKA_CLASS, PyKCS11.CKO_PRIVATE_KEY),
+                            (PyKCS11.CKA_LABEL, "ec-www")])[0]
+    s.setAttributeValue(ec_key, [(PyKCS11.CKA_DERIVE, True)])
     point = public_key("ed-www").public_bytes(serialization.Encoding.Raw,
                                               serialization.PublicFormat.Raw)
     s.createObject([(PyKCS11.CKA_CLASS, PyKCS11.CKO_PUBLIC_KEY),
@@ -352,13 +356,73 @@ except PyKCS11Error as e:
     check(f"AES_GCM refuses a wrong tag ({e})", TARGET != "kmp11" or
           e.value == PyKCS11.CKR_ENCRYPTED_DATA_INVALID)
 
-s.closeSession()
+# ---- ECDH and session objects ----
+
+peer = ec.generate_private_key(ec.SECP256R1())
+point = peer.public_key().public_bytes(serialization.Encoding.X962,
+                                       serialization.PublicFormat.UncompressedPoint)
+if has(PyKCS11.CKM_ECDH1_DERIVE):
+    derived = s.deriveKey(PRIV["ec"], [
+        (PyKCS11.CKA_CLASS, PyKCS11.CKO_SECRET_KEY),
+        (PyKCS11.CKA_KEY_TYPE, PyKCS11.CKK_GENERIC_SECRET),
+        (PyKCS11.CKA_TOKEN, False), (PyKCS11.CKA_SENSITIVE, False),
+        (PyKCS11.CKA_EXTRACTABLE, True), (PyKCS11.CKA_VALUE_LEN, 32)],
+        PyKCS11.ECDH1_DERIVE_Mechanism(point))
+    shared = bytes(s.getAttributeValue(derived, [PyKCS11.CKA_VALUE])[0])
+    check("ECDH1_DERIVE gives the shared secret OpenSSL computes",
+          shared == peer.exchange(ec.ECDH(), EC_PUB))
+    s.destroyObject(derived)
+
+
+def session_object(template):
+    return s.createObject([(PyKCS11.CKA_TOKEN, False)] + template)
+
+
+rsa_numbers = RSA_PUB.public_numbers()
+rsa_obj = session_object([
+    (PyKCS11.CKA_CLASS, PyKCS11.CKO_PUBLIC_KEY), (PyKCS11.CKA_KEY_TYPE, PyKCS11.CKK_RSA),
+    (PyKCS11.CKA_VERIFY, True),
+    (PyKCS11.CKA_MODULUS, rsa_numbers.n.to_bytes(256, "big")),
+    (PyKCS11.CKA_PUBLIC_EXPONENT, rsa_numbers.e.to_bytes(3, "big"))])
+mech = Mechanism(PyKCS11.CKM_SHA256_RSA_PKCS)
+check("a session RSA public key verifies the token's signature",
+      verified(rsa_obj, MSG, bytes(s.sign(PRIV["rsa"], MSG, mech)), mech))
+ec_point = EC_PUB.public_bytes(serialization.Encoding.X962,
+                               serialization.PublicFormat.UncompressedPoint)
+ec_obj = session_object([
+    (PyKCS11.CKA_CLASS, PyKCS11.CKO_PUBLIC_KEY), (PyKCS11.CKA_KEY_TYPE, PyKCS11.CKK_EC),
+    (PyKCS11.CKA_VERIFY, True),
+    (PyKCS11.CKA_EC_PARAMS, bytes.fromhex("06082a8648ce3d030107")),
+    (PyKCS11.CKA_EC_POINT, bytes([4, len(ec_point)]) + ec_point)])
+mech = Mechanism(PyKCS11.CKM_ECDSA)
+check("a session EC public key verifies the token's signature",
+      verified(ec_obj, digest, bytes(s.sign(PRIV["ec"], digest, mech)), mech))
+session_aes = os.urandom(16)
+aes_obj = session_object([
+    (PyKCS11.CKA_CLASS, PyKCS11.CKO_SECRET_KEY), (PyKCS11.CKA_KEY_TYPE, PyKCS11.CKK_AES),
+    (PyKCS11.CKA_ENCRYPT, True), (PyKCS11.CKA_DECRYPT, True),
+    (PyKCS11.CKA_VALUE, session_aes)])
+ct = bytes(s.encrypt(aes_obj, MSG, Mechanism(PyKCS11.CKM_AES_CBC_PAD, iv)))
+c = Cipher(algorithms.AES(session_aes), modes.CBC(iv)).decryptor()
+u = sympad.PKCS7(128).unpadder()
+check("a session AES key encrypts as OpenSSL decrypts",
+      u.update(c.update(ct) + c.finalize()) + u.finalize() == MSG)
+for h in (rsa_obj, ec_obj, aes_obj):
+    s.destroyObject(h)
+try:
+    s.getAttributeValue(aes_obj, [PyKCS11.CKA_CLASS])
+    fail("a destroyed session object is still there")
+except PyKCS11Error as e:
+    check("a destroyed session object is gone",
+          e.value == PyKCS11.CKR_OBJECT_HANDLE_INVALID)
+
 for ckm in (PyKCS11.CKM_RSA_PKCS, PyKCS11.CKM_RSA_PKCS_PSS, PyKCS11.CKM_RSA_X_509,
             PyKCS11.CKM_ECDSA, PyKCS11.CKM_EDDSA, PyKCS11.CKM_RSA_PKCS_OAEP,
             PyKCS11.CKM_AES_ECB, PyKCS11.CKM_AES_CBC, PyKCS11.CKM_AES_CBC_PAD,
-            PyKCS11.CKM_AES_CTR, PyKCS11.CKM_AES_GCM):
+            PyKCS11.CKM_AES_CTR, PyKCS11.CKM_AES_GCM, PyKCS11.CKM_ECDH1_DERIVE):
     if not has(ckm):
         fail(f"{PyKCS11.CKM[ckm]} is not advertised")
+s.closeSession()
 # Every mechanism kmp11 advertises is one the suite tested.
 untested = ADVERTISED - TESTED if TARGET == "kmp11" else set()
 if untested:

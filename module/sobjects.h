@@ -1,0 +1,57 @@
+/*
+ * Session objects (CKA_TOKEN FALSE): public keys and secret keys an
+ * application creates with C_CreateObject or derives, kept in memory for
+ * the life of the session that made them. Their handles have the top bit
+ * set; token objects' handles never do.
+ */
+#ifndef KMP11_SOBJECTS_H
+#define KMP11_SOBJECTS_H
+
+#include "module/attrs.h"
+#include "module/op.h"
+
+#include <stdbool.h>
+
+struct kmp_sobject {
+	CK_OBJECT_HANDLE handle;
+	CK_SESSION_HANDLE session; /* the creator: the object dies with it */
+	CK_SLOT_ID slot;
+	CK_ATTRIBUTE *attrs;
+	struct kmp_key key; /* owns pkey, or a copy of the secret */
+};
+
+struct kmp_sobjects {
+	struct kmp_sobject *items;
+	size_t n, cap;
+	CK_OBJECT_HANDLE last;
+};
+
+static inline bool kmp_is_session_handle(CK_OBJECT_HANDLE h)
+{
+	return (h & ~((CK_OBJECT_HANDLE)-1 >> 1)) != 0;
+}
+
+/*
+ * Validates a C_CreateObject template (public key: RSA, EC, Edwards;
+ * secret key: AES, generic) and adds the object; the attributes get
+ * their defaults. CKA_TOKEN TRUE is refused by the caller before.
+ */
+CK_RV kmp_sobject_create(struct kmp_sobjects *s, CK_SESSION_HANDLE session,
+			 CK_SLOT_ID slot, const CK_ATTRIBUTE *templ,
+			 CK_ULONG count, CK_OBJECT_HANDLE *handle);
+/* Adds a secret key of the given value (C_DeriveKey); the template
+ * gives its type, length and usage. */
+CK_RV kmp_sobject_secret(struct kmp_sobjects *s, CK_SESSION_HANDLE session,
+			 CK_SLOT_ID slot, const CK_ATTRIBUTE *templ,
+			 CK_ULONG count, const unsigned char *value,
+			 size_t len, CK_OBJECT_HANDLE *handle);
+struct kmp_sobject *kmp_sobject_get(struct kmp_sobjects *s,
+				    CK_OBJECT_HANDLE handle);
+void kmp_sobject_destroy(struct kmp_sobjects *s, CK_OBJECT_HANDLE handle);
+/* Destroys the objects a session made. */
+void kmp_sobjects_close_session(struct kmp_sobjects *s,
+				CK_SESSION_HANDLE session);
+void kmp_sobjects_close_slot(struct kmp_sobjects *s, CK_SLOT_ID slot);
+void kmp_sobjects_clear(struct kmp_sobjects *s);
+
+#endif
