@@ -749,6 +749,15 @@ static CK_RV find_inlock(struct kmp_slot *slot, CK_SESSION_HANDLE h,
 	return match_inlock(slot, o, templ, count, session, NULL, NULL);
 }
 
+static bool session_objects_only(const CK_ATTRIBUTE *templ, CK_ULONG count)
+{
+	for (CK_ULONG i = 0; i < count; i++)
+		if (templ[i].type == CKA_TOKEN && templ[i].pValue != NULL &&
+		    templ[i].ulValueLen == 1 && *(CK_BBOOL *)templ[i].pValue == CK_FALSE)
+			return true;
+	return false;
+}
+
 static CK_RV kmp_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
 				   CK_ULONG count)
 {
@@ -770,13 +779,16 @@ static CK_RV kmp_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
 	pthread_mutex_unlock(&gl.lock);
 	if (rv != CKR_OK)
 		return rv;
-	rv = km_token_snapshot(token, &snap);
+	/* Session objects only: no need for the Key Manager's listing. */
+	rv = session_objects_only(templ, count) ? CKR_USER_NOT_LOGGED_IN
+						: km_token_snapshot(token, &snap);
 	pthread_mutex_lock(&gl.lock);
 	/* The session may have been closed while the lock was released. */
 	if (kmp_session_get(&gl.sessions, h) != session) {
 		rv = CKR_SESSION_CLOSED;
 	} else if (rv == CKR_USER_NOT_LOGGED_IN) {
-		/* No token object is visible before login; session ones are. */
+		/* No token object visible (before login, or not asked for);
+		 * session ones are. */
 		rv = match_inlock(slot, NULL, templ, count, session, NULL, NULL);
 	} else if (rv == CKR_OK) {
 		rv = find_inlock(slot, h, session, snap, templ, count);
