@@ -11,7 +11,10 @@ real Key Manager seeded by seed.py.
   gives CKR_PIN_INCORRECT, the right one shows and signs with the keys,
   C_Logout hides them again;
 - with a short refresh interval, a container stored or deleted in the Key
-  Manager appears or disappears without restarting.
+  Manager appears or disappears without restarting;
+- after fork, the child's C_Initialize returns CKR_OK and the key the
+  parent fetched signs in the child with the same handle, without a
+  single request to the Key Manager.
 """
 import json
 import os
@@ -113,6 +116,34 @@ if key_id == container_id("mismatch") or len(key_id) != 16:
     fail("the mismatched private key shares the certificate's CKA_ID")
 ok("a private key that does not match its certificate has its own CKA_ID")
 s.closeSession()
+
+# ---- fork: the child signs with what the parent fetched ----
+s = lib.openSession(slots["main"])
+key = one(s, label="ec-www", **{"class": PyKCS11.CKO_PRIVATE_KEY})
+mech = PyKCS11.Mechanism(PyKCS11.CKM_ECDSA_SHA256)
+s.sign(key, b"before fork", mech)
+log = tempfile.NamedTemporaryFile(suffix=".log", delete=False)
+pid = os.fork()
+if pid == 0:
+    os.dup2(log.fileno(), 2)  # the module logs on stderr
+    os.environ["KMP11_DEBUG"] = "4"
+    ok = lib.lib.C_Initialize() == PyKCS11.CKR_OK
+    try:
+        child = lib.openSession(slots["main"])
+        child.sign(key, b"in the child", mech)
+    except PyKCS11Error:
+        ok = False
+    os._exit(0 if ok else 1)
+_, status = os.waitpid(pid, 0)
+with open(log.name) as f:
+    trace = f.read()
+os.unlink(log.name)
+if status != 0:
+    fail(f"forked child could not sign: {trace}")
+if "forked child: state kept" not in trace or "http:" in trace:
+    fail(f"forked child: {trace}")
+s.closeSession()
+ok("fork: the child's C_Initialize is OK and it signs with no Key Manager request")
 
 # ---- login with the password as PIN ----
 slot = slots["login"]
