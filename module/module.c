@@ -1094,59 +1094,35 @@ static CK_RV op_verify(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len,
 	return give_op(h, op, false, rv);
 }
 
-static CK_RV kmp_C_EncryptInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
-			       CK_OBJECT_HANDLE k)
-{
-	return op_init(h, KMP_OP_ENCRYPT, m, k);
-}
+/* C_<name>Init, C_<name>, C_<name>Update, C_<name>Final of a cipher. */
+#define CIPHER_ENTRY_POINTS(name, kind)                                        \
+	static CK_RV kmp_C_##name##Init(CK_SESSION_HANDLE h,                   \
+					CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k) \
+	{                                                                      \
+		return op_init(h, kind, m, k);                                 \
+	}                                                                      \
+	static CK_RV kmp_C_##name(CK_SESSION_HANDLE h, CK_BYTE_PTR in,         \
+				  CK_ULONG len, CK_BYTE_PTR out,               \
+				  CK_ULONG_PTR out_len)                        \
+	{                                                                      \
+		return op_single(h, kind, in, len, out, out_len);              \
+	}                                                                      \
+	static CK_RV kmp_C_##name##Update(CK_SESSION_HANDLE h, CK_BYTE_PTR in, \
+					  CK_ULONG len, CK_BYTE_PTR out,       \
+					  CK_ULONG_PTR out_len)                \
+	{                                                                      \
+		if (out_len == NULL)                                           \
+			return CKR_ARGUMENTS_BAD;                              \
+		return op_update(h, kind, in, len, out, out_len);              \
+	}                                                                      \
+	static CK_RV kmp_C_##name##Final(CK_SESSION_HANDLE h, CK_BYTE_PTR out, \
+					 CK_ULONG_PTR out_len)                 \
+	{                                                                      \
+		return op_final(h, kind, out, out_len);                        \
+	}
 
-static CK_RV kmp_C_Encrypt(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG len,
-			   CK_BYTE_PTR out, CK_ULONG_PTR out_len)
-{
-	return op_single(h, KMP_OP_ENCRYPT, in, len, out, out_len);
-}
-
-static CK_RV kmp_C_EncryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR in,
-				 CK_ULONG len, CK_BYTE_PTR out,
-				 CK_ULONG_PTR out_len)
-{
-	if (out_len == NULL)
-		return CKR_ARGUMENTS_BAD;
-	return op_update(h, KMP_OP_ENCRYPT, in, len, out, out_len);
-}
-
-static CK_RV kmp_C_EncryptFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out,
-				CK_ULONG_PTR out_len)
-{
-	return op_final(h, KMP_OP_ENCRYPT, out, out_len);
-}
-
-static CK_RV kmp_C_DecryptInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
-			       CK_OBJECT_HANDLE k)
-{
-	return op_init(h, KMP_OP_DECRYPT, m, k);
-}
-
-static CK_RV kmp_C_Decrypt(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG len,
-			   CK_BYTE_PTR out, CK_ULONG_PTR out_len)
-{
-	return op_single(h, KMP_OP_DECRYPT, in, len, out, out_len);
-}
-
-static CK_RV kmp_C_DecryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR in,
-				 CK_ULONG len, CK_BYTE_PTR out,
-				 CK_ULONG_PTR out_len)
-{
-	if (out_len == NULL)
-		return CKR_ARGUMENTS_BAD;
-	return op_update(h, KMP_OP_DECRYPT, in, len, out, out_len);
-}
-
-static CK_RV kmp_C_DecryptFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out,
-				CK_ULONG_PTR out_len)
-{
-	return op_final(h, KMP_OP_DECRYPT, out, out_len);
-}
+CIPHER_ENTRY_POINTS(Encrypt, KMP_OP_ENCRYPT)
+CIPHER_ENTRY_POINTS(Decrypt, KMP_OP_DECRYPT)
 
 static CK_RV kmp_C_DigestInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m)
 {

@@ -23,22 +23,7 @@ nginx_start() {
 	shift 2
 	mkdir -p "$d/tmp"
 	: >"$d/labels"
-	cat >"$d/openssl.cnf" <<CNF
-openssl_conf = openssl_init
-[openssl_init]
-providers = provider_sect
-engines = engine_section
-[provider_sect]
-default = default_sect
-[default_sect]
-activate = 1
-[engine_section]
-pkcs11 = pkcs11_section
-[pkcs11_section]
-engine_id = pkcs11
-dynamic_path = /usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so
-MODULE_PATH = $MODULE
-CNF
+	bash "$(dirname "${BASH_SOURCE[0]}")/../km/engine-conf.sh" "$MODULE" "$d/openssl.cnf"
 	cat >"$d/nginx.conf" <<CONF
 worker_processes $workers;
 master_process on;

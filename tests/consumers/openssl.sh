@@ -8,17 +8,7 @@ T=$(mktemp -d)
 trap '[ -z "${SERVER:-}" ] || kill "$SERVER" 2>/dev/null; rm -rf "$T"' EXIT
 . "$(dirname "$0")/lib.sh"
 web_token
-cat >"$T/openssl.cnf" <<CNF
-openssl_conf = openssl_init
-[openssl_init]
-engines = engine_section
-[engine_section]
-pkcs11 = pkcs11_section
-[pkcs11_section]
-engine_id = pkcs11
-dynamic_path = /usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so
-MODULE_PATH = $MODULE
-CNF
+bash "$(dirname "$0")/../km/engine-conf.sh" "$MODULE" "$T/openssl.cnf"
 export OPENSSL_CONF=$T/openssl.cnf
 
 for k in rsa-www ec-www; do

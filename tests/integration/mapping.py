@@ -27,10 +27,10 @@ from PyKCS11 import PyKCS11Error
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "km"))
+import kmconf  # noqa: E402
 import kmrest  # noqa: E402
 
 MODULE, SEED = sys.argv[1], sys.argv[2]
-E = os.environ
 REFRESH = 1
 
 
@@ -42,32 +42,16 @@ def ok(msg):
     print(f"ok - {msg}")
 
 
-def token_section(label, extra, password=True):
-    lines = ["[token]", f"label = {label}", f"auth_url = {E['OS_AUTH_URL']}",
-             f"username = {E['OS_USERNAME']}",
-             f"project_name = {E['OS_PROJECT_NAME']}"]
-    if password:
-        lines.append(f"password = {E['OS_PASSWORD']}")
-    return "\n".join(lines + extra) + "\n"
-
-
 def container_id(name):
     with open(f"{SEED}/manifest.json") as f:
         ref = json.load(f)["containers"][name]
     return bytes.fromhex(ref.rsplit("/", 1)[1].replace("-", ""))
 
 
-conf = tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False)
-conf.write(token_section("main", []) + "\n" +
-           token_section("login", [], password=False) + "\n" +
-           token_section("fresh", ["containers = fresh-*",
-                                   f"refresh_interval = {REFRESH}"]))
-conf.close()
-os.chmod(conf.name, 0o600)
-E["KMP11_CONF"] = conf.name
-lib = PyKCS11.PyKCS11Lib()
-lib.load(MODULE)
-os.unlink(conf.name)
+lib = kmconf.load(MODULE, kmconf.token("main"),
+                  kmconf.token("login", password=False),
+                  kmconf.token("fresh", "containers = fresh-*",
+                               f"refresh_interval = {REFRESH}"))
 slots = {lib.getTokenInfo(s).label.strip(): s for s in lib.getSlotList()}
 
 
@@ -154,7 +138,7 @@ if find(s, **{"class": PyKCS11.CKO_PRIVATE_KEY}):
     fail("private keys visible before login")
 expect_error(PyKCS11.CKR_PIN_INCORRECT, lambda: s.login("not-the-password"),
              "C_Login with a wrong PIN")
-s.login(E["OS_PASSWORD"])
+s.login(os.environ["OS_PASSWORD"])
 key = one(s, label="rsa-www", **{"class": PyKCS11.CKO_PRIVATE_KEY})
 s.sign(key, b"data", PyKCS11.Mechanism(PyKCS11.CKM_SHA256_RSA_PKCS))
 s.logout()

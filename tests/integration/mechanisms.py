@@ -29,6 +29,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "km"))
+import kmconf  # noqa: E402
+
 TARGET = sys.argv[1]
 SEED = sys.argv[-1]
 MSG = b"kmp11 mechanism suite " * 40
@@ -62,18 +65,8 @@ def public_key(label):
 # ---- the token under test ----
 
 def open_kmp11(module):
-    conf = tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False)
-    E = os.environ
-    conf.write(f"[token]\nlabel = suite\nauth_url = {E['OS_AUTH_URL']}\n"
-               f"username = {E['OS_USERNAME']}\npassword = {E['OS_PASSWORD']}\n"
-               f"project_name = {E['OS_PROJECT_NAME']}\n"
-               "containers = rsa-www, ec-www, ed-www\nshow_secrets = yes\n")
-    conf.close()
-    os.chmod(conf.name, 0o600)
-    E["KMP11_CONF"] = conf.name
-    lib = PyKCS11.PyKCS11Lib()
-    lib.load(module)
-    os.unlink(conf.name)
+    lib = kmconf.load(module, kmconf.token(
+        "suite", "containers = rsa-www, ec-www, ed-www", "show_secrets = yes"))
     slot = lib.getSlotList()[0]
     return lib, slot, lib.openSession(slot)
 

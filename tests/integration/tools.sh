@@ -77,17 +77,7 @@ ok "RSA PKCS#1, PSS, ECDSA and encrypted-key signatures verify with openssl"
 # token shows only the RSA and EC containers (see README, Known limits).
 bash "$(dirname "$0")/../km/token-conf.sh" web "rsa-*, ec-*" "$T/kmp11.conf"
 export KMP11_CONF="$T/kmp11.conf"
-cat >"$T/openssl.cnf" <<CNF
-openssl_conf = openssl_init
-[openssl_init]
-engines = engine_section
-[engine_section]
-pkcs11 = pkcs11_section
-[pkcs11_section]
-engine_id = pkcs11
-dynamic_path = /usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so
-MODULE_PATH = $MODULE
-CNF
+bash "$(dirname "$0")/../km/engine-conf.sh" "$MODULE" "$T/openssl.cnf"
 for name in rsa-www ec-www; do
 	OPENSSL_CONF="$T/openssl.cnf" openssl pkey -engine pkcs11 -inform engine \
 		-in "pkcs11:object=$name;type=private" -pubout -out "$T/$name.engine.pub" \
