@@ -181,3 +181,34 @@ CK_RV kmp_attrs_get(CK_ATTRIBUTE *attrs, CK_ATTRIBUTE_PTR templ,
 	}
 	return rv;
 }
+
+static const CK_ATTRIBUTE *change_of(const CK_ATTRIBUTE *changes, CK_ULONG n,
+				     CK_ATTRIBUTE_TYPE type)
+{
+	for (CK_ULONG i = 0; i < n; i++)
+		if (changes[i].type == type)
+			return &changes[i];
+	return NULL;
+}
+
+CK_ATTRIBUTE *kmp_attrs_with(CK_ATTRIBUTE *attrs, const CK_ATTRIBUTE *changes,
+			     CK_ULONG n)
+{
+	struct kmp_builder b = {0};
+	const CK_ATTRIBUTE *c;
+
+	for (CK_ATTRIBUTE *a = attrs; a->type != KMP_CKA_INVALID; a++) {
+		if ((c = change_of(changes, n, a->type)) != NULL)
+			kmp_add_bytes(&b, c->type, c->pValue, c->ulValueLen);
+		else if (a->ulValueLen == KMP_SENSITIVE_LEN)
+			kmp_add_sensitive(&b, a->type);
+		else
+			kmp_add_bytes(&b, a->type, a->pValue, a->ulValueLen);
+	}
+	for (CK_ULONG i = 0; i < n; i++)
+		if (kmp_attrs_find(attrs, changes[i].type) == NULL &&
+		    change_of(changes, i, changes[i].type) == NULL)
+			kmp_add_bytes(&b, changes[i].type, changes[i].pValue,
+				      changes[i].ulValueLen);
+	return kmp_builder_finish(&b);
+}

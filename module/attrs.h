@@ -29,6 +29,10 @@ void kmp_add_sensitive(struct kmp_builder *b, CK_ATTRIBUTE_TYPE type);
 CK_ATTRIBUTE *kmp_builder_finish(struct kmp_builder *b);
 
 CK_ATTRIBUTE *kmp_attrs_find(CK_ATTRIBUTE *attrs, CK_ATTRIBUTE_TYPE type);
+/* A new array: attrs with the values of changes (replaced or added);
+ * NULL when out of memory. attrs is left as it is. */
+CK_ATTRIBUTE *kmp_attrs_with(CK_ATTRIBUTE *attrs, const CK_ATTRIBUTE *changes,
+			     CK_ULONG n);
 bool kmp_attrs_find_ulong(CK_ATTRIBUTE *attrs, CK_ATTRIBUTE_TYPE type,
 			  CK_ULONG *out);
 size_t kmp_attrs_count(const CK_ATTRIBUTE *attrs);

@@ -11,11 +11,13 @@
 #include "module/cipher.h"
 #include "module/derive.h"
 #include "module/digest.h"
+#include "module/keygen.h"
 #include "module/ops.h"
 #include "module/sign.h"
 #include "tokens/config.h"
 #include "tokens/log.h"
 #include "tokens/token.h"
+#include "tokens/writes.h"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -33,6 +35,10 @@ struct kmp_slot {
 	struct km_token *token;
 	struct kmp_objects *objects; /* of the latest snapshot seen */
 	bool logged_in;
+	/* Objects deleted with their container by the destruction of
+	 * another one: destroying them too is then a success. */
+	CK_OBJECT_HANDLE *gone;
+	size_t n_gone;
 };
 
 static struct {
@@ -126,6 +132,7 @@ static CK_RV create_slots_inlock(struct km_config *cfg, bool no_threads)
 static void free_slots_inlock(void)
 {
 	for (size_t i = 0; i < gl.n_slots; i++) {
+		free(gl.slots[i].gone);
 		kmp_objects_free(gl.slots[i].token, gl.slots[i].objects);
 		km_token_free(gl.slots[i].token);
 	}
@@ -293,10 +300,9 @@ static CK_RV kmp_C_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 		pad(info->model, sizeof(info->model), "Barbican v1");
 		pad(info->serialNumber, sizeof(info->serialNumber),
 		    km_token_serial(slot->token));
-		/* Writing token objects comes with the Key Manager's
-		 * secrets and containers; session objects are fine. */
-		info->flags = CKF_TOKEN_INITIALIZED | CKF_RNG |
-			      CKF_WRITE_PROTECTED;
+		info->flags = CKF_TOKEN_INITIALIZED | CKF_RNG;
+		if (km_token_config(slot->token)->read_only)
+			info->flags |= CKF_WRITE_PROTECTED;
 		if (km_token_login_required(slot->token))
 			info->flags |= CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED;
 		info->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
@@ -1206,7 +1212,7 @@ static CK_RV kmp_C_VerifyFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig,
 
 /* ---- session objects: create, destroy, derive ---- */
 
-/* Token objects are the Key Manager's; writing them is not offered yet. */
+/* Token objects come from the Key Manager and from key generation. */
 static bool wants_token_object(const CK_ATTRIBUTE *templ, CK_ULONG count)
 {
 	for (CK_ULONG i = 0; i < count; i++)
@@ -1222,8 +1228,14 @@ static CK_RV may_create_inlock(struct kmp_slot *slot, const CK_ATTRIBUTE *templ,
 {
 	bool private = secret; /* secret keys are private by default */
 
-	if (wants_token_object(templ, count))
-		return CKR_TOKEN_WRITE_PROTECTED;
+	if (wants_token_object(templ, count)) {
+		if (km_token_config(slot->token)->read_only)
+			return CKR_TOKEN_WRITE_PROTECTED;
+		km_error("C_CreateObject: token objects are made by key "
+			 "generation only; store certificates with the Key "
+			 "Manager's API for now");
+		return CKR_TEMPLATE_INCONSISTENT;
+	}
 	for (CK_ULONG i = 0; i < count; i++)
 		if (templ[i].type == CKA_PRIVATE && templ[i].pValue != NULL &&
 		    templ[i].ulValueLen == 1)
@@ -1264,6 +1276,107 @@ static CK_RV kmp_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
 	return rv;
 }
 
+/* Writing to the Key Manager: a read-write session on a writable token,
+ * logged in when the token needs it. */
+static CK_RV may_write_inlock(struct kmp_session *session, struct kmp_slot *slot)
+{
+	if (km_token_config(slot->token)->read_only)
+		return CKR_TOKEN_WRITE_PROTECTED;
+	if (!(session->flags & CKF_RW_SESSION))
+		return CKR_SESSION_READ_ONLY;
+	if (km_token_login_required(slot->token) && !slot->logged_in)
+		return CKR_USER_NOT_LOGGED_IN;
+	return CKR_OK;
+}
+
+/* After a write: the objects of a new listing. Drops the lock while it
+ * lists. */
+static CK_RV relist_inlock(struct kmp_slot *slot)
+{
+	struct km_snapshot *snap = NULL;
+	CK_RV rv;
+
+	km_token_invalidate(slot->token);
+	pthread_mutex_unlock(&gl.lock);
+	rv = km_token_snapshot(slot->token, &snap);
+	pthread_mutex_lock(&gl.lock);
+	if (rv == CKR_OK && objects_inlock(slot, snap, false) == NULL)
+		rv = CKR_HOST_MEMORY;
+	km_token_snapshot_unref(slot->token, snap);
+	return rv;
+}
+
+/* The handles of the other objects of obj's container. */
+static CK_OBJECT_HANDLE *container_handles_inlock(struct kmp_slot *slot,
+						  const struct kmp_object *obj,
+						  size_t *n)
+{
+	CK_OBJECT_HANDLE *out = calloc(slot->objects->n + 1, sizeof(*out));
+
+	*n = 0;
+	for (size_t i = 0; out != NULL && i < slot->objects->n; i++) {
+		const struct kmp_object *o = &slot->objects->items[i];
+		if (o->container == obj->container && o != obj &&
+		    o->role != KMP_ROLE_INTERMEDIATES)
+			out[(*n)++] = o->handle;
+	}
+	return out;
+}
+
+static bool taken_with_container_inlock(struct kmp_slot *slot,
+					CK_OBJECT_HANDLE oh)
+{
+	for (size_t i = 0; i < slot->n_gone; i++)
+		if (slot->gone[i] == oh) {
+			slot->gone[i] = slot->gone[--slot->n_gone];
+			return true;
+		}
+	return false;
+}
+
+/*
+ * A certificate or key of a container deletes the container and its
+ * secrets (its other objects go with it: destroying them afterwards
+ * succeeds); a standalone secret is deleted alone; an intermediate is
+ * part of its container's chain and is not deleted by itself.
+ */
+static CK_RV destroy_token_object_inlock(struct kmp_session *session,
+					 struct kmp_slot *slot,
+					 CK_OBJECT_HANDLE oh)
+{
+	struct kmp_object *obj = kmp_objects_get(slot->objects, oh);
+	CK_OBJECT_HANDLE *siblings = NULL;
+	size_t n = 0;
+	km_uuid uuid;
+	CK_RV rv;
+
+	if (obj == NULL)
+		return taken_with_container_inlock(slot, oh)
+			       ? CKR_OK : CKR_OBJECT_HANDLE_INVALID;
+	if ((rv = may_write_inlock(session, slot)) != CKR_OK)
+		return rv;
+	if (obj->role == KMP_ROLE_INTERMEDIATE)
+		return CKR_ACTION_PROHIBITED;
+	snprintf(uuid, sizeof(uuid), "%s",
+		 obj->container ? obj->container->uuid : obj->secret);
+	if (obj->container != NULL &&
+	    (siblings = container_handles_inlock(slot, obj, &n)) == NULL)
+		return CKR_HOST_MEMORY;
+	pthread_mutex_unlock(&gl.lock);
+	rv = siblings ? km_delete_container(slot->token, uuid)
+		      : km_delete_secret(slot->token, uuid);
+	pthread_mutex_lock(&gl.lock);
+	if (rv == CKR_OK) {
+		relist_inlock(slot); /* deleted: a failed listing is no error */
+		free(slot->gone);
+		slot->gone = siblings;
+		slot->n_gone = n;
+		siblings = NULL;
+	}
+	free(siblings);
+	return rv;
+}
+
 static CK_RV kmp_C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh)
 {
 	struct kmp_session *session;
@@ -1277,8 +1390,7 @@ static CK_RV kmp_C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh)
 		if ((rv = sobject_inlock(session, slot, oh, &so)) == CKR_OK)
 			kmp_sobject_destroy(&gl.sobjects, oh);
 	} else if (rv == CKR_OK) {
-		rv = kmp_objects_get(slot->objects, oh) ? CKR_TOKEN_WRITE_PROTECTED
-							: CKR_OBJECT_HANDLE_INVALID;
+		rv = destroy_token_object_inlock(session, slot, oh);
 	}
 	pthread_mutex_unlock(&gl.lock);
 	return rv;
@@ -1319,6 +1431,149 @@ static CK_RV kmp_C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mechanism,
 	if (secret != NULL)
 		OPENSSL_cleanse(secret, len);
 	free(secret);
+	return rv;
+}
+
+/* ---- C_SetAttributeValue ---- */
+
+/* A token object's label is its container's name: renaming makes a new
+ * container (new handles). Everything else is read-only. */
+static CK_RV rename_token_object_inlock(struct kmp_session *session,
+					struct kmp_slot *slot,
+					CK_OBJECT_HANDLE oh,
+					const CK_ATTRIBUTE *templ,
+					CK_ULONG count)
+{
+	struct kmp_object *obj;
+	char name[256];
+	km_uuid uuid, renamed;
+	CK_RV rv = object_inlock(slot, oh, &obj);
+
+	if (rv != CKR_OK)
+		return rv;
+	for (CK_ULONG i = 0; i < count; i++)
+		if (templ[i].type != CKA_LABEL)
+			return CKR_ATTRIBUTE_READ_ONLY;
+	if (count == 0)
+		return CKR_OK;
+	if (obj->container == NULL || obj->role == KMP_ROLE_INTERMEDIATE)
+		return CKR_ATTRIBUTE_READ_ONLY; /* secrets cannot be renamed */
+	if (templ[count - 1].pValue == NULL ||
+	    templ[count - 1].ulValueLen == 0 ||
+	    templ[count - 1].ulValueLen >= sizeof(name) ||
+	    memchr(templ[count - 1].pValue, '\0', templ[count - 1].ulValueLen))
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	memcpy(name, templ[count - 1].pValue, templ[count - 1].ulValueLen);
+	name[templ[count - 1].ulValueLen] = '\0';
+	if (!km_token_config_shows(km_token_config(slot->token), name))
+		return CKR_ATTRIBUTE_VALUE_INVALID; /* it would disappear */
+	if ((rv = may_write_inlock(session, slot)) != CKR_OK)
+		return rv;
+	snprintf(uuid, sizeof(uuid), "%s", obj->container->uuid);
+	pthread_mutex_unlock(&gl.lock);
+	rv = km_rename_container(slot->token, uuid, name, renamed);
+	pthread_mutex_lock(&gl.lock);
+	if (rv == CKR_OK)
+		relist_inlock(slot);
+	return rv;
+}
+
+static CK_RV kmp_C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
+				     CK_ATTRIBUTE_PTR templ, CK_ULONG count)
+{
+	struct kmp_session *session;
+	struct kmp_sobject *so;
+	struct kmp_slot *slot;
+	CK_RV rv;
+
+	if (templ == NULL && count > 0)
+		return CKR_ARGUMENTS_BAD;
+	pthread_mutex_lock(&gl.lock);
+	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK && kmp_is_session_handle(oh)) {
+		if ((rv = sobject_inlock(session, slot, oh, &so)) == CKR_OK)
+			rv = kmp_sobject_set(so, templ, count);
+	} else if (rv == CKR_OK) {
+		rv = rename_token_object_inlock(session, slot, oh, templ, count);
+	}
+	pthread_mutex_unlock(&gl.lock);
+	return rv;
+}
+
+/* ---- key pairs: ordered (RSA) or made here (EC, Edwards) ---- */
+
+/* Makes the pair and stores it; no lock held. */
+static CK_RV make_key_pair(struct km_token *token, const struct kmp_keygen *g,
+			   km_uuid container)
+{
+	struct km_keypair kp = {.name = g->label, .bits = g->bits};
+	char *private_pem, *public_pem;
+	CK_RV rv;
+
+	if (g->type == CKK_RSA)
+		return km_order_keypair(token, g->label, g->bits,
+					km_token_config(token)->order_wait,
+					container);
+	kp.algorithm = g->type == CKK_EC ? "ec" : "ed25519";
+	if ((rv = kmp_keygen_local(g, &private_pem, &public_pem)) != CKR_OK)
+		return rv;
+	kp.private_pem = private_pem;
+	kp.public_pem = public_pem;
+	rv = km_store_keypair(token, &kp, container);
+	kmp_keygen_free_pem(private_pem);
+	free(public_pem);
+	return rv;
+}
+
+static CK_RV kmp_C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
+				   CK_ATTRIBUTE_PTR pub, CK_ULONG n_pub,
+				   CK_ATTRIBUTE_PTR priv, CK_ULONG n_priv,
+				   CK_OBJECT_HANDLE_PTR pub_out,
+				   CK_OBJECT_HANDLE_PTR priv_out)
+{
+	struct kmp_session *session;
+	struct kmp_slot *slot;
+	struct km_token *token = NULL;
+	struct kmp_keygen g;
+	km_uuid container;
+	CK_RV rv;
+
+	if (m == NULL || (pub == NULL && n_pub > 0) ||
+	    (priv == NULL && n_priv > 0) || pub_out == NULL || priv_out == NULL)
+		return CKR_ARGUMENTS_BAD;
+	pthread_mutex_lock(&gl.lock);
+	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK)
+		rv = may_write_inlock(session, slot);
+	if (rv == CKR_OK)
+		rv = kmp_keygen_parse(m, pub, n_pub, priv, n_priv, &g);
+	/* A container the token would not show would be lost. */
+	if (rv == CKR_OK &&
+	    !km_token_config_shows(km_token_config(slot->token), g.label)) {
+		km_error("'%s' does not match the token's containers patterns",
+			 g.label);
+		rv = CKR_TEMPLATE_INCONSISTENT;
+	}
+	if (rv == CKR_OK)
+		token = slot->token;
+	pthread_mutex_unlock(&gl.lock);
+	if (rv != CKR_OK)
+		return rv;
+	rv = make_key_pair(token, &g, container);
+	pthread_mutex_lock(&gl.lock);
+	if (rv == CKR_OK)
+		rv = relist_inlock(slot);
+	if (rv == CKR_OK) {
+		const char *serial = km_token_serial(token);
+		*priv_out = kmp_object_handle(serial, container,
+					      KMP_ROLE_PRIVATE_KEY, 0);
+		*pub_out = kmp_object_handle(serial, container,
+					     KMP_ROLE_PUBLIC_KEY, 0);
+		if (!kmp_objects_get(slot->objects, *priv_out) ||
+		    !kmp_objects_get(slot->objects, *pub_out))
+			rv = CKR_DEVICE_ERROR; /* not in the new listing */
+	}
+	pthread_mutex_unlock(&gl.lock);
 	return rv;
 }
 
@@ -1400,8 +1655,6 @@ NOT_SUPPORTED(C_SetOperationState, CK_SESSION_HANDLE a, CK_BYTE_PTR b,
 	      CK_ULONG c, CK_OBJECT_HANDLE d, CK_OBJECT_HANDLE e)
 NOT_SUPPORTED(C_CopyObject, CK_SESSION_HANDLE a, CK_OBJECT_HANDLE b,
 	      CK_ATTRIBUTE_PTR c, CK_ULONG d, CK_OBJECT_HANDLE_PTR e)
-NOT_SUPPORTED(C_SetAttributeValue, CK_SESSION_HANDLE a, CK_OBJECT_HANDLE b,
-	      CK_ATTRIBUTE_PTR c, CK_ULONG d)
 NOT_SUPPORTED(C_SignRecoverInit, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
 	      CK_OBJECT_HANDLE c)
 NOT_SUPPORTED(C_SignRecover, CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,
@@ -1420,9 +1673,6 @@ NOT_SUPPORTED(C_DecryptVerifyUpdate, CK_SESSION_HANDLE a, CK_BYTE_PTR b,
 	      CK_ULONG c, CK_BYTE_PTR d, CK_ULONG_PTR e)
 NOT_SUPPORTED(C_GenerateKey, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
 	      CK_ATTRIBUTE_PTR c, CK_ULONG d, CK_OBJECT_HANDLE_PTR e)
-NOT_SUPPORTED(C_GenerateKeyPair, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
-	      CK_ATTRIBUTE_PTR c, CK_ULONG d, CK_ATTRIBUTE_PTR e, CK_ULONG f,
-	      CK_OBJECT_HANDLE_PTR g, CK_OBJECT_HANDLE_PTR h)
 NOT_SUPPORTED(C_WrapKey, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
 	      CK_OBJECT_HANDLE c, CK_OBJECT_HANDLE d, CK_BYTE_PTR e,
 	      CK_ULONG_PTR f)

@@ -329,6 +329,34 @@ CK_RV kmp_sobject_secret(struct kmp_sobjects *s, CK_SESSION_HANDLE session,
 	return rv;
 }
 
+CK_RV kmp_sobject_set(struct kmp_sobject *o, const CK_ATTRIBUTE *templ,
+		       CK_ULONG count)
+{
+	static const CK_ATTRIBUTE_TYPE modifiable[] = {
+		CKA_LABEL, CKA_ID, CKA_SUBJECT, CKA_START_DATE, CKA_END_DATE,
+		CKA_ENCRYPT, CKA_DECRYPT, CKA_SIGN, CKA_VERIFY, CKA_WRAP,
+		CKA_UNWRAP, CKA_DERIVE,
+	};
+	CK_ATTRIBUTE *changed, *m = kmp_attrs_find(o->attrs, CKA_MODIFIABLE);
+
+	if (m != NULL && *(CK_BBOOL *)m->pValue == CK_FALSE)
+		return CKR_ACTION_PROHIBITED;
+	for (CK_ULONG i = 0; i < count; i++) {
+		if (!listed(modifiable, N(modifiable), templ[i].type))
+			return CKR_ATTRIBUTE_READ_ONLY;
+		if ((templ[i].pValue == NULL && templ[i].ulValueLen > 0) ||
+		    (listed(bool_types, N(bool_types), templ[i].type) &&
+		     (templ[i].ulValueLen != 1 ||
+		      *(const CK_BBOOL *)templ[i].pValue > 1)))
+			return CKR_ATTRIBUTE_VALUE_INVALID;
+	}
+	if ((changed = kmp_attrs_with(o->attrs, templ, count)) == NULL)
+		return CKR_HOST_MEMORY;
+	kmp_attrs_free(o->attrs);
+	o->attrs = changed;
+	return CKR_OK;
+}
+
 struct kmp_sobject *kmp_sobject_get(struct kmp_sobjects *s,
 				    CK_OBJECT_HANDLE handle)
 {

@@ -48,6 +48,10 @@ CK_RV kmp_sobject_secret(struct kmp_sobjects *s, CK_SESSION_HANDLE session,
 struct kmp_sobject *kmp_sobject_get(struct kmp_sobjects *s,
 				    CK_OBJECT_HANDLE handle);
 void kmp_sobject_destroy(struct kmp_sobjects *s, CK_OBJECT_HANDLE handle);
+/* C_SetAttributeValue: labels, ids, subjects, dates and usage flags of a
+ * modifiable object; all or nothing. */
+CK_RV kmp_sobject_set(struct kmp_sobject *o, const CK_ATTRIBUTE *templ,
+		      CK_ULONG count);
 /* Destroys the objects a session made. */
 void kmp_sobjects_close_session(struct kmp_sobjects *s,
 				CK_SESSION_HANDLE session);

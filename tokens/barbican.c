@@ -4,7 +4,6 @@
 #include "tokens/log.h"
 #include "tokens/secure.h"
 
-#include <fnmatch.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,18 +78,9 @@ CK_RV km_barbican_secret(const struct km_endpoint *ep, const char *uuid,
 	return get_one(ep, "secrets", uuid, into, km_listing_add_secret);
 }
 
-/* Whether a container's name matches one of the configured patterns. */
 static bool name_wanted(const struct km_container *c, const void *arg)
 {
-	const struct km_token_config *tc = arg;
-	const char *name = c->name;
-
-	if (tc->n_containers == 0)
-		return true;
-	for (size_t i = 0; i < tc->n_containers; i++)
-		if (fnmatch(tc->containers[i], name ? name : "", 0) == 0)
-			return true;
-	return false;
+	return km_token_config_shows(arg, c->name);
 }
 
 CK_RV km_barbican_list(const struct km_endpoint *ep,

@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,8 @@ static const struct key_spec keys[] = {
 	LIST(container_refs),
 	NUM(show_secrets, KEY_BOOL),
 	NUM(extractable, KEY_BOOL),
+	NUM(read_only, KEY_BOOL),
+	NUM(order_wait, KEY_SECONDS),
 	NUM(refresh_interval, KEY_SECONDS),
 	NUM(connect_timeout, KEY_SECONDS),
 	NUM(timeout, KEY_SECONDS),
@@ -250,6 +253,16 @@ void km_token_config_free(struct km_token_config *tc)
 	free(tc);
 }
 
+bool km_token_config_shows(const struct km_token_config *tc, const char *name)
+{
+	if (tc->n_containers == 0)
+		return true;
+	for (size_t i = 0; i < tc->n_containers; i++)
+		if (fnmatch(tc->containers[i], name ? name : "", 0) == 0)
+			return true;
+	return false;
+}
+
 bool km_token_config_has_secret(const struct km_token_config *tc)
 {
 	return tc->password != NULL || tc->application_credential_secret != NULL ||
@@ -281,6 +294,8 @@ int km_token_config_finish(struct km_token_config *tc, char *err,
 		tc->connect_timeout = 5;
 	if (tc->timeout == 0)
 		tc->timeout = 30;
+	if (tc->order_wait == 0)
+		tc->order_wait = 60;
 	if (tc->max_response == 0)
 		tc->max_response = 16L << 20;
 	if (tc->insecure)

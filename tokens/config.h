@@ -28,6 +28,8 @@ struct km_token_config {
 	size_t n_container_refs;
 	bool show_secrets;
 	bool extractable;      /* private keys readable (haproxy-sync) */
+	bool read_only;        /* no writes, key generation or deletion */
+	long order_wait;       /* seconds C_GenerateKeyPair waits for an order */
 	long refresh_interval; /* seconds */
 	long connect_timeout;  /* seconds */
 	long timeout;          /* seconds, whole request */
@@ -56,6 +58,8 @@ int km_token_config_finish(struct km_token_config *tc, char *err,
 			   size_t err_size);
 /* The credentials hold their secret: no C_Login needed. */
 bool km_token_config_has_secret(const struct km_token_config *tc);
+/* Whether a container of that name is shown (its `containers` patterns). */
+bool km_token_config_shows(const struct km_token_config *tc, const char *name);
 
 /* Parses a config file: 0, or -1 with "file:line: reason" in err. */
 int km_config_parse_file(struct km_config *cfg, const char *path, char *err,

@@ -213,8 +213,6 @@ static CK_RV current_auth(struct km_token *t, bool force, char **token,
 	return CKR_OK;
 }
 
-typedef CK_RV (*km_call)(const struct km_endpoint *ep, void *arg);
-
 /* Runs a Key Manager call; a 401 re-authenticates and retries once. */
 static CK_RV with_auth(struct km_token *t, km_call call, void *arg)
 {
@@ -236,6 +234,18 @@ static CK_RV with_auth(struct km_token *t, km_call call, void *arg)
 			"authenticating again", t->label);
 	}
 	return rv;
+}
+
+CK_RV km_token_call(struct km_token *t, km_call call, void *arg)
+{
+	return with_auth(t, call, arg);
+}
+
+void km_token_invalidate(struct km_token *t)
+{
+	pthread_mutex_lock(&t->lock);
+	t->listed_at = 0;
+	pthread_mutex_unlock(&t->lock);
 }
 
 CK_RV km_token_login(struct km_token *t, const char *pin, size_t pin_len)

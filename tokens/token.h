@@ -79,6 +79,15 @@ const struct km_payload *km_token_cached_payload(struct km_token *t,
 						 const char *uuid,
 						 enum km_payload_kind kind);
 
+/* A Key Manager call of the tokens layer (barbican*.h), run by
+ * km_token_call with the token's endpoint and a valid Keystone token; a
+ * 401 re-authenticates and calls once more. */
+struct km_endpoint;
+typedef CK_RV (*km_call)(const struct km_endpoint *ep, void *arg);
+CK_RV km_token_call(struct km_token *t, km_call call, void *arg);
+/* After a write: the next snapshot lists the Key Manager again. */
+void km_token_invalidate(struct km_token *t);
+
 /* Held by the module around fork(). */
 void km_token_lock(struct km_token *t);
 void km_token_unlock(struct km_token *t);

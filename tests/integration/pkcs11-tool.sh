@@ -25,3 +25,17 @@ grep -q "some errors" "$T/out" && fail "pkcs11-tool --test-threads: $(tail -5 "$
 tool --test-fork
 grep -q "Calling C_Initialize in forked child process" "$T/out" || fail "--test-fork did not fork"
 echo "ok - pkcs11-tool --test-threads and --test-fork"
+
+# Key generation: an RSA order, and --test-ec (an EC pair made, used,
+# relabelled where allowed and deleted). --session-rw: pkcs11-tool opens
+# read-only sessions otherwise, where token objects cannot be made.
+bash "$(dirname "$0")/../km/token-conf.sh" keygen "ptgen-*" "$T/keygen.conf"
+export KMP11_CONF=$T/keygen.conf
+run=$RANDOM
+tool --login --pin unused --keypairgen --key-type rsa:2048 --label "ptgen-$run-rsa"
+grep -q "label:      ptgen-$run-rsa" "$T/out" || fail "--keypairgen: $(cat "$T/out")"
+tool --login --pin unused --session-rw --test-ec --id 01 --key-type EC:prime256v1 \
+	--label "ptgen-$run-ec"
+grep -q "Deleting the private and the public key again" "$T/out" || fail "--test-ec: $(cat "$T/out")"
+grep -q "^error" "$T/out" && fail "--test-ec: $(grep ^error "$T/out")"
+echo "ok - pkcs11-tool --keypairgen (RSA order) and --test-ec (EC pair made, used, deleted)"

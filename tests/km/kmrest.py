@@ -68,7 +68,8 @@ def get(ref):
         return json.load(r)
 
 
-def delete(ref):
-    req = urllib.request.Request(ref, method="DELETE",
-                                 headers={"X-Auth-Token": TOKEN})
+def delete(ref, body=None):
+    req = urllib.request.Request(
+        ref, method="DELETE", data=json.dumps(body).encode() if body else None,
+        headers={"X-Auth-Token": TOKEN, "Content-Type": "application/json"})
     urllib.request.urlopen(req).close()

@@ -86,7 +86,7 @@ static void test_slots_and_sessions(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(f->C_GetTokenInfo(7, &token), CKR_SLOT_ID_INVALID);
 	assert_int_equal(f->C_GetTokenInfo(0, &token), CKR_OK);
-	assert_true(token.flags & CKF_WRITE_PROTECTED);
+	assert_false(token.flags & CKF_WRITE_PROTECTED);
 	assert_true(token.flags & CKF_RNG);
 	/* Sessions must be serial. */
 	assert_int_equal(f->C_OpenSession(0, 0, NULL, NULL, &s),
@@ -169,7 +169,7 @@ static void test_session_objects(void **state)
 	assert_int_equal(f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s),
 			 CKR_OK);
 	t[4].pValue = &yes;
-	assert_int_equal(f->C_CreateObject(s, t, 5, &h), CKR_TOKEN_WRITE_PROTECTED);
+	assert_int_equal(f->C_CreateObject(s, t, 5, &h), CKR_TEMPLATE_INCONSISTENT);
 	t[4].pValue = &no;
 	assert_int_equal(f->C_CreateObject(s, t, 5, NULL), CKR_ARGUMENTS_BAD);
 	assert_int_equal(f->C_CreateObject(s, t, 5, &h), CKR_OK);

@@ -1,0 +1,212 @@
+#include "module/keygen.h"
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * What a key pair template may say. The keys' usage is fixed by their
+ * type (see docs/mechanisms.md), so usage booleans are accepted and not
+ * stored; CKA_ID is replaced by the container's UUID.
+ */
+static const CK_ATTRIBUTE_TYPE allowed[] = {
+	CKA_CLASS, CKA_TOKEN, CKA_PRIVATE, CKA_LABEL, CKA_ID, CKA_KEY_TYPE,
+	CKA_SUBJECT, CKA_MODIFIABLE, CKA_COPYABLE, CKA_DESTROYABLE,
+	CKA_SENSITIVE, CKA_EXTRACTABLE, CKA_SIGN, CKA_VERIFY, CKA_DECRYPT,
+	CKA_ENCRYPT, CKA_WRAP, CKA_UNWRAP, CKA_DERIVE, CKA_SIGN_RECOVER,
+	CKA_VERIFY_RECOVER, CKA_START_DATE, CKA_END_DATE, CKA_MODULUS_BITS,
+	CKA_PUBLIC_EXPONENT, CKA_EC_PARAMS, CKA_ALLOWED_MECHANISMS,
+};
+
+static const CK_ATTRIBUTE *find(const CK_ATTRIBUTE *t, CK_ULONG n,
+				CK_ATTRIBUTE_TYPE type)
+{
+	for (CK_ULONG i = 0; i < n; i++)
+		if (t[i].type == type)
+			return &t[i];
+	return NULL;
+}
+
+static CK_RV check(const CK_ATTRIBUTE *t, CK_ULONG n)
+{
+	for (CK_ULONG i = 0; i < n; i++) {
+		bool known = false;
+		for (size_t j = 0; j < sizeof(allowed) / sizeof(allowed[0]); j++)
+			known |= allowed[j] == t[i].type;
+		if (!known)
+			return CKR_ATTRIBUTE_TYPE_INVALID;
+		if (t[i].pValue == NULL && t[i].ulValueLen > 0)
+			return CKR_ATTRIBUTE_VALUE_INVALID;
+	}
+	/* Session key pairs would be lost at once: only token ones. */
+	for (CK_ULONG i = 0; i < n; i++)
+		if (t[i].type == CKA_TOKEN &&
+		    (t[i].ulValueLen != 1 || *(CK_BBOOL *)t[i].pValue != CK_TRUE))
+			return CKR_TEMPLATE_INCONSISTENT;
+	return CKR_OK;
+}
+
+static CK_RV rsa_size(const CK_ATTRIBUTE *pub, CK_ULONG n, struct kmp_keygen *g)
+{
+	static const unsigned char f4[] = {0x01, 0x00, 0x01};
+	const CK_ATTRIBUTE *bits = find(pub, n, CKA_MODULUS_BITS);
+	const CK_ATTRIBUTE *e = find(pub, n, CKA_PUBLIC_EXPONENT);
+	CK_ULONG v;
+	size_t skip = 0;
+
+	if (bits == NULL)
+		return CKR_TEMPLATE_INCOMPLETE;
+	if (bits->ulValueLen != sizeof(v))
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	memcpy(&v, bits->pValue, sizeof(v));
+	/* What Barbican's asymmetric orders make. */
+	if (v != 1024 && v != 2048 && v != 3072 && v != 4096)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	g->bits = (int)v;
+	if (e == NULL)
+		return CKR_OK;
+	while (skip < e->ulValueLen && ((unsigned char *)e->pValue)[skip] == 0)
+		skip++;
+	/* The Key Manager always uses 65537. */
+	return e->ulValueLen - skip == sizeof(f4) &&
+			       memcmp((unsigned char *)e->pValue + skip, f4,
+				      sizeof(f4)) == 0
+		       ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
+}
+
+static CK_RV curve(const CK_ATTRIBUTE *pub, CK_ULONG n, struct kmp_keygen *g)
+{
+	const CK_ATTRIBUTE *params = find(pub, n, CKA_EC_PARAMS);
+	const unsigned char *p;
+	ASN1_OBJECT *oid;
+	int nid;
+
+	if (params == NULL) {
+		if (g->type != CKK_EC_EDWARDS)
+			return CKR_TEMPLATE_INCOMPLETE;
+		g->curve = "ED25519";
+		return CKR_OK;
+	}
+	p = params->pValue;
+	/* A named curve (an OID), or the printable name of an Edwards one. */
+	if (params->ulValueLen == 14 && p[0] == 0x13 && p[1] == 12 &&
+	    memcmp(p + 2, "edwards25519", 12) == 0) {
+		g->curve = "ED25519";
+		return g->type == CKK_EC_EDWARDS ? CKR_OK
+						 : CKR_ATTRIBUTE_VALUE_INVALID;
+	}
+	oid = d2i_ASN1_OBJECT(NULL, &p, (long)params->ulValueLen);
+	nid = oid ? OBJ_obj2nid(oid) : NID_undef;
+	ASN1_OBJECT_free(oid);
+	if (g->type == CKK_EC && (nid == NID_X9_62_prime256v1 ||
+				  nid == NID_secp384r1 || nid == NID_secp521r1)) {
+		g->curve = OBJ_nid2sn(nid);
+		g->bits = nid == NID_X9_62_prime256v1 ? 256
+			  : nid == NID_secp384r1      ? 384 : 521;
+		return CKR_OK;
+	}
+	if (g->type == CKK_EC_EDWARDS && nid == NID_ED25519) {
+		g->curve = "ED25519";
+		return CKR_OK;
+	}
+	return CKR_ATTRIBUTE_VALUE_INVALID;
+}
+
+/* The container's name: the private key's label, else the public's. */
+static CK_RV label(const CK_ATTRIBUTE *pub, CK_ULONG n_pub,
+		   const CK_ATTRIBUTE *priv, CK_ULONG n_priv, struct kmp_keygen *g)
+{
+	const CK_ATTRIBUTE *l = find(priv, n_priv, CKA_LABEL);
+
+	if (l == NULL || l->ulValueLen == 0)
+		l = find(pub, n_pub, CKA_LABEL);
+	if (l == NULL || l->ulValueLen == 0)
+		return CKR_TEMPLATE_INCOMPLETE;
+	if (l->ulValueLen >= sizeof(g->label) ||
+	    memchr(l->pValue, '\0', l->ulValueLen) != NULL)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	memcpy(g->label, l->pValue, l->ulValueLen);
+	g->label[l->ulValueLen] = '\0';
+	return CKR_OK;
+}
+
+CK_RV kmp_keygen_parse(const CK_MECHANISM *m, const CK_ATTRIBUTE *pub,
+		       CK_ULONG n_pub, const CK_ATTRIBUTE *priv,
+		       CK_ULONG n_priv, struct kmp_keygen *g)
+{
+	CK_RV rv;
+
+	memset(g, 0, sizeof(*g));
+	switch (m->mechanism) {
+	case CKM_RSA_PKCS_KEY_PAIR_GEN:
+		g->type = CKK_RSA;
+		break;
+	case CKM_EC_KEY_PAIR_GEN:
+		g->type = CKK_EC;
+		break;
+	case CKM_EC_EDWARDS_KEY_PAIR_GEN:
+		g->type = CKK_EC_EDWARDS;
+		g->bits = 256;
+		break;
+	default:
+		return CKR_MECHANISM_INVALID;
+	}
+	if (m->pParameter != NULL || m->ulParameterLen != 0)
+		return CKR_MECHANISM_PARAM_INVALID;
+	if ((rv = check(pub, n_pub)) != CKR_OK ||
+	    (rv = check(priv, n_priv)) != CKR_OK ||
+	    (rv = label(pub, n_pub, priv, n_priv, g)) != CKR_OK)
+		return rv;
+	return g->type == CKK_RSA ? rsa_size(pub, n_pub, g) : curve(pub, n_pub, g);
+}
+
+static char *pem_of(EVP_PKEY *key, bool private)
+{
+	BIO *b = BIO_new(BIO_s_secmem());
+	char *data, *pem = NULL;
+	long len;
+
+	if (b != NULL &&
+	    (private ? PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL)
+		     : PEM_write_bio_PUBKEY(b, key)) &&
+	    (len = BIO_get_mem_data(b, &data)) > 0 &&
+	    (pem = malloc((size_t)len + 1)) != NULL) {
+		memcpy(pem, data, (size_t)len);
+		pem[len] = '\0';
+	}
+	BIO_free(b); /* a secure-heap BIO is cleared when freed */
+	return pem;
+}
+
+CK_RV kmp_keygen_local(const struct kmp_keygen *g, char **private_pem,
+		       char **public_pem)
+{
+	EVP_PKEY *key = g->type == CKK_EC
+				? EVP_PKEY_Q_keygen(NULL, NULL, "EC", g->curve)
+				: EVP_PKEY_Q_keygen(NULL, NULL, g->curve);
+	CK_RV rv = CKR_FUNCTION_FAILED;
+
+	*private_pem = *public_pem = NULL;
+	if (key != NULL && (*private_pem = pem_of(key, true)) != NULL &&
+	    (*public_pem = pem_of(key, false)) != NULL)
+		rv = CKR_OK;
+	if (rv != CKR_OK) {
+		kmp_keygen_free_pem(*private_pem);
+		free(*public_pem);
+		*private_pem = *public_pem = NULL;
+	}
+	EVP_PKEY_free(key);
+	ERR_clear_error();
+	return rv;
+}
+
+void kmp_keygen_free_pem(char *pem)
+{
+	if (pem != NULL)
+		OPENSSL_cleanse(pem, strlen(pem));
+	free(pem);
+}

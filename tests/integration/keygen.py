@@ -1,0 +1,131 @@
+#!/usr/bin/python3
+"""Key pairs made through PKCS#11, against the real Key Manager.
+
+    keygen.py MODULE     (OS_* of the test user in the env)
+
+- C_GenerateKeyPair: RSA-2048 by an asymmetric order, EC P-256 and
+  Ed25519 made in the module and stored as a generic container; each pair
+  signs and verifies, private and public key share label and CKA_ID;
+- the templates' errors give the spec's codes; a read-only session or a
+  read-only token refuses; a label the token would not show is refused;
+- C_SetAttributeValue renames (a new container, same keys); CKA_ID is
+  read-only;
+- C_DestroyObject deletes the container and its secrets, refused while a
+  consumer is registered; the pair's other handle then destroys fine.
+"""
+import os
+import sys
+
+import PyKCS11
+from PyKCS11 import Mechanism, PyKCS11Error
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "km"))
+import kmconf  # noqa: E402
+import kmrest  # noqa: E402
+
+P = PyKCS11
+lib = kmconf.load(sys.argv[1], kmconf.token("gen", "containers = gen-*"),
+                  kmconf.token("frozen", "containers = gen-*", "read_only = yes"))
+slots = {lib.getTokenInfo(s).label.strip(): s for s in lib.getSlotList()}
+RW = P.CKF_SERIAL_SESSION | P.CKF_RW_SESSION
+CKR_ACTION_PROHIBITED = 0x1B  # not in PyKCS11's table
+RUN = os.urandom(3).hex()  # labels of this run only
+
+
+def fail(msg):
+    sys.exit(f"FAIL: {msg}")
+
+
+def ok(msg):
+    print(f"ok - {msg}")
+
+
+def expect(code, what, call):
+    try:
+        call()
+    except PyKCS11Error as e:
+        if e.value != code:
+            fail(f"{what}: {e}, expected {P.CKR.get(code, hex(code))}")
+        return
+    fail(f"{what}: succeeded, expected {P.CKR.get(code, hex(code))}")
+
+
+def templates(label, **pub):
+    public = [(P.CKA_TOKEN, True), (P.CKA_VERIFY, True), (P.CKA_LABEL, label)]
+    public += [(getattr(P, "CKA_" + k.upper()), v) for k, v in pub.items()]
+    private = [(P.CKA_TOKEN, True), (P.CKA_SIGN, True), (P.CKA_PRIVATE, True),
+               (P.CKA_SENSITIVE, True), (P.CKA_LABEL, label)]
+    return public, private
+
+
+P256 = bytes.fromhex("06082a8648ce3d030107")
+ED25519 = bytes.fromhex("06032b6570")
+s = lib.openSession(slots["gen"], RW)
+pairs = {}
+for label, mech, pub_attrs, sign_mech in (
+        (f"gen-{RUN}-rsa", P.CKM_RSA_PKCS_KEY_PAIR_GEN,
+         {"modulus_bits": 2048, "public_exponent": b"\x01\x00\x01"}, P.CKM_SHA256_RSA_PKCS),
+        (f"gen-{RUN}-ec", P.CKM_EC_KEY_PAIR_GEN, {"ec_params": P256}, P.CKM_ECDSA_SHA256),
+        (f"gen-{RUN}-ed", P.CKM_EC_EDWARDS_KEY_PAIR_GEN, {"ec_params": ED25519}, P.CKM_EDDSA)):
+    pub, priv = s.generateKeyPair(*templates(label, **pub_attrs), mecha=Mechanism(mech))
+    sig = bytes(s.sign(priv, b"made by kmp11", Mechanism(sign_mech)))
+    if not s.verify(pub, b"made by kmp11", sig, Mechanism(sign_mech)):
+        fail(f"{label}: the new pair does not verify")
+    a = s.getAttributeValue(priv, [P.CKA_LABEL, P.CKA_ID])
+    b = s.getAttributeValue(pub, [P.CKA_LABEL, P.CKA_ID])
+    if a != b or a[0] != label or len(a[1]) != 16:
+        fail(f"{label}: label and id {a} / {b}")
+    pairs[label] = (pub, priv)
+ok("C_GenerateKeyPair: RSA-2048 (order), EC P-256 and Ed25519 pairs sign and verify")
+
+pub, priv = templates("gen-bad", modulus_bits=2048, public_exponent=b"\x03")
+expect(P.CKR_ATTRIBUTE_VALUE_INVALID, "exponent 3",
+       lambda: s.generateKeyPair(pub, priv, mecha=Mechanism(P.CKM_RSA_PKCS_KEY_PAIR_GEN)))
+pub, priv = templates("gen-bad", modulus_bits=1000)
+expect(P.CKR_ATTRIBUTE_VALUE_INVALID, "1000 bits",
+       lambda: s.generateKeyPair(pub, priv, mecha=Mechanism(P.CKM_RSA_PKCS_KEY_PAIR_GEN)))
+pub, priv = templates("gen-bad")
+expect(P.CKR_TEMPLATE_INCOMPLETE, "EC without CKA_EC_PARAMS",
+       lambda: s.generateKeyPair(pub, priv, mecha=Mechanism(P.CKM_EC_KEY_PAIR_GEN)))
+pub, priv = templates("elsewhere", ec_params=P256)
+expect(P.CKR_TEMPLATE_INCONSISTENT, "a label outside the token's patterns",
+       lambda: s.generateKeyPair(pub, priv, mecha=Mechanism(P.CKM_EC_KEY_PAIR_GEN)))
+ro = lib.openSession(slots["gen"])
+pub, priv = templates("gen-ro", ec_params=P256)
+expect(P.CKR_SESSION_READ_ONLY, "a read-only session",
+       lambda: ro.generateKeyPair(pub, priv, mecha=Mechanism(P.CKM_EC_KEY_PAIR_GEN)))
+frozen = lib.openSession(slots["frozen"], RW)
+if not lib.getTokenInfo(slots["frozen"]).flags & P.CKF_WRITE_PROTECTED:
+    fail("read_only token without CKF_WRITE_PROTECTED")
+expect(P.CKR_TOKEN_WRITE_PROTECTED, "a read-only token",
+       lambda: frozen.generateKeyPair(pub, priv, mecha=Mechanism(P.CKM_EC_KEY_PAIR_GEN)))
+ok("bad templates, read-only sessions and tokens, hidden labels: refused with their codes")
+
+pub, priv = pairs[f"gen-{RUN}-ec"]
+expect(P.CKR_ATTRIBUTE_READ_ONLY, "CKA_ID", lambda: s.setAttributeValue(priv, [(P.CKA_ID, b"x")]))
+s.setAttributeValue(priv, [(P.CKA_LABEL, f"gen-{RUN}-renamed")])
+renamed = s.findObjects([(P.CKA_LABEL, f"gen-{RUN}-renamed")])
+if len(renamed) != 2 or s.findObjects([(P.CKA_LABEL, f"gen-{RUN}-ec")]):
+    fail(f"rename: {len(renamed)} objects under the new name")
+ok("C_SetAttributeValue renames a pair (CKA_LABEL); CKA_ID is read-only")
+
+pub, priv = pairs[f"gen-{RUN}-rsa"]
+cid = bytes(s.getAttributeValue(priv, [P.CKA_ID])[0]).hex()
+ref = f"{kmrest.KM}/containers/{cid[:8]}-{cid[8:12]}-{cid[12:16]}-{cid[16:20]}-{cid[20:]}"
+secrets = [r["secret_ref"] for r in kmrest.get(ref)["secret_refs"]]
+consumer = {"name": "lb-www", "URL": "https://lb.example.test"}
+kmrest.post(ref.split("/v1/", 1)[1] + "/consumers", consumer)
+expect(CKR_ACTION_PROHIBITED, "a container with a consumer", lambda: s.destroyObject(priv))
+kmrest.delete(ref + "/consumers", consumer)
+s.destroyObject(priv)
+s.destroyObject(pub)  # gone with its container: fine
+for r in [ref] + secrets:
+    try:
+        kmrest.get(r)
+        fail(f"{r} is still in the Key Manager")
+    except Exception as e:
+        if getattr(e, "code", None) != 404:
+            raise
+if s.findObjects([(P.CKA_LABEL, f"gen-{RUN}-rsa")]):
+    fail("destroyed pair still listed")
+ok("C_DestroyObject deletes the container and its secrets; refused while it has consumers")

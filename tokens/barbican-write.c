@@ -1,0 +1,83 @@
+#include "tokens/barbican-write.h"
+
+#include "tokens/json.h"
+#include "tokens/log.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <string.h>
+
+static CK_RV call(const struct km_endpoint *ep, const char *method,
+		  const char *url, const char *body, struct km_response *r)
+{
+	char auth[8192];
+	const char *headers[] = {auth, "Accept: application/json",
+				 "Content-Type: application/json", NULL};
+	CK_RV rv;
+
+	snprintf(auth, sizeof(auth), "X-Auth-Token: %s", ep->token);
+	rv = km_http_request(ep->http, method, url, headers, body, r);
+	OPENSSL_cleanse(auth, sizeof(auth));
+	return rv;
+}
+
+CK_RV km_barbican_create(const struct km_endpoint *ep, const char *what,
+			 json_object *body, const char *ref, km_uuid out)
+{
+	struct km_response r = {.retry_after = -1};
+	json_object *answer = NULL;
+	char url[4096];
+	size_t len = 0;
+	/* The body may hold a key: its text is wiped after the call. */
+	const char *text = json_object_to_json_string_length(
+		body, JSON_C_TO_STRING_PLAIN, &len);
+	CK_RV rv;
+
+	snprintf(url, sizeof(url), "%s/%s", ep->base, what);
+	rv = call(ep, "POST", url, text, &r);
+	OPENSSL_cleanse((char *)text, len);
+	if (rv == CKR_OK && r.status != 201 && r.status != 202)
+		rv = km_http_failed(url, &r);
+	if (rv == CKR_OK && ((answer = json_tokener_parse(r.body)) == NULL ||
+			     !km_uuid_from_ref(km_json_string(answer, ref), out))) {
+		km_error("POST %s: no %s in the answer", url, ref);
+		rv = CKR_DEVICE_ERROR;
+	}
+	json_object_put(answer);
+	km_response_clear(&r);
+	return rv;
+}
+
+CK_RV km_barbican_delete(const struct km_endpoint *ep, const char *what,
+			 const char *uuid)
+{
+	struct km_response r = {.retry_after = -1};
+	char url[4096];
+	CK_RV rv;
+
+	snprintf(url, sizeof(url), "%s/%s/%s", ep->base, what, uuid);
+	rv = call(ep, "DELETE", url, NULL, &r);
+	if (rv == CKR_OK && r.status != 204 && r.status != 404)
+		rv = km_http_failed(url, &r);
+	km_response_clear(&r);
+	return rv;
+}
+
+CK_RV km_barbican_get(const struct km_endpoint *ep, const char *what,
+		      const char *uuid, json_object **out)
+{
+	struct km_response r = {.retry_after = -1};
+	char url[4096];
+	CK_RV rv;
+
+	snprintf(url, sizeof(url), "%s/%s/%s", ep->base, what, uuid);
+	rv = call(ep, "GET", url, NULL, &r);
+	if (rv == CKR_OK && r.status != 200)
+		rv = km_http_failed(url, &r);
+	if (rv == CKR_OK && (*out = json_tokener_parse(r.body)) == NULL) {
+		km_error("GET %s: the answer is not JSON", url);
+		rv = CKR_DEVICE_ERROR;
+	}
+	km_response_clear(&r);
+	return rv;
+}

@@ -1,0 +1,20 @@
+/* The Barbican v1 calls that change things: secrets, containers, orders. */
+#ifndef KMP11_BARBICAN_WRITE_H
+#define KMP11_BARBICAN_WRITE_H
+
+#include "tokens/barbican.h"
+
+#include <json-c/json.h>
+
+/* POSTs body (a JSON object, not taken) to /<what>; the new resource's
+ * uuid from the ref member named ref ("secret_ref"...). */
+CK_RV km_barbican_create(const struct km_endpoint *ep, const char *what,
+			 json_object *body, const char *ref, km_uuid out);
+/* DELETE /<what>/<uuid>; a resource already gone is fine. */
+CK_RV km_barbican_delete(const struct km_endpoint *ep, const char *what,
+			 const char *uuid);
+/* GET /<what>/<uuid> as JSON (json_object_put it). */
+CK_RV km_barbican_get(const struct km_endpoint *ep, const char *what,
+		      const char *uuid, json_object **out);
+
+#endif

@@ -1,0 +1,295 @@
+#include "tokens/writes.h"
+
+#include "tokens/barbican-write.h"
+#include "tokens/json.h"
+#include "tokens/log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- storing a key pair made in the module ---- */
+
+struct keypair_call {
+	const struct km_keypair *kp;
+	km_uuid secrets[2];
+	km_uuid *container;
+};
+
+static json_object *secret_body(const char *name, const char *type,
+				const struct km_keypair *kp, const char *pem)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "secret_type", json_object_new_string(type));
+	json_object_object_add(o, "payload", json_object_new_string(pem));
+	json_object_object_add(o, "payload_content_type",
+			       json_object_new_string("text/plain"));
+	json_object_object_add(o, "algorithm",
+			       json_object_new_string(kp->algorithm));
+	json_object_object_add(o, "bit_length", json_object_new_int(kp->bits));
+	return o;
+}
+
+static void add_ref(const struct km_endpoint *ep, json_object *refs,
+		    const char *name, const char *what, const char *uuid)
+{
+	json_object *r = json_object_new_object();
+	char url[4096];
+
+	snprintf(url, sizeof(url), "%s/%s/%s", ep->base, what, uuid);
+	json_object_object_add(r, "name", json_object_new_string(name));
+	json_object_object_add(r, "secret_ref", json_object_new_string(url));
+	json_object_array_add(refs, r);
+}
+
+/* The secrets, then the container; what was made is deleted again when
+ * a later step fails. */
+static CK_RV keypair_call(const struct km_endpoint *ep, void *arg)
+{
+	static const char *const types[] = {"private", "public"};
+	static const char *const ref_names[] = {"private_key", "public_key"};
+	struct keypair_call *c = arg;
+	json_object *body, *refs;
+	CK_RV rv = CKR_OK;
+	int made = 0;
+
+	for (; rv == CKR_OK && made < 2; made++) {
+		body = secret_body(c->kp->name, types[made], c->kp,
+				   made == 0 ? c->kp->private_pem : c->kp->public_pem);
+		rv = km_barbican_create(ep, "secrets", body, "secret_ref",
+					c->secrets[made]);
+		json_object_put(body);
+	}
+	if (rv != CKR_OK)
+		made--;
+	if (rv == CKR_OK) {
+		body = json_object_new_object();
+		refs = json_object_new_array();
+		json_object_object_add(body, "type", json_object_new_string("generic"));
+		json_object_object_add(body, "name",
+				       json_object_new_string(c->kp->name));
+		for (int i = 0; i < 2; i++)
+			add_ref(ep, refs, ref_names[i], "secrets", c->secrets[i]);
+		json_object_object_add(body, "secret_refs", refs);
+		rv = km_barbican_create(ep, "containers", body, "container_ref",
+					*c->container);
+		json_object_put(body);
+	}
+	for (int i = 0; rv != CKR_OK && i < made; i++)
+		km_barbican_delete(ep, "secrets", c->secrets[i]);
+	return rv;
+}
+
+CK_RV km_store_keypair(struct km_token *t, const struct km_keypair *kp,
+		       km_uuid container)
+{
+	struct keypair_call c = {.kp = kp, .container = (km_uuid *)container};
+	CK_RV rv = km_token_call(t, keypair_call, &c);
+
+	if (rv == CKR_OK)
+		km_info("stored key pair '%s' as container %s", kp->name, container);
+	return rv;
+}
+
+/* ---- an asymmetric order ---- */
+
+struct order_call {
+	const char *name;
+	int bits;
+	long wait;
+	km_uuid order;
+	km_uuid *container;
+};
+
+static CK_RV order_create(const struct km_endpoint *ep, void *arg)
+{
+	struct order_call *c = arg;
+	json_object *body = json_object_new_object(), *meta = json_object_new_object();
+	CK_RV rv;
+
+	json_object_object_add(meta, "name", json_object_new_string(c->name));
+	json_object_object_add(meta, "algorithm", json_object_new_string("rsa"));
+	json_object_object_add(meta, "bit_length", json_object_new_int(c->bits));
+	json_object_object_add(body, "type", json_object_new_string("asymmetric"));
+	json_object_object_add(body, "meta", meta);
+	rv = km_barbican_create(ep, "orders", body, "order_ref", c->order);
+	json_object_put(body);
+	return rv;
+}
+
+/* CKR_OK with the container when ACTIVE; CKR_FUNCTION_REJECTED when the
+ * order failed; CKR_OK with "" while it is pending. */
+static CK_RV order_status(const struct km_endpoint *ep, void *arg)
+{
+	struct order_call *c = arg;
+	json_object *o = NULL;
+	const char *status;
+	CK_RV rv = km_barbican_get(ep, "orders", c->order, &o);
+
+	if (rv != CKR_OK)
+		return rv;
+	status = km_json_string(o, "status");
+	if (status != NULL && strcmp(status, "ACTIVE") == 0) {
+		if (!km_uuid_from_ref(km_json_string(o, "container_ref"),
+				      *c->container))
+			rv = CKR_DEVICE_ERROR;
+	} else if (status != NULL && strcmp(status, "ERROR") == 0) {
+		km_error("order %s failed: %s", c->order,
+			 km_json_string(o, "error_reason")
+				 ? km_json_string(o, "error_reason") : "no reason");
+		rv = CKR_FUNCTION_REJECTED;
+	}
+	json_object_put(o);
+	return rv;
+}
+
+CK_RV km_order_keypair(struct km_token *t, const char *name, int bits,
+		       long wait, km_uuid container)
+{
+	struct order_call c = {.name = name, .bits = bits, .wait = wait,
+			       .container = (km_uuid *)container};
+	time_t deadline = time(NULL) + wait;
+	struct timespec pause = {0, 200 * 1000 * 1000};
+	CK_RV rv = km_token_call(t, order_create, &c);
+
+	container[0] = '\0';
+	while (rv == CKR_OK && container[0] == '\0') {
+		if ((rv = km_token_call(t, order_status, &c)) != CKR_OK ||
+		    container[0] != '\0')
+			break;
+		if (time(NULL) >= deadline) {
+			km_error("order %s not active after %ld s", c.order, wait);
+			return CKR_FUNCTION_FAILED;
+		}
+		nanosleep(&pause, NULL);
+	}
+	if (rv == CKR_OK)
+		km_info("order %s made container %s", c.order, container);
+	return rv;
+}
+
+/* ---- deleting ---- */
+
+struct delete_call {
+	const char *uuid;
+};
+
+/* "name (url)" of each consumer of a container, into out; false if none. */
+static bool consumers(json_object *container, char *out, size_t size)
+{
+	json_object *list, *item;
+	size_t used = 0;
+
+	out[0] = '\0';
+	if (!json_object_object_get_ex(container, "consumers", &list) ||
+	    !json_object_is_type(list, json_type_array) ||
+	    json_object_array_length(list) == 0)
+		return false;
+	for (size_t i = 0; i < json_object_array_length(list) && used < size; i++) {
+		item = json_object_array_get_idx(list, i);
+		used += (size_t)snprintf(out + used, size - used, "%s%s (%s)",
+					 i ? ", " : "",
+					 km_json_string(item, "name") ? km_json_string(item, "name") : "?",
+					 km_json_string(item, "URL") ? km_json_string(item, "URL") : "?");
+	}
+	return true;
+}
+
+static CK_RV delete_container_call(const struct km_endpoint *ep, void *arg)
+{
+	struct delete_call *c = arg;
+	json_object *container = NULL, *refs, *ref;
+	char who[1024];
+	km_uuid secret;
+	CK_RV rv = km_barbican_get(ep, "containers", c->uuid, &container);
+
+	if (rv == CKR_OK && consumers(container, who, sizeof(who))) {
+		km_error("container %s has consumers: %s; update them first",
+			 c->uuid, who);
+		rv = CKR_ACTION_PROHIBITED;
+	}
+	if (rv == CKR_OK)
+		rv = km_barbican_delete(ep, "containers", c->uuid);
+	/* Then its secrets, which nothing else refers to through it. */
+	if (rv == CKR_OK && json_object_object_get_ex(container, "secret_refs", &refs) &&
+	    json_object_is_type(refs, json_type_array))
+		for (size_t i = 0; rv == CKR_OK && i < json_object_array_length(refs); i++) {
+			ref = json_object_array_get_idx(refs, i);
+			if (km_uuid_from_ref(km_json_string(ref, "secret_ref"), secret))
+				rv = km_barbican_delete(ep, "secrets", secret);
+		}
+	json_object_put(container);
+	return rv;
+}
+
+struct rename_call {
+	const char *uuid, *name;
+	km_uuid *renamed;
+};
+
+/* Containers are immutable: a new one with the same secrets and the new
+ * name, then the old one goes. Its consumers would be lost: refused. */
+static CK_RV rename_call(const struct km_endpoint *ep, void *arg)
+{
+	struct rename_call *c = arg;
+	json_object *old = NULL, *body, *refs, *type;
+	char who[1024];
+	CK_RV rv = km_barbican_get(ep, "containers", c->uuid, &old);
+
+	if (rv == CKR_OK && consumers(old, who, sizeof(who))) {
+		km_error("container %s has consumers: %s; update them first",
+			 c->uuid, who);
+		rv = CKR_ACTION_PROHIBITED;
+	}
+	if (rv == CKR_OK) {
+		body = json_object_new_object();
+		if (json_object_object_get_ex(old, "type", &type))
+			json_object_object_add(body, "type", json_object_get(type));
+		if (json_object_object_get_ex(old, "secret_refs", &refs))
+			json_object_object_add(body, "secret_refs",
+					       json_object_get(refs));
+		json_object_object_add(body, "name", json_object_new_string(c->name));
+		rv = km_barbican_create(ep, "containers", body, "container_ref",
+					*c->renamed);
+		json_object_put(body);
+	}
+	if (rv == CKR_OK && (rv = km_barbican_delete(ep, "containers", c->uuid)) != CKR_OK)
+		km_barbican_delete(ep, "containers", *c->renamed); /* undo */
+	json_object_put(old);
+	return rv;
+}
+
+CK_RV km_rename_container(struct km_token *t, const char *uuid,
+			  const char *name, km_uuid renamed)
+{
+	struct rename_call c = {uuid, name, (km_uuid *)renamed};
+	CK_RV rv = km_token_call(t, rename_call, &c);
+
+	if (rv == CKR_OK)
+		km_info("renamed container %s to '%s' (now %s)", uuid, name, renamed);
+	return rv;
+}
+
+static CK_RV delete_secret_call(const struct km_endpoint *ep, void *arg)
+{
+	return km_barbican_delete(ep, "secrets", ((struct delete_call *)arg)->uuid);
+}
+
+CK_RV km_delete_container(struct km_token *t, const char *uuid)
+{
+	struct delete_call c = {uuid};
+	CK_RV rv = km_token_call(t, delete_container_call, &c);
+
+	if (rv == CKR_OK)
+		km_info("deleted container %s and its secrets", uuid);
+	return rv;
+}
+
+CK_RV km_delete_secret(struct km_token *t, const char *uuid)
+{
+	struct delete_call c = {uuid};
+
+	return km_token_call(t, delete_secret_call, &c);
+}
