@@ -416,8 +416,11 @@ for ckm in (PyKCS11.CKM_RSA_PKCS, PyKCS11.CKM_RSA_PKCS_PSS, PyKCS11.CKM_RSA_X_50
     if not has(ckm):
         fail(f"{PyKCS11.CKM[ckm]} is not advertised")
 s.closeSession()
-# Every mechanism kmp11 advertises is one the suite tested.
-untested = ADVERTISED - TESTED if TARGET == "kmp11" else set()
+# Every mechanism kmp11 advertises is one the suite tested (key pair
+# generation writes to the Key Manager: keygen.py tests it).
+ELSEWHERE = {"CKM_RSA_PKCS_KEY_PAIR_GEN", "CKM_EC_KEY_PAIR_GEN",
+             "CKM_EC_EDWARDS_KEY_PAIR_GEN"}
+untested = ADVERTISED - TESTED - ELSEWHERE if TARGET == "kmp11" else set()
 if untested:
     fail(f"advertised but not tested: {sorted(untested)}")
 print(f"ok - mechanism suite on {TARGET}: {len(TESTED)} mechanisms, {len(CHECKS)} "

@@ -1,8 +1,11 @@
 #!/usr/bin/python3
-"""Stores N certificate containers, bulk-0 .. bulk-(N-1), sharing one
+"""Stores N certificate containers, bulk-FIRST .., sharing one
 RSA-2048 certificate and key, for listing-cost tests and benchmarks.
 
-    seed_bulk.py N       (OS_* of the user whose project receives them)
+    seed_bulk.py N [FIRST]   (OS_* of the user whose project receives them)
+
+FIRST (default 0) numbers the first container, so that a project can be
+grown in steps.
 
 Requests run on a few threads: the Key Manager's sqlite takes them one
 at a time, but the HTTP and Keystone-validation round trips overlap.
@@ -32,6 +35,7 @@ def self_signed(cn, key):
 
 def main():
     n = int(sys.argv[1])
+    first = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     key = rsa.generate_private_key(65537, 2048)
     pem = serialization.Encoding.PEM
     cert_ref = secret("bulk-cert", self_signed("bulk.example.test", key)
@@ -41,7 +45,8 @@ def main():
         "private", True, "rsa", 2048)
     refs = {"certificate": cert_ref, "private_key": key_ref}
     with ThreadPoolExecutor(4) as pool:
-        list(pool.map(lambda i: container(f"bulk-{i}", refs), range(n)))
+        list(pool.map(lambda i: container(f"bulk-{i}", refs),
+                      range(first, first + n)))
 
 
 main()

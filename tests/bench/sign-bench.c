@@ -1,0 +1,212 @@
+/*
+ * Signatures per second through a PKCS#11 module's C_Sign, against raw
+ * OpenSSL EVP on the same key in the same process; 1 and 2 threads.
+ *
+ *   sign-bench SECONDS KEY.pem LABEL MODULE [PIN] [MODULE PIN]...
+ *
+ * For each mechanism the key allows (RSA: PKCS#1 v1.5 and PSS over
+ * SHA-256; EC: ECDSA SHA-256; Ed25519: EdDSA), prints one line per
+ * contender: "openssl", then each module by file name. Each thread has
+ * its own session and signs a 64-byte message over and over.
+ */
+#include <dlfcn.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <p11-kit/pkcs11.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct mech {
+	const char *name;
+	CK_MECHANISM_TYPE type;
+	int pss; /* RSA-PSS SHA-256, salt = 32 */
+	const EVP_MD *(*md)(void);
+};
+
+struct run {
+	double seconds;
+	const struct mech *mech;
+	EVP_PKEY *key;           /* openssl */
+	CK_FUNCTION_LIST *f;     /* a module */
+	CK_SLOT_ID slot;
+	const char *label;
+	atomic_long count;
+	atomic_int failed;
+};
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int sign_openssl(struct run *r, const unsigned char *msg)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	unsigned char sig[1024];
+	size_t len = sizeof(sig);
+	int ok = ctx != NULL &&
+		 EVP_DigestSignInit(ctx, &pctx, r->mech->md ? r->mech->md() : NULL,
+				    NULL, r->key) == 1 &&
+		 (!r->mech->pss ||
+		  (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+		   EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) == 1)) &&
+		 EVP_DigestSign(ctx, sig, &len, msg, 64) == 1;
+
+	EVP_MD_CTX_free(ctx);
+	return ok;
+}
+
+static CK_OBJECT_HANDLE find_key(CK_FUNCTION_LIST *f, CK_SESSION_HANDLE s,
+				 const char *label)
+{
+	CK_OBJECT_CLASS klass = CKO_PRIVATE_KEY;
+	CK_ATTRIBUTE t[] = {{CKA_CLASS, &klass, sizeof(klass)},
+			    {CKA_LABEL, (void *)label, strlen(label)}};
+	CK_OBJECT_HANDLE h[16];
+	CK_ULONG n = 0;
+
+	if (f->C_FindObjectsInit(s, t, 2) != CKR_OK)
+		return 0;
+	f->C_FindObjects(s, h, 16, &n);
+	f->C_FindObjectsFinal(s);
+	return n > 0 ? h[n - 1] : 0; /* the newest of a name */
+}
+
+static void *worker(void *arg)
+{
+	struct run *r = arg;
+	CK_RSA_PKCS_PSS_PARAMS pss = {CKM_SHA256, CKG_MGF1_SHA256, 32};
+	CK_MECHANISM m = {r->mech->type, r->mech->pss ? &pss : NULL,
+			  r->mech->pss ? sizeof(pss) : 0};
+	CK_SESSION_HANDLE s = 0;
+	CK_OBJECT_HANDLE key = 0;
+	unsigned char msg[64] = "kmp11 benchmark", sig[1024];
+	long n = 0;
+	double end;
+
+	if (r->f != NULL &&
+	    (r->f->C_OpenSession(r->slot, CKF_SERIAL_SESSION, NULL, NULL, &s) != CKR_OK ||
+	     (key = find_key(r->f, s, r->label)) == 0)) {
+		atomic_store(&r->failed, 1);
+		return NULL;
+	}
+	for (end = now() + r->seconds; now() < end; n++) {
+		CK_ULONG len = sizeof(sig);
+		msg[0] = (unsigned char)n;
+		if (r->f == NULL ? !sign_openssl(r, msg)
+				 : r->f->C_SignInit(s, &m, key) != CKR_OK ||
+					   r->f->C_Sign(s, msg, 64, sig, &len) != CKR_OK) {
+			atomic_store(&r->failed, 1);
+			break;
+		}
+	}
+	if (r->f != NULL)
+		r->f->C_CloseSession(s);
+	atomic_fetch_add(&r->count, n);
+	return NULL;
+}
+
+static double measure(struct run *r, int threads)
+{
+	pthread_t ids[8];
+
+	atomic_store(&r->count, 0);
+	atomic_store(&r->failed, 0);
+	for (int i = 0; i < threads; i++)
+		pthread_create(&ids[i], NULL, worker, r);
+	for (int i = 0; i < threads; i++)
+		pthread_join(ids[i], NULL);
+	return atomic_load(&r->failed) ? -1.0
+				       : (double)atomic_load(&r->count) / r->seconds;
+}
+
+static CK_FUNCTION_LIST *load(const char *path, const char *pin,
+			      const char *label, CK_SLOT_ID *slot)
+{
+	CK_C_INITIALIZE_ARGS init = {.flags = CKF_OS_LOCKING_OK};
+	CK_SLOT_ID slots[64];
+	CK_ULONG n = 64;
+	CK_C_GetFunctionList get;
+	CK_FUNCTION_LIST *f;
+	void *dl = dlopen(path, RTLD_NOW);
+
+	CK_RV rv;
+
+	if (dl == NULL || (get = (CK_C_GetFunctionList)dlsym(dl, "C_GetFunctionList")) == NULL ||
+	    get(&f) != CKR_OK)
+		return NULL;
+	rv = f->C_Initialize(&init);
+	if ((rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) ||
+	    f->C_GetSlotList(CK_TRUE, slots, &n) != CKR_OK)
+		return NULL;
+	/* The first slot whose token holds the key. */
+	for (CK_ULONG i = 0; i < n; i++) {
+		CK_SESSION_HANDLE s;
+		if (f->C_OpenSession(slots[i], CKF_SERIAL_SESSION, NULL, NULL, &s) != CKR_OK)
+			continue;
+		if (pin != NULL && *pin)
+			f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin));
+		if (find_key(f, s, label) != 0) {
+			*slot = slots[i];
+			return f; /* stays logged in: login is per application */
+		}
+		f->C_CloseSession(s);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct mech rsa[] = {
+		{"RSA PKCS#1 v1.5 SHA-256", CKM_SHA256_RSA_PKCS, 0, EVP_sha256},
+		{"RSA PSS SHA-256", CKM_SHA256_RSA_PKCS_PSS, 1, EVP_sha256},
+		{NULL}};
+	static const struct mech ecdsa[] = {
+		{"ECDSA P-256 SHA-256", CKM_ECDSA_SHA256, 0, EVP_sha256}, {NULL}};
+	static const struct mech eddsa[] = {{"Ed25519", CKM_EDDSA, 0, NULL}, {NULL}};
+	struct run r = {0};
+	const struct mech *mechs;
+	FILE *pem;
+	int id;
+
+	if (argc < 5)
+		return fprintf(stderr, "usage: %s SECONDS KEY.pem LABEL MODULE [PIN]...\n",
+			       argv[0]), 2;
+	r.seconds = atof(argv[1]);
+	r.label = argv[3];
+	if ((pem = fopen(argv[2], "r")) == NULL ||
+	    (r.key = PEM_read_PrivateKey(pem, NULL, NULL, NULL)) == NULL)
+		return fprintf(stderr, "cannot read %s\n", argv[2]), 1;
+	fclose(pem);
+	id = EVP_PKEY_get_base_id(r.key);
+	mechs = id == EVP_PKEY_RSA ? rsa : id == EVP_PKEY_EC ? ecdsa : eddsa;
+	for (const struct mech *m = mechs; m->name != NULL; m++) {
+		r.mech = m;
+		for (int threads = 1; threads <= 2; threads++) {
+			r.f = NULL;
+			printf("%s\t%d\topenssl\t%.0f\n", m->name, threads,
+			       measure(&r, threads));
+			for (int i = 4; i < argc; i += 2) {
+				const char *pin = i + 1 < argc ? argv[i + 1] : NULL;
+				const char *name = strrchr(argv[i], '/');
+				if ((r.f = load(argv[i], pin, r.label, &r.slot)) == NULL)
+					return fprintf(stderr, "%s: no key %s\n", argv[i],
+						       r.label), 1;
+				printf("%s\t%d\t%s\t%.0f\n", m->name, threads,
+				       name ? name + 1 : argv[i], measure(&r, threads));
+				fflush(stdout);
+			}
+		}
+	}
+	EVP_PKEY_free(r.key);
+	return 0;
+}
