@@ -966,7 +966,36 @@ static bool op_active(const struct kmp_session *session, enum kmp_op_kind kind)
 	return session->ops[kind] != NULL || session->running[kind];
 }
 
-/* C_*Init: kh is ignored for digests. */
+/* A key that stays valid without the lock: an OpenSSL reference, or a
+ * copy of the secret. */
+static bool hold_key(struct kmp_key *key)
+{
+	unsigned char *copy;
+
+	if (key->pkey != NULL)
+		return EVP_PKEY_up_ref(key->pkey) == 1;
+	if (key->secret == NULL)
+		return true;
+	if ((copy = malloc(key->secret_len ? key->secret_len : 1)) == NULL)
+		return false;
+	memcpy(copy, key->secret, key->secret_len);
+	key->secret = copy;
+	return true;
+}
+
+static void release_key(struct kmp_key *key)
+{
+	EVP_PKEY_free(key->pkey);
+	if (key->secret != NULL)
+		OPENSSL_cleanse((void *)key->secret, key->secret_len);
+	free((void *)key->secret);
+}
+
+/*
+ * C_*Init (kh is ignored for digests). The operation is set up by
+ * OpenSSL outside the lock, so that sessions do not wait for each other;
+ * the session's slot for it is reserved meanwhile.
+ */
 static CK_RV op_init(CK_SESSION_HANDLE h, enum kmp_op_kind kind,
 		     CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE kh)
 {
@@ -989,11 +1018,27 @@ static CK_RV op_init(CK_SESSION_HANDLE h, enum kmp_op_kind kind,
 		rv = CKR_SESSION_CLOSED;
 	if (rv == CKR_OK && op_active(session, kind))
 		rv = CKR_OPERATION_ACTIVE;
+	if (rv == CKR_OK && !hold_key(&key))
+		rv = CKR_HOST_MEMORY;
 	if (rv == CKR_OK)
-		rv = new_op(kind, mechanism, &key, &op);
-	if (rv == CKR_OK)
-		session->ops[kind] = op;
+		session->running[kind] = true;
 	pthread_mutex_unlock(&gl.lock);
+	if (rv != CKR_OK)
+		return rv;
+	rv = new_op(kind, mechanism, &key, &op);
+	release_key(&key);
+	pthread_mutex_lock(&gl.lock);
+	if (session_inlock(h, &session, NULL) != CKR_OK) {
+		rv = rv == CKR_OK ? CKR_SESSION_CLOSED : rv;
+	} else {
+		session->running[kind] = false;
+		if (rv == CKR_OK) {
+			session->ops[kind] = op;
+			op = NULL;
+		}
+	}
+	pthread_mutex_unlock(&gl.lock);
+	kmp_op_free(op);
 	return rv;
 }
 
