@@ -17,10 +17,11 @@ import os
 import sys
 
 import PyKCS11
-from PyKCS11 import Mechanism, PyKCS11Error
+from PyKCS11 import Mechanism
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "km"))
 import kmconf  # noqa: E402
+from checks import expect, fail, ok  # noqa: E402
 import kmrest  # noqa: E402
 
 P = PyKCS11
@@ -30,24 +31,6 @@ slots = {lib.getTokenInfo(s).label.strip(): s for s in lib.getSlotList()}
 RW = P.CKF_SERIAL_SESSION | P.CKF_RW_SESSION
 CKR_ACTION_PROHIBITED = 0x1B  # not in PyKCS11's table
 RUN = os.urandom(3).hex()  # labels of this run only
-
-
-def fail(msg):
-    sys.exit(f"FAIL: {msg}")
-
-
-def ok(msg):
-    print(f"ok - {msg}")
-
-
-def expect(code, what, call):
-    try:
-        call()
-    except PyKCS11Error as e:
-        if e.value != code:
-            fail(f"{what}: {e}, expected {P.CKR.get(code, hex(code))}")
-        return
-    fail(f"{what}: succeeded, expected {P.CKR.get(code, hex(code))}")
 
 
 def templates(label, **pub):

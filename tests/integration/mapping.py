@@ -28,18 +28,11 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "km"))
 import kmconf  # noqa: E402
+from checks import expect, fail, ok  # noqa: E402
 import kmrest  # noqa: E402
 
 MODULE, SEED = sys.argv[1], sys.argv[2]
 REFRESH = 1
-
-
-def fail(msg):
-    sys.exit(f"FAIL: {msg}")
-
-
-def ok(msg):
-    print(f"ok - {msg}")
 
 
 def container_id(name):
@@ -65,16 +58,6 @@ def one(session, **attrs):
     if len(found) != 1:
         fail(f"{attrs}: {len(found)} objects, expected 1")
     return found[0]
-
-
-def expect_error(code, call, what):
-    try:
-        call()
-    except PyKCS11Error as e:
-        if e.value != code:
-            fail(f"{what}: {e}, expected {PyKCS11.CKR[code]}")
-        return
-    fail(f"{what}: succeeded, expected {PyKCS11.CKR[code]}")
 
 
 # ---- an unusable payload fails its object only ----
@@ -136,8 +119,8 @@ if not lib.getTokenInfo(slot).flags & PyKCS11.CKF_LOGIN_REQUIRED:
 s = lib.openSession(slot)
 if find(s, **{"class": PyKCS11.CKO_PRIVATE_KEY}):
     fail("private keys visible before login")
-expect_error(PyKCS11.CKR_PIN_INCORRECT, lambda: s.login("not-the-password"),
-             "C_Login with a wrong PIN")
+expect(PyKCS11.CKR_PIN_INCORRECT, "C_Login with a wrong PIN",
+       lambda: s.login("not-the-password"))
 s.login(os.environ["OS_PASSWORD"])
 key = one(s, label="rsa-www", **{"class": PyKCS11.CKO_PRIVATE_KEY})
 s.sign(key, b"data", PyKCS11.Mechanism(PyKCS11.CKM_SHA256_RSA_PKCS))
@@ -164,8 +147,7 @@ kmrest.delete(ref)
 time.sleep(REFRESH + 0.5)
 if find(s):
     fail("deleted container: objects still listed after a refresh")
-expect_error(PyKCS11.CKR_OBJECT_HANDLE_INVALID,
-             lambda: s.getAttributeValue(handles[0], [PyKCS11.CKA_LABEL]),
-             "handle of a deleted container")
+expect(PyKCS11.CKR_OBJECT_HANDLE_INVALID, "handle of a deleted container",
+       lambda: s.getAttributeValue(handles[0], [PyKCS11.CKA_LABEL]))
 s.closeSession()
 ok("refresh: a stored container appears, a deleted one disappears")
