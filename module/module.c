@@ -613,8 +613,25 @@ static CK_RV sobject_inlock(struct kmp_session *session, struct kmp_slot *slot,
 }
 
 /* The attributes of a token or session object. */
+/* Whether every attribute a template asks for is known already. */
+static bool all_known(CK_ATTRIBUTE *attrs, const CK_ATTRIBUTE *templ,
+		      CK_ULONG count)
+{
+	for (CK_ULONG i = 0; i < count; i++)
+		if (kmp_attrs_find(attrs, templ[i].type) == NULL)
+			return false;
+	return true;
+}
+
+/*
+ * The attributes of a token or session object, for a template. A payload
+ * is fetched only when the template asks for what the metadata does not
+ * give: a client reading CKA_KEY_TYPE, CKA_ID and CKA_LABEL of every key
+ * (as libp11 does while it searches) fetches nothing.
+ */
 static CK_RV attrs_inlock(struct kmp_session *session, struct kmp_slot *slot,
-			  CK_OBJECT_HANDLE handle, CK_ATTRIBUTE **attrs)
+			  CK_OBJECT_HANDLE handle, const CK_ATTRIBUTE *templ,
+			  CK_ULONG count, CK_ATTRIBUTE **attrs)
 {
 	struct kmp_sobject *so;
 	struct kmp_object *obj;
@@ -624,6 +641,11 @@ static CK_RV attrs_inlock(struct kmp_session *session, struct kmp_slot *slot,
 		if ((rv = sobject_inlock(session, slot, handle, &so)) == CKR_OK)
 			*attrs = so->attrs;
 		return rv;
+	}
+	obj = kmp_objects_get(slot->objects, handle);
+	if (obj != NULL && all_known(obj->attrs, templ, count)) {
+		*attrs = obj->attrs;
+		return CKR_OK;
 	}
 	if ((rv = object_inlock(slot, handle, &obj)) == CKR_OK)
 		*attrs = obj->attrs;
@@ -643,7 +665,7 @@ static CK_RV kmp_C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 	pthread_mutex_lock(&gl.lock);
 	rv = session_inlock(h, &session, &slot);
 	if (rv == CKR_OK)
-		rv = attrs_inlock(session, slot, oh, &attrs);
+		rv = attrs_inlock(session, slot, oh, templ, count, &attrs);
 	if (rv == CKR_OK)
 		rv = kmp_attrs_get(attrs, templ, count);
 	pthread_mutex_unlock(&gl.lock);

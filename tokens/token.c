@@ -73,6 +73,10 @@ struct km_token *km_token_new(struct km_token_config *config, bool no_threads)
 		.key = config->key,
 		.insecure = config->insecure,
 		.resolve_inline = no_threads,
+		/* Idempotent requests: 3 tries, 200 then 400 ms apart (or
+		 * what a 429's Retry-After says, up to the timeout). */
+		.max_attempts = 3,
+		.backoff_ms = 200,
 	};
 	const char *label = config->label ? config->label
 			    : config->project_name ? config->project_name

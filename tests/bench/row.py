@@ -21,7 +21,7 @@ if what == "listing":
     r = p["requests"]
     print(f"| {n} | {r['auth']} + {r['container_pages']} + {r['secret_pages']} + "
           f"{r['payloads']} (other {r['other']}) | {p['find_s']} | "
-          f"{p['rss_growth_kib']} KiB | {p['rss_growth_kib'] * 1024 // n} B |")
+          f"{p['rss_growth_kib']} KiB |")
 elif what == "requests":
     print(requests([line for line in sys.stdin if " debug: http: " in line]))
 else:

@@ -4,6 +4,8 @@
     keymanager.py start DIR   set up (first time) and start both servers,
                               write DIR/openrc for the test user
     keymanager.py stop DIR    stop both servers
+    keymanager.py stop-barbican DIR / start-barbican DIR
+                              a Key Manager outage, Keystone staying up
 
 sqlite databases, fernet tokens, synchronous orders, the snakeoil CA.
 """
@@ -303,10 +305,7 @@ def start(d):
     wait_http(f"http://127.0.0.1:{KS_PORT}/v3", "Keystone", ks)
     if first:
         seed_keystone(d)
-    env = dict(os.environ, HOME=f"{d}/home")
-    bb = spawn(d, "barbican", SERVE_BARBICAN, f"{d}/barbican-paste.ini",
-               str(BB_PORT), env=env)
-    wait_http(f"http://127.0.0.1:{BB_PORT}/", "Barbican", bb)
+    start_barbican(d)
     if first:
         sqlite_wal(f"{d}/barbican.sqlite")
     write(f"{d}/openrc", openrc(d))
@@ -314,8 +313,16 @@ def start(d):
           f"credentials in {d}/openrc")
 
 
-def stop(d):
-    for name in ("barbican", "keystone"):
+def start_barbican(d):
+    d = os.path.abspath(d)
+    env = dict(os.environ, HOME=f"{d}/home")
+    bb = spawn(d, "barbican", SERVE_BARBICAN, f"{d}/barbican-paste.ini",
+               str(BB_PORT), env=env)
+    wait_http(f"http://127.0.0.1:{BB_PORT}/", "Barbican", bb)
+
+
+def stop(d, names=("barbican", "keystone")):
+    for name in names:
         try:
             pid = int(open(f"{d}/{name}.pid").read())
         except (OSError, ValueError):
@@ -333,7 +340,10 @@ def stop(d):
         os.unlink(f"{d}/{name}.pid")
 
 
+COMMANDS = {"start": start, "stop": stop, "start-barbican": start_barbican,
+            "stop-barbican": lambda d: stop(d, ("barbican",))}
+
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("start", "stop"):
+    if len(sys.argv) != 3 or sys.argv[1] not in COMMANDS:
         sys.exit(__doc__)
-    {"start": start, "stop": stop}[sys.argv[1]](sys.argv[2])
+    COMMANDS[sys.argv[1]](sys.argv[2])
