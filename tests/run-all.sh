@@ -26,6 +26,7 @@ bash "$SRC/tests/consumers/gnutls.sh" "$MODULE" "$KM/seed"
 bash "$SRC/tests/consumers/openssl.sh" "$MODULE" "$TOOL" "$KM/seed"
 bash "$SRC/tests/consumers/nss.sh" "$MODULE"
 bash "$SRC/tests/consumers/p11kit.sh" "$BUILD_DIR" "$MODULE"
+/usr/bin/python3 "$SRC/tests/integration/outage.py" "$MODULE" "$KM"
 # Listing cost: 300 containers in a project of their own.
 (
 	export OS_PROJECT_NAME=kmp11-bulk
