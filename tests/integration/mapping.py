@@ -6,7 +6,8 @@ real Key Manager seeded by seed.py.
 
 - an unusable certificate payload fails that object only, and the public
   key of its container comes from the private key instead;
-- a private key that does not match its certificate gets its own CKA_ID;
+- a private key that does not match its certificate gets its own CKA_ID
+  once its payload is fetched;
 - a token whose credentials lack the password needs C_Login: a wrong PIN
   gives CKR_PIN_INCORRECT, the right one shows and signs with the keys,
   C_Logout hides them again;
@@ -77,7 +78,10 @@ s.getAttributeValue(good, [PyKCS11.CKA_VALUE])
 ok("a garbage certificate fails alone; its public key comes from the key")
 
 # ---- a mismatched key is not paired ----
+# The mismatch shows once the key's payload is fetched (reading its key
+# material, or its first use): metadata alone cannot tell.
 key = one(s, label="mismatch", **{"class": PyKCS11.CKO_PRIVATE_KEY})
+s.getAttributeValue(key, [PyKCS11.CKA_MODULUS])
 key_id = bytes(s.getAttributeValue(key, [PyKCS11.CKA_ID])[0])
 if key_id == container_id("mismatch") or len(key_id) != 16:
     fail("the mismatched private key shares the certificate's CKA_ID")
