@@ -72,23 +72,52 @@ void kmp_add_sensitive(struct kmp_builder *b, CK_ATTRIBUTE_TYPE type)
 	b->n++;
 }
 
+/* Values are 8-byte aligned in the packed block (CK_ULONG ones). */
+static size_t aligned(size_t len)
+{
+	return (len + 7) & ~(size_t)7;
+}
+
+/* The builder's own values, one allocation each. */
+static void free_building(struct kmp_builder *b)
+{
+	for (size_t i = 0; b->attrs != NULL && i < b->n; i++) {
+		if (b->attrs[i].pValue != NULL)
+			OPENSSL_cleanse(b->attrs[i].pValue, b->attrs[i].ulValueLen);
+		free(b->attrs[i].pValue);
+	}
+	free(b->attrs);
+	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * Packs the array and every value into one allocation: a listing holds
+ * thousands of these, and one block costs far less than a dozen small
+ * ones.
+ */
 CK_ATTRIBUTE *kmp_builder_finish(struct kmp_builder *b)
 {
-	CK_ATTRIBUTE *a = next_slot(b);
+	size_t head = aligned((b->n + 1) * sizeof(CK_ATTRIBUTE)), size = head;
+	CK_ATTRIBUTE *packed = NULL;
+	unsigned char *values;
 
-	if (a == NULL) {
-		if (b->attrs != NULL)
-			b->attrs[b->n].type = KMP_CKA_INVALID;
-		kmp_attrs_free(b->attrs);
-		memset(b, 0, sizeof(*b));
-		return NULL;
+	for (size_t i = 0; !b->failed && i < b->n; i++)
+		if (b->attrs[i].ulValueLen != KMP_SENSITIVE_LEN)
+			size += aligned(b->attrs[i].ulValueLen ? b->attrs[i].ulValueLen : 1);
+	if (!b->failed && (packed = malloc(size)) != NULL) {
+		values = (unsigned char *)packed + head;
+		for (size_t i = 0; i < b->n; i++) {
+			packed[i] = b->attrs[i];
+			if (b->attrs[i].ulValueLen == KMP_SENSITIVE_LEN)
+				continue;
+			memcpy(values, b->attrs[i].pValue, b->attrs[i].ulValueLen);
+			packed[i].pValue = values;
+			values += aligned(b->attrs[i].ulValueLen ? b->attrs[i].ulValueLen : 1);
+		}
+		packed[b->n] = (CK_ATTRIBUTE){KMP_CKA_INVALID, NULL, 0};
 	}
-	a->type = KMP_CKA_INVALID;
-	a->pValue = NULL;
-	a->ulValueLen = 0;
-	a = b->attrs;
-	memset(b, 0, sizeof(*b));
-	return a;
+	free_building(b);
+	return packed;
 }
 
 CK_ATTRIBUTE *kmp_attrs_find(CK_ATTRIBUTE *attrs, CK_ATTRIBUTE_TYPE type)
@@ -121,12 +150,11 @@ size_t kmp_attrs_count(const CK_ATTRIBUTE *attrs)
 
 void kmp_attrs_free(CK_ATTRIBUTE *attrs)
 {
+	/* Values live in the same block: wiped, then freed with it. */
 	for (CK_ATTRIBUTE *a = attrs; a != NULL && a->type != KMP_CKA_INVALID;
-	     a++) {
+	     a++)
 		if (a->pValue != NULL)
 			OPENSSL_cleanse(a->pValue, a->ulValueLen);
-		free(a->pValue);
-	}
 	free(attrs);
 }
 

@@ -25,7 +25,8 @@ void kmp_add_bool(struct kmp_builder *b, CK_ATTRIBUTE_TYPE type, bool value);
 void kmp_add_string(struct kmp_builder *b, CK_ATTRIBUTE_TYPE type,
 		    const char *value);
 void kmp_add_sensitive(struct kmp_builder *b, CK_ATTRIBUTE_TYPE type);
-/* Terminates; NULL if anything failed (everything is freed then). */
+/* Terminates and packs the array and its values into one block (free
+ * it with kmp_attrs_free); NULL if anything failed (all freed then). */
 CK_ATTRIBUTE *kmp_builder_finish(struct kmp_builder *b);
 
 CK_ATTRIBUTE *kmp_attrs_find(CK_ATTRIBUTE *attrs, CK_ATTRIBUTE_TYPE type);
