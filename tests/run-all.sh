@@ -7,6 +7,8 @@ set -euo pipefail
 	cat "$BUILD_DIR"/tests/unit/*.log
 	exit 1
 }
+# What a real Key Manager cannot be made to do, from a local fault server.
+/usr/bin/python3 "$SRC/tests/fault/faults.py" "$MODULE"
 KM=$(mktemp -d /tmp/kmp11-km.XXXXXX)
 trap '/usr/bin/python3 "$SRC/tests/km/keymanager.py" stop "$KM"; rm -rf "$KM"' EXIT
 /usr/bin/python3 "$SRC/tests/km/keymanager.py" start "$KM"

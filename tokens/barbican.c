@@ -5,6 +5,7 @@
 #include "tokens/secure.h"
 
 #include <openssl/crypto.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,15 @@ static CK_RV get(const struct km_endpoint *ep, const char *url,
 typedef CK_RV (*page_adder)(struct km_listing *, const char *, long *,
 			    size_t *);
 
+static uint64_t fnv1a(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
 static CK_RV list_all(const struct km_endpoint *ep, const char *what,
 		      const char *filter, page_adder add, struct km_listing *l)
 {
@@ -37,6 +47,7 @@ static CK_RV list_all(const struct km_endpoint *ep, const char *what,
 	char url[4096];
 	long total = -1;
 	size_t offset = 0, added;
+	uint64_t previous = 0, page;
 	CK_RV rv = CKR_OK;
 
 	do {
@@ -45,6 +56,17 @@ static CK_RV list_all(const struct km_endpoint *ep, const char *what,
 		rv = get(ep, url, "application/json", &r);
 		if (rv == CKR_OK && r.status != 200)
 			rv = km_http_failed(url, &r);
+		/* A server that answers every offset with the same page would
+		 * keep us listing to the bound: stop at the first repeat. */
+		if (rv == CKR_OK) {
+			page = fnv1a(r.body, r.len);
+			if (offset > 0 && page == previous) {
+				km_error("%s: the same page again at offset "
+					 "%zu; the listing stops", what, offset);
+				rv = CKR_DEVICE_ERROR;
+			}
+			previous = page;
+		}
 		if (rv == CKR_OK)
 			rv = add(l, r.body, &total, &added);
 		offset += PAGE;

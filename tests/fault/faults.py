@@ -1,0 +1,94 @@
+#!/usr/bin/python3
+"""kmp11 against a Key Manager that misbehaves (faultserver.py): each case
+runs a fresh process that initializes the module and finds by label, and
+checks the return code, that it came back within the token's timeouts,
+and what the module logged.
+
+    faults.py MODULE
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+MODULE = sys.argv[1]
+HERE = os.path.dirname(os.path.abspath(__file__))
+PORT = 18601
+CKR = {"OK": 0, "DEVICE_ERROR": 0x30, "DEVICE_MEMORY": 0x31}
+
+# The child: find "fault-ok" certificates; prints rv, count and seconds.
+CHILD = r"""
+import json, sys, time, PyKCS11
+t0 = time.monotonic()
+lib = PyKCS11.PyKCS11Lib(); lib.load(sys.argv[1])
+s = lib.openSession(lib.getSlotList()[0])
+rv, n = 0, 0
+try:
+    n = len(s.findObjects([(PyKCS11.CKA_LABEL, "fault-ok")]))
+except PyKCS11.PyKCS11Error as e:
+    rv = e.value
+print(json.dumps({"rv": rv, "found": n, "seconds": time.monotonic() - t0}))
+"""
+
+# mode: (expected rv, found, at most seconds, a log line that must appear)
+CASES = {
+    "ok": ("OK", 1, 5, None),
+    "flaky": ("OK", 1, 5, "server error, retry 2"),
+    "retry-after": ("OK", 1, 5, "retry 1 in 1000 ms"),
+    "stall": ("DEVICE_ERROR", 0, 12, "Timeout"),
+    "reset": ("DEVICE_ERROR", 0, 5, "Server returned nothing"),
+    "truncated": ("DEVICE_ERROR", 0, 5, None),
+    "malformed": ("DEVICE_ERROR", 0, 5, "JSON"),
+    "wrong-shape": ("OK", 0, 5, None),
+    "huge": ("DEVICE_MEMORY", 0, 10, "larger than"),
+    "redirect": ("DEVICE_ERROR", 0, 5, "302"),
+    "endless": ("DEVICE_ERROR", 0, 5, "the same page again"),
+}
+
+
+def fail(msg):
+    sys.exit(f"FAIL: {msg}")
+
+
+def wait_port():
+    for _ in range(100):
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", PORT)) == 0:
+                return
+        time.sleep(0.05)
+    fail("the fault server did not start")
+
+
+conf = tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False)
+conf.write(f"[token]\nlabel = fault\nauth_url = http://127.0.0.1:{PORT}/v3\n"
+           "username = u\npassword = p\nproject_name = fault\n"
+           "connect_timeout = 1\ntimeout = 2\n")
+conf.close()
+env = dict(os.environ, KMP11_CONF=conf.name, KMP11_DEBUG="4")
+try:
+    for mode, (want, found, limit, logged) in CASES.items():
+        server = subprocess.Popen(["/usr/bin/python3", f"{HERE}/faultserver.py",
+                                   str(PORT), mode], stderr=subprocess.DEVNULL)
+        try:
+            wait_port()
+            p = subprocess.run(["/usr/bin/python3", "-c", CHILD, MODULE], env=env,
+                               capture_output=True, text=True, timeout=60)
+        finally:
+            server.kill()
+            server.wait()
+        if p.returncode != 0:
+            fail(f"{mode}: the client died ({p.returncode}): {p.stderr[-500:]}")
+        r = json.loads(p.stdout)
+        if r["rv"] != CKR[want] or r["found"] != found:
+            fail(f"{mode}: rv {r['rv']:#x}, found {r['found']}; expected "
+                 f"CKR_{want}, {found}\n{p.stderr[-800:]}")
+        if r["seconds"] > limit:
+            fail(f"{mode}: took {r['seconds']:.1f} s, more than {limit}")
+        if logged and logged not in p.stderr:
+            fail(f"{mode}: the log does not say '{logged}':\n{p.stderr[-800:]}")
+        print(f"ok - fault '{mode}': CKR_{want} in {r['seconds']:.2f} s")
+finally:
+    os.unlink(conf.name)
