@@ -210,12 +210,12 @@ CK_RV kmp_attrs_get(CK_ATTRIBUTE *attrs, CK_ATTRIBUTE_PTR templ,
 	return rv;
 }
 
-static const CK_ATTRIBUTE *change_of(const CK_ATTRIBUTE *changes, CK_ULONG n,
-				     CK_ATTRIBUTE_TYPE type)
+const CK_ATTRIBUTE *kmp_template_find(const CK_ATTRIBUTE *templ, CK_ULONG n,
+				      CK_ATTRIBUTE_TYPE type)
 {
 	for (CK_ULONG i = 0; i < n; i++)
-		if (changes[i].type == type)
-			return &changes[i];
+		if (templ[i].type == type)
+			return &templ[i];
 	return NULL;
 }
 
@@ -226,7 +226,7 @@ CK_ATTRIBUTE *kmp_attrs_with(CK_ATTRIBUTE *attrs, const CK_ATTRIBUTE *changes,
 	const CK_ATTRIBUTE *c;
 
 	for (CK_ATTRIBUTE *a = attrs; a->type != KMP_CKA_INVALID; a++) {
-		if ((c = change_of(changes, n, a->type)) != NULL)
+		if ((c = kmp_template_find(changes, n, a->type)) != NULL)
 			kmp_add_bytes(&b, c->type, c->pValue, c->ulValueLen);
 		else if (a->ulValueLen == KMP_SENSITIVE_LEN)
 			kmp_add_sensitive(&b, a->type);
@@ -235,7 +235,7 @@ CK_ATTRIBUTE *kmp_attrs_with(CK_ATTRIBUTE *attrs, const CK_ATTRIBUTE *changes,
 	}
 	for (CK_ULONG i = 0; i < n; i++)
 		if (kmp_attrs_find(attrs, changes[i].type) == NULL &&
-		    change_of(changes, i, changes[i].type) == NULL)
+		    kmp_template_find(changes, i, changes[i].type) == NULL)
 			kmp_add_bytes(&b, changes[i].type, changes[i].pValue,
 				      changes[i].ulValueLen);
 	return kmp_builder_finish(&b);

@@ -30,6 +30,9 @@ void kmp_add_sensitive(struct kmp_builder *b, CK_ATTRIBUTE_TYPE type);
 CK_ATTRIBUTE *kmp_builder_finish(struct kmp_builder *b);
 
 CK_ATTRIBUTE *kmp_attrs_find(CK_ATTRIBUTE *attrs, CK_ATTRIBUTE_TYPE type);
+/* The first attribute of a type in a caller's template of n; NULL if none. */
+const CK_ATTRIBUTE *kmp_template_find(const CK_ATTRIBUTE *templ, CK_ULONG n,
+				      CK_ATTRIBUTE_TYPE type);
 /* A new array: attrs with the values of changes (replaced or added);
  * NULL when out of memory. attrs is left as it is. */
 CK_ATTRIBUTE *kmp_attrs_with(CK_ATTRIBUTE *attrs, const CK_ATTRIBUTE *changes,

@@ -1,5 +1,7 @@
 #include "module/keygen.h"
 
+#include "module/attrs.h"
+
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
@@ -21,15 +23,6 @@ static const CK_ATTRIBUTE_TYPE allowed[] = {
 	CKA_VERIFY_RECOVER, CKA_START_DATE, CKA_END_DATE, CKA_MODULUS_BITS,
 	CKA_PUBLIC_EXPONENT, CKA_EC_PARAMS, CKA_ALLOWED_MECHANISMS,
 };
-
-static const CK_ATTRIBUTE *find(const CK_ATTRIBUTE *t, CK_ULONG n,
-				CK_ATTRIBUTE_TYPE type)
-{
-	for (CK_ULONG i = 0; i < n; i++)
-		if (t[i].type == type)
-			return &t[i];
-	return NULL;
-}
 
 static CK_RV check(const CK_ATTRIBUTE *t, CK_ULONG n)
 {
@@ -53,8 +46,8 @@ static CK_RV check(const CK_ATTRIBUTE *t, CK_ULONG n)
 static CK_RV rsa_size(const CK_ATTRIBUTE *pub, CK_ULONG n, struct kmp_keygen *g)
 {
 	static const unsigned char f4[] = {0x01, 0x00, 0x01};
-	const CK_ATTRIBUTE *bits = find(pub, n, CKA_MODULUS_BITS);
-	const CK_ATTRIBUTE *e = find(pub, n, CKA_PUBLIC_EXPONENT);
+	const CK_ATTRIBUTE *bits = kmp_template_find(pub, n, CKA_MODULUS_BITS);
+	const CK_ATTRIBUTE *e = kmp_template_find(pub, n, CKA_PUBLIC_EXPONENT);
 	CK_ULONG v;
 	size_t skip = 0;
 
@@ -80,7 +73,7 @@ static CK_RV rsa_size(const CK_ATTRIBUTE *pub, CK_ULONG n, struct kmp_keygen *g)
 
 static CK_RV curve(const CK_ATTRIBUTE *pub, CK_ULONG n, struct kmp_keygen *g)
 {
-	const CK_ATTRIBUTE *params = find(pub, n, CKA_EC_PARAMS);
+	const CK_ATTRIBUTE *params = kmp_template_find(pub, n, CKA_EC_PARAMS);
 	const unsigned char *p;
 	ASN1_OBJECT *oid;
 	int nid;
@@ -120,10 +113,10 @@ static CK_RV curve(const CK_ATTRIBUTE *pub, CK_ULONG n, struct kmp_keygen *g)
 static CK_RV label(const CK_ATTRIBUTE *pub, CK_ULONG n_pub,
 		   const CK_ATTRIBUTE *priv, CK_ULONG n_priv, struct kmp_keygen *g)
 {
-	const CK_ATTRIBUTE *l = find(priv, n_priv, CKA_LABEL);
+	const CK_ATTRIBUTE *l = kmp_template_find(priv, n_priv, CKA_LABEL);
 
 	if (l == NULL || l->ulValueLen == 0)
-		l = find(pub, n_pub, CKA_LABEL);
+		l = kmp_template_find(pub, n_pub, CKA_LABEL);
 	if (l == NULL || l->ulValueLen == 0)
 		return CKR_TEMPLATE_INCOMPLETE;
 	if (l->ulValueLen >= sizeof(g->label) ||

@@ -67,19 +67,10 @@ static bool listed(const CK_ATTRIBUTE_TYPE *list, size_t n, CK_ATTRIBUTE_TYPE t)
 	return false;
 }
 
-static const CK_ATTRIBUTE *find(const CK_ATTRIBUTE *templ, CK_ULONG n,
-				CK_ATTRIBUTE_TYPE type)
-{
-	for (CK_ULONG i = 0; i < n; i++)
-		if (templ[i].type == type)
-			return &templ[i];
-	return NULL;
-}
-
 static CK_RV get_ulong(const CK_ATTRIBUTE *templ, CK_ULONG n,
 		       CK_ATTRIBUTE_TYPE type, CK_ULONG *out)
 {
-	const CK_ATTRIBUTE *a = find(templ, n, type);
+	const CK_ATTRIBUTE *a = kmp_template_find(templ, n, type);
 
 	if (a == NULL)
 		return CKR_TEMPLATE_INCOMPLETE;
@@ -92,7 +83,7 @@ static CK_RV get_ulong(const CK_ATTRIBUTE *templ, CK_ULONG n,
 static bool get_bool(const CK_ATTRIBUTE *templ, CK_ULONG n,
 		     CK_ATTRIBUTE_TYPE type, bool fallback)
 {
-	const CK_ATTRIBUTE *a = find(templ, n, type);
+	const CK_ATTRIBUTE *a = kmp_template_find(templ, n, type);
 
 	return a ? *(const CK_BBOOL *)a->pValue == CK_TRUE : fallback;
 }
@@ -100,7 +91,7 @@ static bool get_bool(const CK_ATTRIBUTE *templ, CK_ULONG n,
 static struct kmp_bytes bytes_of(const CK_ATTRIBUTE *templ, CK_ULONG n,
 				 CK_ATTRIBUTE_TYPE type)
 {
-	const CK_ATTRIBUTE *a = find(templ, n, type);
+	const CK_ATTRIBUTE *a = kmp_template_find(templ, n, type);
 
 	return a && a->pValue ? (struct kmp_bytes){a->pValue, a->ulValueLen}
 			      : (struct kmp_bytes){NULL, 0};
@@ -124,7 +115,7 @@ static CK_RV check_template(const CK_ATTRIBUTE *templ, CK_ULONG n,
 		    (templ[i].ulValueLen != 1 || templ[i].pValue == NULL ||
 		     *(const CK_BBOOL *)templ[i].pValue > 1))
 			return CKR_ATTRIBUTE_VALUE_INVALID;
-		if (find(templ, i, t) != NULL)
+		if (kmp_template_find(templ, i, t) != NULL)
 			return CKR_TEMPLATE_INCONSISTENT; /* given twice */
 	}
 	return CKR_OK;
@@ -136,7 +127,7 @@ static void add_defaults(struct kmp_builder *b, const CK_ATTRIBUTE *templ,
 			 CK_ULONG n, const struct bool_default *d, size_t nd)
 {
 	for (size_t i = 0; i < nd; i++)
-		if (find(templ, n, d[i].type) == NULL)
+		if (kmp_template_find(templ, n, d[i].type) == NULL)
 			kmp_add_bool(b, d[i].type, d[i].value);
 }
 
@@ -156,7 +147,7 @@ static void add_common(struct kmp_builder *b, const CK_ATTRIBUTE *templ,
 	}
 	add_defaults(b, templ, n, common_defaults, N(common_defaults));
 	for (size_t i = 0; i < N(empty); i++)
-		if (find(templ, n, empty[i]) == NULL)
+		if (kmp_template_find(templ, n, empty[i]) == NULL)
 			kmp_add_bytes(b, empty[i], NULL, 0);
 	kmp_add_ulong(b, CKA_KEY_GEN_MECHANISM, CK_UNAVAILABLE_INFORMATION);
 }
@@ -167,13 +158,13 @@ static CK_RV public_key(struct kmp_sobject *o, const CK_ATTRIBUTE *templ,
 	struct kmp_bytes none = {NULL, 0};
 
 	if (type == CKK_RSA) {
-		if (!find(templ, n, CKA_MODULUS) || !find(templ, n, CKA_PUBLIC_EXPONENT))
+		if (!kmp_template_find(templ, n, CKA_MODULUS) || !kmp_template_find(templ, n, CKA_PUBLIC_EXPONENT))
 			return CKR_TEMPLATE_INCOMPLETE;
 		o->key.pkey = kmp_rsa_key(bytes_of(templ, n, CKA_MODULUS),
 					  bytes_of(templ, n, CKA_PUBLIC_EXPONENT),
 					  NULL);
 	} else if (type == CKK_EC || type == CKK_EC_EDWARDS) {
-		if (!find(templ, n, CKA_EC_PARAMS) || !find(templ, n, CKA_EC_POINT))
+		if (!kmp_template_find(templ, n, CKA_EC_PARAMS) || !kmp_template_find(templ, n, CKA_EC_POINT))
 			return CKR_TEMPLATE_INCOMPLETE;
 		o->key.pkey = kmp_ec_key(bytes_of(templ, n, CKA_EC_PARAMS),
 					 bytes_of(templ, n, CKA_EC_POINT), none);
@@ -183,7 +174,7 @@ static CK_RV public_key(struct kmp_sobject *o, const CK_ATTRIBUTE *templ,
 	if (o->key.pkey == NULL || kmp_key_type(o->key.pkey) != type)
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	add_defaults(b, templ, n, public_defaults, N(public_defaults));
-	if (!find(templ, n, CKA_SUBJECT))
+	if (!kmp_template_find(templ, n, CKA_SUBJECT))
 		kmp_add_bytes(b, CKA_SUBJECT, NULL, 0);
 	if (type == CKK_RSA)
 		kmp_add_ulong(b, CKA_MODULUS_BITS,
@@ -212,7 +203,7 @@ static CK_RV secret_key(struct kmp_sobject *o, const CK_ATTRIBUTE *templ,
 	memcpy((unsigned char *)o->key.secret, value.data, value.len);
 	o->key.secret_len = value.len;
 	add_defaults(b, templ, n, secret_defaults, N(secret_defaults));
-	if (!find(templ, n, CKA_VALUE_LEN))
+	if (!kmp_template_find(templ, n, CKA_VALUE_LEN))
 		kmp_add_ulong(b, CKA_VALUE_LEN, (CK_ULONG)value.len);
 	kmp_add_bool(b, CKA_ALWAYS_SENSITIVE, sensitive);
 	kmp_add_bool(b, CKA_NEVER_EXTRACTABLE, !extractable);
@@ -317,9 +308,9 @@ CK_RV kmp_sobject_secret(struct kmp_sobjects *s, CK_SESSION_HANDLE session,
 	for (CK_ULONG i = 0; i < count; i++)
 		if (templ[i].type != CKA_VALUE_LEN && templ[i].type != CKA_VALUE)
 			full[n++] = templ[i];
-	if (!find(templ, count, CKA_CLASS))
+	if (!kmp_template_find(templ, count, CKA_CLASS))
 		full[n++] = (CK_ATTRIBUTE){CKA_CLASS, &secret, sizeof(secret)};
-	if (!find(templ, count, CKA_KEY_TYPE))
+	if (!kmp_template_find(templ, count, CKA_KEY_TYPE))
 		full[n++] = (CK_ATTRIBUTE){CKA_KEY_TYPE, &generic, sizeof(generic)};
 	full[n++] = (CK_ATTRIBUTE){CKA_VALUE, (void *)value, want};
 	rv = want == 0 || want > len

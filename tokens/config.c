@@ -61,6 +61,7 @@ static const struct key_spec keys[] = {
 	{"insecure", KEY_BOOL, offsetof(struct km_token_config, insecure), 0,
 	 true},
 	STR(endpoint, false),
+	STR(key_cache, false),
 	LIST(containers),
 	LIST(container_refs),
 	NUM(show_secrets, KEY_BOOL),

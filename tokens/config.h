@@ -30,6 +30,7 @@ struct km_token_config {
 	bool extractable;      /* private keys readable (haproxy-sync) */
 	bool read_only;        /* no writes, key generation or deletion */
 	long order_wait;       /* seconds C_GenerateKeyPair waits for an order */
+	char *key_cache;       /* key types learned: a file, or "none" */
 	long refresh_interval; /* seconds */
 	long connect_timeout;  /* seconds */
 	long timeout;          /* seconds, whole request */

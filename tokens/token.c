@@ -4,6 +4,7 @@
 #include "tokens/config.h"
 #include "tokens/http.h"
 #include "tokens/keystone.h"
+#include "tokens/keytypes.h"
 #include "tokens/log.h"
 #include "tokens/payload.h"
 #include "tokens/secure.h"
@@ -34,6 +35,7 @@ struct km_token {
 	bool refreshing;
 	struct km_payload **cache; /* open addressing by uuid and kind */
 	size_t cache_size, cache_used;
+	struct km_keytypes *keytypes;
 };
 
 static void derive_serial(struct km_token *t)
@@ -59,6 +61,18 @@ static void derive_serial(struct km_token *t)
 	SHA256((const unsigned char *)basis, strlen(basis), md);
 	for (int i = 0; i < 8; i++)
 		snprintf(t->serial + 2 * i, 3, "%02x", md[i]);
+}
+
+/* key_cache: a file, "none" (this process only), or the default file. */
+static void open_key_types(struct km_token *t)
+{
+	const char *configured = t->config->key_cache;
+	char *path = configured == NULL ? km_keytypes_default_path(t->serial)
+		     : strcmp(configured, "none") == 0 ? NULL
+						       : strdup(configured);
+
+	t->keytypes = km_keytypes_open(path);
+	free(path);
 }
 
 struct km_token *km_token_new(struct km_token_config *config, bool no_threads)
@@ -92,6 +106,7 @@ struct km_token *km_token_new(struct km_token_config *config, bool no_threads)
 		return NULL;
 	}
 	derive_serial(t);
+	open_key_types(t);
 	pthread_mutex_init(&t->lock, NULL);
 	return t;
 }
@@ -124,6 +139,7 @@ void km_token_free(struct km_token *t)
 	km_auth_clear(&t->auth);
 	km_free_secret_string(t->pin);
 	km_http_free(t->http);
+	km_keytypes_free(t->keytypes);
 	pthread_mutex_destroy(&t->lock);
 	km_token_config_free(t->config);
 	free(t->label);
@@ -307,6 +323,41 @@ static bool fresh_enough(struct km_token *t)
 	       time(NULL) - t->listed_at < t->config->refresh_interval;
 }
 
+/* Key secrets without an "algorithm" get the one learned before. */
+static void fill_key_types(struct km_token *t, struct km_listing *l)
+{
+	const char *a;
+
+	for (size_t i = 0; i < l->n_secrets; i++) {
+		struct km_secret_meta *m = &l->secrets[i];
+		if (m->algorithm == NULL &&
+		    (m->type == KM_SECRET_PRIVATE || m->type == KM_SECRET_PUBLIC) &&
+		    (a = km_keytypes_get(t->keytypes, m->uuid)) != NULL)
+			m->algorithm = strdup(a);
+	}
+}
+
+/* Remembers the type of a key whose secret's metadata does not say. */
+static void learn_key_type(struct km_token *t, const struct km_snapshot *s,
+			   const struct km_payload *p)
+{
+	const struct km_secret_meta *m = km_listing_secret(s->listing, p->uuid);
+	static const struct {
+		int id;
+		const char *name;
+	} names[] = {{EVP_PKEY_RSA, "rsa"}, {EVP_PKEY_EC, "ec"},
+		     {EVP_PKEY_ED25519, "ed25519"}, {EVP_PKEY_ED448, "ed448"}};
+
+	if (m == NULL || m->algorithm != NULL || p->key == NULL)
+		return;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (EVP_PKEY_get_base_id(p->key) == names[i].id) {
+			pthread_mutex_lock(&t->lock);
+			km_keytypes_learn(t->keytypes, p->uuid, names[i].name);
+			pthread_mutex_unlock(&t->lock);
+		}
+}
+
 static CK_RV refresh(struct km_token *t)
 {
 	struct list_call call = {t->config, NULL};
@@ -319,6 +370,8 @@ static CK_RV refresh(struct km_token *t)
 	}
 	pthread_mutex_lock(&t->lock);
 	t->refreshing = false;
+	if (rv == CKR_OK)
+		fill_key_types(t, call.listing);
 	if (rv == CKR_OK) {
 		s->listing = call.listing;
 		s->generation = ++t->generation;
@@ -568,6 +621,8 @@ CK_RV km_token_payload(struct km_token *t, const struct km_snapshot *s,
 		memcpy(p->uuid, uuid, sizeof(p->uuid));
 		p->kind = kind;
 		parse_into(p, &body, pass.body);
+		if (kind == KM_PAYLOAD_PRIVATE_KEY || kind == KM_PAYLOAD_PUBLIC_KEY)
+			learn_key_type(t, s, p);
 		if ((*out = cache_insert(t, p)) == NULL)
 			rv = CKR_HOST_MEMORY;
 	}

@@ -1,0 +1,27 @@
+/*
+ * What kind of key each secret holds, for secrets whose metadata does not
+ * say (no "algorithm"): learned from their payloads and kept in a file, so
+ * that only the first process pays a payload request to tell a client the
+ * key type. The file holds "<uuid> <algorithm>" lines: never key material.
+ */
+#ifndef KMP11_KEYTYPES_H
+#define KMP11_KEYTYPES_H
+
+#include "tokens/listing.h"
+
+struct km_keytypes;
+
+/* Loads path (absent: an empty store); NULL path: a store kept in memory
+ * only. Lines that are not "<uuid> <known algorithm>" are skipped. */
+struct km_keytypes *km_keytypes_open(const char *path);
+void km_keytypes_free(struct km_keytypes *k);
+/* "rsa", "ec", "ed25519", "ed448", or NULL. */
+const char *km_keytypes_get(const struct km_keytypes *k, const char *uuid);
+/* Remembers it, and appends it to the file when it is new. */
+void km_keytypes_learn(struct km_keytypes *k, const char *uuid,
+		       const char *algorithm);
+/* The default file of a token: $XDG_CACHE_HOME/kmp11/<serial>.keytypes,
+ * else ~/.cache/kmp11/...; NULL without a home. malloc'd. */
+char *km_keytypes_default_path(const char *serial);
+
+#endif
