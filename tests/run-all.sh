@@ -7,6 +7,7 @@ set -euo pipefail
 	cat "$BUILD_DIR"/tests/unit/*.log
 	exit 1
 }
+bash "$SRC/tests/fuzz/run.sh" 10
 # What a real Key Manager cannot be made to do, from a local fault server.
 /usr/bin/python3 "$SRC/tests/fault/faults.py" "$MODULE"
 KM=$(mktemp -d /tmp/kmp11-km.XXXXXX)
