@@ -80,3 +80,15 @@ n=$(nginx_get "$T/nginx" 18443 200 "${CA[@]}")
 [ "$n" = 200 ] || fail "after reload: $n of 200 requests"
 check_log
 ok "reload (HUP) serves the renewed certificate and its key"
+
+# A Key Manager outage: nginx keeps serving with the key it holds, and
+# after the Key Manager is back.
+KM=$(dirname "$SEED")
+/usr/bin/python3 "$HERE/../km/keymanager.py" stop-barbican "$KM"
+n=$(nginx_get "$T/nginx" 18443 100 "${CA[@]}") || true
+/usr/bin/python3 "$HERE/../km/keymanager.py" start-barbican "$KM" >/dev/null
+[ "$n" = 100 ] || fail "during the Key Manager outage: $n of 100 requests"
+n=$(nginx_get "$T/nginx" 18443 100 "${CA[@]}")
+[ "$n" = 100 ] || fail "after the Key Manager outage: $n of 100 requests"
+check_log
+ok "nginx serves through a Key Manager outage and after it"
