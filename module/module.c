@@ -521,6 +521,25 @@ static CK_RV kmp_C_Logout(CK_SESSION_HANDLE h)
 
 /* ---- objects ---- */
 
+/*
+ * What a failed Key Manager call means to a PKCS#11 caller reading
+ * objects: the codes those functions may return. Refused credentials, a
+ * forbidden project or any other failure is a device error (logged where
+ * it happened); memory and a deleted object keep their own codes.
+ */
+static CK_RV read_failure(CK_RV rv)
+{
+	switch (rv) {
+	case CKR_OK:
+	case CKR_HOST_MEMORY:
+	case CKR_DEVICE_MEMORY:
+	case CKR_OBJECT_HANDLE_INVALID:
+		return rv;
+	default:
+		return CKR_DEVICE_ERROR;
+	}
+}
+
 /* The objects of a snapshot, rebuilt when the snapshot is newer. */
 static struct kmp_objects *objects_inlock(struct kmp_slot *slot,
 					  struct km_snapshot *snap,
@@ -574,7 +593,7 @@ static CK_RV object_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE handle,
 		snap = slot->objects->snapshot;
 		km_token_snapshot_ref(slot->token, snap);
 		pthread_mutex_unlock(&gl.lock);
-		rv = fetch_needs(slot->token, snap, needs, n);
+		rv = read_failure(fetch_needs(slot->token, snap, needs, n));
 		pthread_mutex_lock(&gl.lock);
 		km_token_snapshot_unref(slot->token, snap);
 		/* The table may have been swapped while unlocked. */
@@ -789,6 +808,7 @@ static bool session_objects_only(const CK_ATTRIBUTE *templ, CK_ULONG count)
 static CK_RV kmp_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
 				   CK_ULONG count)
 {
+	bool snap_skipped;
 	struct kmp_session *session;
 	struct km_snapshot *snap = NULL;
 	struct kmp_slot *slot;
@@ -808,18 +828,22 @@ static CK_RV kmp_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
 	if (rv != CKR_OK)
 		return rv;
 	/* Session objects only: no need for the Key Manager's listing. */
-	rv = session_objects_only(templ, count) ? CKR_USER_NOT_LOGGED_IN
-						: km_token_snapshot(token, &snap);
+	snap_skipped = session_objects_only(templ, count);
+	rv = snap_skipped ? CKR_USER_NOT_LOGGED_IN : km_token_snapshot(token, &snap);
 	pthread_mutex_lock(&gl.lock);
 	/* The session may have been closed while the lock was released. */
 	if (kmp_session_get(&gl.sessions, h) != session) {
 		rv = CKR_SESSION_CLOSED;
-	} else if (rv == CKR_USER_NOT_LOGGED_IN) {
+	} else if (rv == CKR_USER_NOT_LOGGED_IN &&
+		   (snap_skipped || (km_token_login_required(token) &&
+				     !slot->logged_in))) {
 		/* No token object visible (before login, or not asked for);
 		 * session ones are. */
 		rv = match_inlock(slot, NULL, templ, count, session, NULL, NULL);
 	} else if (rv == CKR_OK) {
 		rv = find_inlock(slot, h, session, snap, templ, count);
+	} else {
+		rv = read_failure(rv);
 	}
 	if (rv != CKR_SESSION_CLOSED) {
 		if (rv != CKR_OK)
@@ -895,7 +919,7 @@ static CK_RV payload_inlock(struct kmp_slot *slot, const char *uuid,
 	rv = km_token_payload(slot->token, snap, uuid, kind, passphrase, out);
 	pthread_mutex_lock(&gl.lock);
 	km_token_snapshot_unref(slot->token, snap);
-	return rv == CKR_OK ? (*out)->error : rv;
+	return read_failure(rv == CKR_OK ? (*out)->error : rv);
 }
 
 /* The key material of a token key object. */

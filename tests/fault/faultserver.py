@@ -20,6 +20,10 @@ catalog as the key-manager; MODE decides how GET /v1/containers answers
     huge          200 with a 50 MB body
     redirect      302 to another host
     endless       every page full, "total" a billion
+    auth-401      Keystone refuses the credentials
+    keystone-down Keystone resets the connection
+    forbidden     the listing answers 403 (a role removed)
+    401-once      the listing answers 401 once (a token revoked), then ok
 
 Counts of each path are printed on stderr as requests arrive.
 """
@@ -32,7 +36,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PORT, MODE = int(sys.argv[1]), sys.argv[2]
 BASE = f"http://127.0.0.1:{PORT}"
-COUNT = {"containers": 0}
+COUNT = {"containers": 0, "auth": 0}
 
 
 def uuid(i):
@@ -62,8 +66,21 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def reset(self):
+        """A reset (RST), not a clean close."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                   struct.pack("ii", 1, 0))
+        self.connection.shutdown(socket.SHUT_RDWR)
+        self.close_connection = True
+
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        COUNT["auth"] += 1
+        if MODE == "keystone-down":
+            return self.reset()
+        if MODE == "auth-401":
+            return self.send(401, {"error": {"code": 401, "message":
+                                             "The request you have made requires authentication."}})
         catalog = [{"type": "key-manager", "endpoints": [
             {"interface": "public", "region": "RegionOne", "url": BASE}]}]
         self.send(201, {"token": {"expires_at": "2099-01-01T00:00:00.000000Z",
@@ -86,12 +103,12 @@ class Handler(BaseHTTPRequestHandler):
         if MODE == "stall":
             time.sleep(30)
         if MODE == "reset":
-            # A reset (RST), not a clean close.
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                       struct.pack("ii", 1, 0))
-            self.connection.shutdown(socket.SHUT_RDWR)
-            self.close_connection = True
-            return
+            return self.reset()
+        if MODE == "forbidden":
+            return self.send(403, {"title": "Forbidden", "description":
+                                   "role creator is required"})
+        if MODE == "401-once" and n == 1:
+            return self.send(401, {"title": "Unauthorized"})
         if MODE == "truncated":
             self.send_response(200)
             self.send_header("Content-Length", "1000")
