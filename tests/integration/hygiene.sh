@@ -1,0 +1,44 @@
+#!/bin/bash
+# Key hygiene in the logs: at the most verbose level, through listing,
+# payload fetches (keys, an encrypted key and its passphrase, secrets),
+# signing, login with a PIN and key generation, the module's log holds no
+# password, PIN, Keystone token, key, passphrase or secret value.
+# Usage: hygiene.sh MODULE SEED_DIR   (OS_* of the test user in the env)
+set -euo pipefail
+MODULE=$1 SEED=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+HERE=$(cd "$(dirname "$0")" && pwd)
+bash "$HERE/../km/token-conf.sh" hygiene "*" "$T/kmp11.conf"
+printf 'show_secrets = yes\n' >>"$T/kmp11.conf"
+cat >>"$T/kmp11.conf" <<CNF
+
+[token]
+label = hygiene-login
+auth_url = $OS_AUTH_URL
+username = $OS_USERNAME
+project_name = $OS_PROJECT_NAME
+CNF
+export KMP11_CONF=$T/kmp11.conf KMP11_DEBUG=4
+{
+	pkcs11-tool --module "$MODULE" -O
+	for id in rsa-www enc-key ec-www; do
+		pkcs11-tool --module "$MODULE" --sign -m SHA256-RSA-PKCS --label "$id" \
+			-i "$SEED/ca.pem" -o "$T/sig" || true
+	done
+	pkcs11-tool --module "$MODULE" --token-label hygiene-login --login \
+		--pin "$OS_PASSWORD" -O
+	pkcs11-tool --module "$MODULE" --token-label hygiene-login --login --pin wrong -O || true
+	pkcs11-tool --module "$MODULE" --test --allow-sw
+} >/dev/null 2>"$T/log"
+[ "$(grep -c 'debug: http: ' "$T/log")" -gt 10 ] || fail "the log did not record the requests"
+token=$(cd "$HERE/../km" && /usr/bin/python3 -c 'import kmrest; print(kmrest.TOKEN[:24])')
+for needle in "$OS_PASSWORD" "pass-4" "PRIVATE KEY" "$token" \
+	"$(od -An -tx1 -N8 "$SEED/aes-256.key" | tr -d ' \n')" \
+	"$(od -An -tx1 -N8 "$SEED/hmac-secret.key" | tr -d ' \n')"; do
+	! grep -qF "$needle" "$T/log" || fail "the log holds a secret: '${needle:0:6}...'"
+done
+# Keystone tokens of this user start alike (fernet): none may appear.
+! grep -qE 'gAAAAA[A-Za-z0-9_-]{20}' "$T/log" || fail "the log holds a Keystone token"
+echo "ok - hygiene: the debug log of listing, fetching, signing and login holds no secret"
