@@ -72,12 +72,6 @@ void kmp_add_sensitive(struct kmp_builder *b, CK_ATTRIBUTE_TYPE type)
 	b->n++;
 }
 
-/* Values are 8-byte aligned in the packed block (CK_ULONG ones). */
-static size_t aligned(size_t len)
-{
-	return (len + 7) & ~(size_t)7;
-}
-
 /* The builder's own values, one allocation each. */
 static void free_building(struct kmp_builder *b)
 {
@@ -90,6 +84,28 @@ static void free_building(struct kmp_builder *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* Values whose size is a multiple of 8 (CK_ULONGs) keep 8-byte alignment:
+ * they are laid out first; the others (booleans, strings) follow packed. */
+static bool wide(const CK_ATTRIBUTE *a)
+{
+	return a->ulValueLen != KMP_SENSITIVE_LEN && a->ulValueLen > 0 &&
+	       a->ulValueLen % 8 == 0;
+}
+
+static unsigned char *place(CK_ATTRIBUTE *packed, const struct kmp_builder *b,
+			    unsigned char *values, bool wide_ones)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->attrs[i].ulValueLen == KMP_SENSITIVE_LEN ||
+		    wide(&b->attrs[i]) != wide_ones)
+			continue;
+		memcpy(values, b->attrs[i].pValue, b->attrs[i].ulValueLen);
+		packed[i].pValue = values;
+		values += b->attrs[i].ulValueLen;
+	}
+	return values;
+}
+
 /*
  * Packs the array and every value into one allocation: a listing holds
  * thousands of these, and one block costs far less than a dozen small
@@ -97,23 +113,23 @@ static void free_building(struct kmp_builder *b)
  */
 CK_ATTRIBUTE *kmp_builder_finish(struct kmp_builder *b)
 {
-	size_t head = aligned((b->n + 1) * sizeof(CK_ATTRIBUTE)), size = head;
+	size_t size = (b->n + 1) * sizeof(CK_ATTRIBUTE);
 	CK_ATTRIBUTE *packed = NULL;
 	unsigned char *values;
 
 	for (size_t i = 0; !b->failed && i < b->n; i++)
 		if (b->attrs[i].ulValueLen != KMP_SENSITIVE_LEN)
-			size += aligned(b->attrs[i].ulValueLen ? b->attrs[i].ulValueLen : 1);
-	if (!b->failed && (packed = malloc(size)) != NULL) {
-		values = (unsigned char *)packed + head;
-		for (size_t i = 0; i < b->n; i++) {
-			packed[i] = b->attrs[i];
-			if (b->attrs[i].ulValueLen == KMP_SENSITIVE_LEN)
-				continue;
-			memcpy(values, b->attrs[i].pValue, b->attrs[i].ulValueLen);
-			packed[i].pValue = values;
-			values += aligned(b->attrs[i].ulValueLen ? b->attrs[i].ulValueLen : 1);
-		}
+			size += b->attrs[i].ulValueLen;
+	if (!b->failed && (packed = malloc(size ? size : 1)) != NULL) {
+		if (b->n > 0)
+			memcpy(packed, b->attrs, b->n * sizeof(*packed));
+		/* An empty value points at the end: never NULL, never read. */
+		values = (unsigned char *)packed + (b->n + 1) * sizeof(*packed);
+		for (size_t i = 0; i < b->n; i++)
+			if (packed[i].ulValueLen != KMP_SENSITIVE_LEN)
+				packed[i].pValue = values;
+		values = place(packed, b, values, true);
+		place(packed, b, values, false);
 		packed[b->n] = (CK_ATTRIBUTE){KMP_CKA_INVALID, NULL, 0};
 	}
 	free_building(b);
