@@ -4,7 +4,7 @@
 # handshakes (nginx with the key in a file), listing cost by project size,
 # nginx start-up requests, first-use latency (curl of the same payload).
 # Writes the figures into docs/performance.md between its markers.
-# Usage: sudo bash tests/bench/run.sh [SECONDS per measurement, default 5]
+# Usage: bash tests/bench/run.sh [SECONDS per measurement, default 5]
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../setup.sh"
 . "$SRC/tests/consumers/nginx-lib.sh"
@@ -23,7 +23,7 @@ OUT=$KM/figures.md
 say() { echo "$*" | tee -a "$OUT"; }
 export TOOL MODULE
 
-say "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $SECS s per figure, by \`sudo bash tests/bench/run.sh $SECS\`."
+say "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $SECS s per figure, by \`bash tests/bench/run.sh $SECS\`."
 say ""
 
 # ---- 1. signatures: kmp11 and SoftHSM against OpenSSL on the same key ----
