@@ -235,6 +235,16 @@ const CK_ATTRIBUTE *kmp_template_find(const CK_ATTRIBUTE *templ, CK_ULONG n,
 	return NULL;
 }
 
+bool kmp_template_bool(const CK_ATTRIBUTE *templ, CK_ULONG n,
+		       CK_ATTRIBUTE_TYPE type, bool fallback)
+{
+	const CK_ATTRIBUTE *a = kmp_template_find(templ, n, type);
+
+	if (a == NULL || a->pValue == NULL || a->ulValueLen != 1)
+		return fallback;
+	return *(const CK_BBOOL *)a->pValue == CK_TRUE;
+}
+
 CK_ATTRIBUTE *kmp_attrs_with(CK_ATTRIBUTE *attrs, const CK_ATTRIBUTE *changes,
 			     CK_ULONG n)
 {

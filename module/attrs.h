@@ -33,6 +33,9 @@ CK_ATTRIBUTE *kmp_attrs_find(CK_ATTRIBUTE *attrs, CK_ATTRIBUTE_TYPE type);
 /* The first attribute of a type in a caller's template of n; NULL if none. */
 const CK_ATTRIBUTE *kmp_template_find(const CK_ATTRIBUTE *templ, CK_ULONG n,
 				      CK_ATTRIBUTE_TYPE type);
+/* A boolean of a caller's template; fallback when absent or not one byte. */
+bool kmp_template_bool(const CK_ATTRIBUTE *templ, CK_ULONG n,
+		       CK_ATTRIBUTE_TYPE type, bool fallback);
 /* A new array: attrs with the values of changes (replaced or added);
  * NULL when out of memory. attrs is left as it is. */
 CK_ATTRIBUTE *kmp_attrs_with(CK_ATTRIBUTE *attrs, const CK_ATTRIBUTE *changes,

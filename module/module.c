@@ -796,15 +796,6 @@ static CK_RV find_inlock(struct kmp_slot *slot, CK_SESSION_HANDLE h,
 	return match_inlock(slot, o, templ, count, session, NULL, NULL);
 }
 
-static bool session_objects_only(const CK_ATTRIBUTE *templ, CK_ULONG count)
-{
-	for (CK_ULONG i = 0; i < count; i++)
-		if (templ[i].type == CKA_TOKEN && templ[i].pValue != NULL &&
-		    templ[i].ulValueLen == 1 && *(CK_BBOOL *)templ[i].pValue == CK_FALSE)
-			return true;
-	return false;
-}
-
 static CK_RV kmp_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
 				   CK_ULONG count)
 {
@@ -828,7 +819,7 @@ static CK_RV kmp_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
 	if (rv != CKR_OK)
 		return rv;
 	/* Session objects only: no need for the Key Manager's listing. */
-	snap_skipped = session_objects_only(templ, count);
+	snap_skipped = !kmp_template_bool(templ, count, CKA_TOKEN, true);
 	rv = snap_skipped ? CKR_USER_NOT_LOGGED_IN : km_token_snapshot(token, &snap);
 	pthread_mutex_lock(&gl.lock);
 	/* The session may have been closed while the lock was released. */
@@ -1303,23 +1294,15 @@ static CK_RV kmp_C_VerifyFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig,
 
 /* ---- session objects: create, destroy, derive ---- */
 
-/* Token objects come from the Key Manager and from key generation. */
-static bool wants_token_object(const CK_ATTRIBUTE *templ, CK_ULONG count)
-{
-	for (CK_ULONG i = 0; i < count; i++)
-		if (templ[i].type == CKA_TOKEN && templ[i].pValue != NULL &&
-		    templ[i].ulValueLen == 1 && *(CK_BBOOL *)templ[i].pValue)
-			return true;
-	return false;
-}
-
 /* A private session object on a login token needs the login. */
 static CK_RV may_create_inlock(struct kmp_slot *slot, const CK_ATTRIBUTE *templ,
 			       CK_ULONG count, bool secret)
 {
-	bool private = secret; /* secret keys are private by default */
+	/* Secret keys are private by default. */
+	bool private = kmp_template_bool(templ, count, CKA_PRIVATE, secret);
 
-	if (wants_token_object(templ, count)) {
+	/* Token objects come from the Key Manager and key generation. */
+	if (kmp_template_bool(templ, count, CKA_TOKEN, false)) {
 		if (km_token_config(slot->token)->read_only)
 			return CKR_TOKEN_WRITE_PROTECTED;
 		km_error("C_CreateObject: token objects are made by key "
@@ -1327,10 +1310,6 @@ static CK_RV may_create_inlock(struct kmp_slot *slot, const CK_ATTRIBUTE *templ,
 			 "Manager's API for now");
 		return CKR_TEMPLATE_INCONSISTENT;
 	}
-	for (CK_ULONG i = 0; i < count; i++)
-		if (templ[i].type == CKA_PRIVATE && templ[i].pValue != NULL &&
-		    templ[i].ulValueLen == 1)
-			private = *(CK_BBOOL *)templ[i].pValue;
 	if (private && km_token_login_required(slot->token) && !slot->logged_in)
 		return CKR_USER_NOT_LOGGED_IN;
 	return CKR_OK;
@@ -1338,12 +1317,11 @@ static CK_RV may_create_inlock(struct kmp_slot *slot, const CK_ATTRIBUTE *templ,
 
 static bool creates_secret(const CK_ATTRIBUTE *templ, CK_ULONG count)
 {
-	for (CK_ULONG i = 0; i < count; i++)
-		if (templ[i].type == CKA_CLASS && templ[i].pValue != NULL &&
-		    templ[i].ulValueLen == sizeof(CK_OBJECT_CLASS) &&
-		    *(CK_OBJECT_CLASS *)templ[i].pValue == CKO_SECRET_KEY)
-			return true;
-	return false;
+	const CK_ATTRIBUTE *a = kmp_template_find(templ, count, CKA_CLASS);
+
+	return a != NULL && a->pValue != NULL &&
+	       a->ulValueLen == sizeof(CK_OBJECT_CLASS) &&
+	       *(CK_OBJECT_CLASS *)a->pValue == CKO_SECRET_KEY;
 }
 
 static CK_RV kmp_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,

@@ -80,14 +80,6 @@ static CK_RV get_ulong(const CK_ATTRIBUTE *templ, CK_ULONG n,
 	return CKR_OK;
 }
 
-static bool get_bool(const CK_ATTRIBUTE *templ, CK_ULONG n,
-		     CK_ATTRIBUTE_TYPE type, bool fallback)
-{
-	const CK_ATTRIBUTE *a = kmp_template_find(templ, n, type);
-
-	return a ? *(const CK_BBOOL *)a->pValue == CK_TRUE : fallback;
-}
-
 static struct kmp_bytes bytes_of(const CK_ATTRIBUTE *templ, CK_ULONG n,
 				 CK_ATTRIBUTE_TYPE type)
 {
@@ -136,7 +128,7 @@ static void add_common(struct kmp_builder *b, const CK_ATTRIBUTE *templ,
 {
 	static const CK_ATTRIBUTE_TYPE empty[] = {CKA_LABEL, CKA_ID,
 						  CKA_START_DATE, CKA_END_DATE};
-	bool sensitive = get_bool(templ, n, CKA_SENSITIVE, false);
+	bool sensitive = kmp_template_bool(templ, n, CKA_SENSITIVE, false);
 
 	for (CK_ULONG i = 0; i < n; i++) {
 		if (templ[i].type == CKA_VALUE && sensitive)
@@ -187,8 +179,8 @@ static CK_RV secret_key(struct kmp_sobject *o, const CK_ATTRIBUTE *templ,
 {
 	struct kmp_bytes value = bytes_of(templ, n, CKA_VALUE);
 	CK_ULONG len;
-	bool sensitive = get_bool(templ, n, CKA_SENSITIVE, false);
-	bool extractable = get_bool(templ, n, CKA_EXTRACTABLE, true);
+	bool sensitive = kmp_template_bool(templ, n, CKA_SENSITIVE, false);
+	bool extractable = kmp_template_bool(templ, n, CKA_EXTRACTABLE, true);
 
 	if (type != CKK_AES && type != CKK_GENERIC_SECRET)
 		return CKR_ATTRIBUTE_VALUE_INVALID; /* CKA_KEY_TYPE */
