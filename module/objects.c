@@ -2,6 +2,7 @@
 
 #include "module/keyattrs.h"
 #include "tokens/config.h"
+#include "tokens/hash.h"
 #include "tokens/log.h"
 #include "tokens/payload.h"
 
@@ -12,14 +13,10 @@
 CK_OBJECT_HANDLE kmp_object_handle(const char *serial, const char *uuid,
 				   enum kmp_role role, unsigned index)
 {
-	uint64_t h = 1469598103934665603ULL;
-	const char *parts[] = {serial, "|", uuid};
+	uint64_t h = km_fnv1a_str(KM_FNV_BASIS, serial);
 
-	for (size_t i = 0; i < 3; i++)
-		for (const char *c = parts[i]; *c; c++)
-			h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-	h = (h ^ (uint64_t)role) * 1099511628211ULL;
-	h = (h ^ (uint64_t)index) * 1099511628211ULL;
+	h = km_fnv1a_str(km_fnv1a_str(h, "|"), uuid);
+	h = km_fnv1a_word(km_fnv1a_word(h, (uint64_t)role), (uint64_t)index);
 	/* Token objects keep the top bit clear; 0 is CK_INVALID_HANDLE. */
 	h &= (uint64_t)(CK_ULONG)-1 >> 1;
 	return h == 0 ? 1 : (CK_OBJECT_HANDLE)h;

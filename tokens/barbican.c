@@ -1,11 +1,11 @@
 #include "tokens/barbican.h"
 
 #include "tokens/config.h"
+#include "tokens/hash.h"
 #include "tokens/log.h"
 #include "tokens/secure.h"
 
 #include <openssl/crypto.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,15 +31,6 @@ static CK_RV get(const struct km_endpoint *ep, const char *url,
 typedef CK_RV (*page_adder)(struct km_listing *, const char *, long *,
 			    size_t *);
 
-static uint64_t fnv1a(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
-
 static CK_RV list_all(const struct km_endpoint *ep, const char *what,
 		      const char *filter, page_adder add, struct km_listing *l)
 {
@@ -59,7 +50,7 @@ static CK_RV list_all(const struct km_endpoint *ep, const char *what,
 		/* A server that answers every offset with the same page would
 		 * keep us listing to the bound: stop at the first repeat. */
 		if (rv == CKR_OK) {
-			page = fnv1a(r.body, r.len);
+			page = km_fnv1a(KM_FNV_BASIS, r.body, r.len);
 			if (offset > 0 && page == previous) {
 				km_error("%s: the same page again at offset "
 					 "%zu; the listing stops", what, offset);

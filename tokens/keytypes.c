@@ -1,5 +1,6 @@
 #include "tokens/keytypes.h"
 
+#include "tokens/hash.h"
 #include "tokens/log.h"
 
 #include <errno.h>
@@ -34,11 +35,9 @@ static const char *canonical(const char *algorithm)
 
 static struct entry *slot_of(const struct km_keytypes *k, const char *uuid)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = km_fnv1a_str(KM_FNV_BASIS, uuid);
 	size_t i;
 
-	for (const char *c = uuid; *c; c++)
-		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
 	for (i = (size_t)h & (k->size - 1); k->slots[i].uuid[0] != '\0';
 	     i = (i + 1) & (k->size - 1))
 		if (strcmp(k->slots[i].uuid, uuid) == 0)

@@ -3,6 +3,7 @@
 #include "tokens/barbican.h"
 #include "tokens/config.h"
 #include "tokens/http.h"
+#include "tokens/hash.h"
 #include "tokens/keystone.h"
 #include "tokens/keytypes.h"
 #include "tokens/log.h"
@@ -437,10 +438,8 @@ void km_token_snapshot_unref(struct km_token *t, struct km_snapshot *s)
 static size_t slot_of(const struct km_token *t, const char *uuid,
 		      enum km_payload_kind kind)
 {
-	uint64_t h = 1469598103934665603ULL ^ (uint64_t)kind;
+	uint64_t h = km_fnv1a_str(KM_FNV_BASIS ^ (uint64_t)kind, uuid);
 
-	for (const char *c = uuid; *c; c++)
-		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
 	return (size_t)(h & (t->cache_size - 1));
 }
 
