@@ -235,6 +235,28 @@ const CK_ATTRIBUTE *kmp_template_find(const CK_ATTRIBUTE *templ, CK_ULONG n,
 	return NULL;
 }
 
+struct kmp_bytes kmp_template_bytes(const CK_ATTRIBUTE *templ, CK_ULONG n,
+				    CK_ATTRIBUTE_TYPE type)
+{
+	const CK_ATTRIBUTE *a = kmp_template_find(templ, n, type);
+
+	return a && a->pValue ? (struct kmp_bytes){a->pValue, a->ulValueLen}
+			      : (struct kmp_bytes){NULL, 0};
+}
+
+CK_RV kmp_template_ulong(const CK_ATTRIBUTE *templ, CK_ULONG n,
+			 CK_ATTRIBUTE_TYPE type, CK_ULONG *out)
+{
+	const CK_ATTRIBUTE *a = kmp_template_find(templ, n, type);
+
+	if (a == NULL)
+		return CKR_TEMPLATE_INCOMPLETE;
+	if (a->pValue == NULL || a->ulValueLen != sizeof(CK_ULONG))
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	memcpy(out, a->pValue, sizeof(*out));
+	return CKR_OK;
+}
+
 bool kmp_template_bool(const CK_ATTRIBUTE *templ, CK_ULONG n,
 		       CK_ATTRIBUTE_TYPE type, bool fallback)
 {

@@ -33,6 +33,18 @@ CK_ATTRIBUTE *kmp_attrs_find(CK_ATTRIBUTE *attrs, CK_ATTRIBUTE_TYPE type);
 /* The first attribute of a type in a caller's template of n; NULL if none. */
 const CK_ATTRIBUTE *kmp_template_find(const CK_ATTRIBUTE *templ, CK_ULONG n,
 				      CK_ATTRIBUTE_TYPE type);
+struct kmp_bytes {
+	const unsigned char *data;
+	size_t len;
+};
+
+/* The value of an attribute of a caller's template; {NULL, 0} if absent. */
+struct kmp_bytes kmp_template_bytes(const CK_ATTRIBUTE *templ, CK_ULONG n,
+				    CK_ATTRIBUTE_TYPE type);
+/* A CK_ULONG of a caller's template: CKR_TEMPLATE_INCOMPLETE when absent,
+ * CKR_ATTRIBUTE_VALUE_INVALID when not CK_ULONG-sized. */
+CK_RV kmp_template_ulong(const CK_ATTRIBUTE *templ, CK_ULONG n,
+			 CK_ATTRIBUTE_TYPE type, CK_ULONG *out);
 /* A boolean of a caller's template; fallback when absent or not one byte. */
 bool kmp_template_bool(const CK_ATTRIBUTE *templ, CK_ULONG n,
 		       CK_ATTRIBUTE_TYPE type, bool fallback);

@@ -1,8 +1,10 @@
 #include "module/keybuild.h"
 
 #include <openssl/asn1.h>
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/param_build.h>
@@ -93,6 +95,25 @@ static struct kmp_bytes unwrap_point(struct kmp_bytes point, int nid)
 	return raw;
 }
 
+/* The uncompressed public point d*G on the curve nid; its length, 0 if
+ * d is not a valid key there. */
+static size_t ec_point_of(int nid, const BIGNUM *d, unsigned char *out,
+			  size_t size)
+{
+	EC_GROUP *group = EC_GROUP_new_by_curve_name(nid);
+	EC_POINT *p = group ? EC_POINT_new(group) : NULL;
+	size_t len = 0;
+
+	if (p != NULL && !BN_is_zero(d) &&
+	    BN_cmp(d, EC_GROUP_get0_order(group)) < 0 &&
+	    EC_POINT_mul(group, p, d, NULL, NULL, NULL))
+		len = EC_POINT_point2oct(group, p, POINT_CONVERSION_UNCOMPRESSED,
+					 out, size, NULL);
+	EC_POINT_free(p);
+	EC_GROUP_free(group);
+	return len;
+}
+
 EVP_PKEY *kmp_ec_key(struct kmp_bytes params, struct kmp_bytes point,
 		     struct kmp_bytes priv)
 {
@@ -100,12 +121,13 @@ EVP_PKEY *kmp_ec_key(struct kmp_bytes params, struct kmp_bytes point,
 	ASN1_OBJECT *oid = d2i_ASN1_OBJECT(NULL, &p, (long)params.len);
 	int nid = oid ? OBJ_obj2nid(oid) : NID_undef;
 	struct kmp_bytes raw = unwrap_point(point, nid);
+	unsigned char point_buf[133]; /* P-521 uncompressed */
 	OSSL_PARAM_BLD *bld = NULL;
 	BIGNUM *d = NULL;
 	EVP_PKEY *key = NULL;
 
 	ASN1_OBJECT_free(oid);
-	if (nid == NID_undef || raw.len == 0)
+	if (nid == NID_undef || (raw.len == 0 && priv.len == 0))
 		return NULL;
 	if (nid == NID_ED25519 || nid == NID_ED448) {
 		int type = nid == NID_ED25519 ? EVP_PKEY_ED25519 : EVP_PKEY_ED448;
@@ -115,14 +137,23 @@ EVP_PKEY *kmp_ec_key(struct kmp_bytes params, struct kmp_bytes point,
 		ERR_clear_error();
 		return key;
 	}
+	if ((d = BN_bin2bn(priv.data, (int)priv.len, NULL)) == NULL)
+		return NULL;
+	/* Private keys often come without their point (pkcs11-tool's do). */
+	if (raw.len == 0 &&
+	    (raw.len = ec_point_of(nid, d, point_buf, sizeof(point_buf))) == 0) {
+		BN_clear_free(d);
+		return NULL;
+	}
+	if (raw.data == NULL)
+		raw.data = point_buf;
 	if ((bld = OSSL_PARAM_BLD_new()) != NULL &&
 	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
 					    OBJ_nid2sn(nid), 0) &&
 	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
 					     raw.data, raw.len) &&
 	    (priv.len == 0 ||
-	     ((d = BN_bin2bn(priv.data, (int)priv.len, NULL)) != NULL &&
-	      OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d))))
+	     OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d)))
 		key = from_params("EC", bld, priv.len > 0);
 	BN_clear_free(d);
 	OSSL_PARAM_BLD_free(bld);

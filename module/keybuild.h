@@ -6,14 +6,11 @@
 #ifndef KMP11_KEYBUILD_H
 #define KMP11_KEYBUILD_H
 
+#include "module/attrs.h"
+
 #include <openssl/evp.h>
 #include <stdbool.h>
 #include <stddef.h>
-
-struct kmp_bytes {
-	const unsigned char *data;
-	size_t len;
-};
 
 /* RSA from CKA_MODULUS and CKA_PUBLIC_EXPONENT, then, when private is
  * given (6 entries), CKA_PRIVATE_EXPONENT, CKA_PRIME_1, CKA_PRIME_2,

@@ -157,49 +157,10 @@ CK_RV kmp_keygen_parse(const CK_MECHANISM *m, const CK_ATTRIBUTE *pub,
 	return g->type == CKK_RSA ? rsa_size(pub, n_pub, g) : curve(pub, n_pub, g);
 }
 
-static char *pem_of(EVP_PKEY *key, bool private)
+CK_RV kmp_keygen_local(const struct kmp_keygen *g, EVP_PKEY **out)
 {
-	BIO *b = BIO_new(BIO_s_secmem());
-	char *data, *pem = NULL;
-	long len;
-
-	if (b != NULL &&
-	    (private ? PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL)
-		     : PEM_write_bio_PUBKEY(b, key)) &&
-	    (len = BIO_get_mem_data(b, &data)) > 0 &&
-	    (pem = malloc((size_t)len + 1)) != NULL) {
-		memcpy(pem, data, (size_t)len);
-		pem[len] = '\0';
-	}
-	BIO_free(b); /* a secure-heap BIO is cleared when freed */
-	return pem;
-}
-
-CK_RV kmp_keygen_local(const struct kmp_keygen *g, char **private_pem,
-		       char **public_pem)
-{
-	EVP_PKEY *key = g->type == CKK_EC
-				? EVP_PKEY_Q_keygen(NULL, NULL, "EC", g->curve)
-				: EVP_PKEY_Q_keygen(NULL, NULL, g->curve);
-	CK_RV rv = CKR_FUNCTION_FAILED;
-
-	*private_pem = *public_pem = NULL;
-	if (key != NULL && (*private_pem = pem_of(key, true)) != NULL &&
-	    (*public_pem = pem_of(key, false)) != NULL)
-		rv = CKR_OK;
-	if (rv != CKR_OK) {
-		kmp_keygen_free_pem(*private_pem);
-		free(*public_pem);
-		*private_pem = *public_pem = NULL;
-	}
-	EVP_PKEY_free(key);
+	*out = g->type == CKK_EC ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", g->curve)
+				 : EVP_PKEY_Q_keygen(NULL, NULL, g->curve);
 	ERR_clear_error();
-	return rv;
-}
-
-void kmp_keygen_free_pem(char *pem)
-{
-	if (pem != NULL)
-		OPENSSL_cleanse(pem, strlen(pem));
-	free(pem);
+	return *out != NULL ? CKR_OK : CKR_FUNCTION_FAILED;
 }

@@ -23,10 +23,7 @@ CK_RV kmp_keygen_parse(const CK_MECHANISM *mechanism,
 		       const CK_ATTRIBUTE *pub, CK_ULONG n_pub,
 		       const CK_ATTRIBUTE *priv, CK_ULONG n_priv,
 		       struct kmp_keygen *out);
-/* Makes an EC or Edwards pair: PKCS#8 and SubjectPublicKeyInfo PEM
- * (free the private one with kmp_keygen_free_pem: it is wiped). */
-CK_RV kmp_keygen_local(const struct kmp_keygen *g, char **private_pem,
-		       char **public_pem);
-void kmp_keygen_free_pem(char *pem);
+/* Makes an EC or Edwards pair (stored by the caller). */
+CK_RV kmp_keygen_local(const struct kmp_keygen *g, EVP_PKEY **out);
 
 #endif

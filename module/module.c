@@ -3,8 +3,10 @@
  * check their arguments, take the lock, call *_inlock helpers and return
  * one rv; the lock is released around every network call.
  */
+#include "module/aliases.h"
 #include "module/attrs.h"
 #include "module/mechanisms.h"
+#include "module/newobject.h"
 #include "module/objects.h"
 #include "module/session.h"
 #include "module/sobjects.h"
@@ -14,6 +16,7 @@
 #include "module/keygen.h"
 #include "module/ops.h"
 #include "module/sign.h"
+#include "module/store.h"
 #include "tokens/config.h"
 #include "tokens/log.h"
 #include "tokens/token.h"
@@ -39,6 +42,7 @@ struct kmp_slot {
 	 * another one: destroying them too is then a success. */
 	CK_OBJECT_HANDLE *gone;
 	size_t n_gone;
+	struct kmp_aliases aliases; /* handles of replaced containers */
 };
 
 static struct {
@@ -133,6 +137,7 @@ static void free_slots_inlock(void)
 {
 	for (size_t i = 0; i < gl.n_slots; i++) {
 		free(gl.slots[i].gone);
+		kmp_aliases_clear(&gl.slots[i].aliases);
 		kmp_objects_free(gl.slots[i].token, gl.slots[i].objects);
 		km_token_free(gl.slots[i].token);
 	}
@@ -559,6 +564,15 @@ static struct kmp_objects *objects_inlock(struct kmp_slot *slot,
 	return o;
 }
 
+/* A token object by handle, or by the handle it had before a write
+ * replaced its container. */
+static struct kmp_object *get_inlock(struct kmp_slot *slot,
+				     CK_OBJECT_HANDLE handle)
+{
+	return kmp_objects_get(slot->objects,
+			       kmp_alias_resolve(&slot->aliases, handle));
+}
+
 /* Fetches what an object needs; no lock held. */
 static CK_RV fetch_needs(struct km_token *token, struct km_snapshot *snap,
 			 const struct kmp_need *needs, size_t n)
@@ -580,7 +594,7 @@ static CK_RV fetch_needs(struct km_token *token, struct km_snapshot *snap,
 static CK_RV object_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE handle,
 			   struct kmp_object **out)
 {
-	struct kmp_object *obj = kmp_objects_get(slot->objects, handle);
+	struct kmp_object *obj = get_inlock(slot, handle);
 	struct km_snapshot *snap;
 	struct kmp_need needs[3];
 	CK_RV rv = CKR_OK;
@@ -597,7 +611,7 @@ static CK_RV object_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE handle,
 		pthread_mutex_lock(&gl.lock);
 		km_token_snapshot_unref(slot->token, snap);
 		/* The table may have been swapped while unlocked. */
-		obj = kmp_objects_get(slot->objects, handle);
+		obj = get_inlock(slot, handle);
 		if (rv == CKR_OK && obj != NULL &&
 		    !kmp_objects_update(slot->token, slot->objects, obj))
 			rv = CKR_HOST_MEMORY;
@@ -661,7 +675,7 @@ static CK_RV attrs_inlock(struct kmp_session *session, struct kmp_slot *slot,
 			*attrs = so->attrs;
 		return rv;
 	}
-	obj = kmp_objects_get(slot->objects, handle);
+	obj = get_inlock(slot, handle);
 	if (obj != NULL && all_known(obj->attrs, templ, count)) {
 		*attrs = obj->attrs;
 		return CKR_OK;
@@ -705,7 +719,7 @@ static CK_RV kmp_C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 	rv = session_inlock(h, &session, &slot);
 	if (rv == CKR_OK && kmp_is_session_handle(oh))
 		rv = sobject_inlock(session, slot, oh, &so);
-	else if (rv == CKR_OK && kmp_objects_get(slot->objects, oh) == NULL)
+	else if (rv == CKR_OK && get_inlock(slot, oh) == NULL)
 		rv = CKR_OBJECT_HANDLE_INVALID;
 	if (rv == CKR_OK)
 		*size = CK_UNAVAILABLE_INFORMATION;
@@ -1301,48 +1315,9 @@ static CK_RV may_create_inlock(struct kmp_slot *slot, const CK_ATTRIBUTE *templ,
 	/* Secret keys are private by default. */
 	bool private = kmp_template_bool(templ, count, CKA_PRIVATE, secret);
 
-	/* Token objects come from the Key Manager and key generation. */
-	if (kmp_template_bool(templ, count, CKA_TOKEN, false)) {
-		if (km_token_config(slot->token)->read_only)
-			return CKR_TOKEN_WRITE_PROTECTED;
-		km_error("C_CreateObject: token objects are made by key "
-			 "generation only; store certificates with the Key "
-			 "Manager's API for now");
-		return CKR_TEMPLATE_INCONSISTENT;
-	}
 	if (private && km_token_login_required(slot->token) && !slot->logged_in)
 		return CKR_USER_NOT_LOGGED_IN;
 	return CKR_OK;
-}
-
-static bool creates_secret(const CK_ATTRIBUTE *templ, CK_ULONG count)
-{
-	const CK_ATTRIBUTE *a = kmp_template_find(templ, count, CKA_CLASS);
-
-	return a != NULL && a->pValue != NULL &&
-	       a->ulValueLen == sizeof(CK_OBJECT_CLASS) &&
-	       *(CK_OBJECT_CLASS *)a->pValue == CKO_SECRET_KEY;
-}
-
-static CK_RV kmp_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
-				CK_ULONG count, CK_OBJECT_HANDLE_PTR out)
-{
-	struct kmp_session *session;
-	struct kmp_slot *slot;
-	CK_RV rv;
-
-	if ((templ == NULL && count > 0) || out == NULL)
-		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&gl.lock);
-	rv = session_inlock(h, &session, &slot);
-	if (rv == CKR_OK)
-		rv = may_create_inlock(slot, templ, count,
-				       creates_secret(templ, count));
-	if (rv == CKR_OK)
-		rv = kmp_sobject_create(&gl.sobjects, h, session->slot, templ,
-					count, out);
-	pthread_mutex_unlock(&gl.lock);
-	return rv;
 }
 
 /* Writing to the Key Manager: a read-write session on a writable token,
@@ -1372,6 +1347,155 @@ static CK_RV relist_inlock(struct kmp_slot *slot)
 	if (rv == CKR_OK && objects_inlock(slot, snap, false) == NULL)
 		rv = CKR_HOST_MEMORY;
 	km_token_snapshot_unref(slot->token, snap);
+	return rv;
+}
+
+/* ---- token objects: stored in the Key Manager ---- */
+
+static enum kmp_role role_of(enum kmp_new_kind kind)
+{
+	static const enum kmp_role roles[] = {
+		[KMP_NEW_CERTIFICATE] = KMP_ROLE_CERTIFICATE,
+		[KMP_NEW_INTERMEDIATE] = KMP_ROLE_INTERMEDIATE,
+		[KMP_NEW_PRIVATE_KEY] = KMP_ROLE_PRIVATE_KEY,
+		[KMP_NEW_PUBLIC_KEY] = KMP_ROLE_PUBLIC_KEY,
+		[KMP_NEW_SECRET_KEY] = KMP_ROLE_SECRET_KEY,
+		[KMP_NEW_DATA] = KMP_ROLE_DATA,
+	};
+
+	return roles[kind];
+}
+
+/* The handles of a replaced container's objects lead to the new one's. */
+static void alias_container_inlock(struct kmp_slot *slot, const char *from,
+				   const char *to, unsigned chain)
+{
+	static const enum kmp_role roles[] = {
+		KMP_ROLE_CERTIFICATE, KMP_ROLE_PRIVATE_KEY, KMP_ROLE_PUBLIC_KEY,
+	};
+	const char *serial = km_token_serial(slot->token);
+
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		kmp_alias_add(&slot->aliases,
+			      kmp_object_handle(serial, from, roles[i], 0),
+			      kmp_object_handle(serial, to, roles[i], 0));
+	for (unsigned i = 0; i < chain; i++)
+		kmp_alias_add(&slot->aliases,
+			      kmp_object_handle(serial, from, KMP_ROLE_INTERMEDIATE, i),
+			      kmp_object_handle(serial, to, KMP_ROLE_INTERMEDIATE, i));
+}
+
+/* How many intermediates of a container have handles now. */
+static unsigned chain_length_inlock(struct kmp_slot *slot, const char *container)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < slot->objects->n; i++)
+		n += slot->objects->items[i].role == KMP_ROLE_INTERMEDIATE &&
+		     strcmp(slot->objects->items[i].container->uuid, container) == 0;
+	return n;
+}
+
+/* A chain just written is not fetched yet: its members have no handles
+ * until it is. Drops the lock while fetching. */
+static CK_RV fetch_chain_inlock(struct kmp_slot *slot, const char *container)
+{
+	struct kmp_object *chain = NULL;
+	struct km_snapshot *snap = slot->objects->snapshot;
+	struct kmp_need needs[3];
+	size_t n;
+	CK_RV rv;
+
+	for (size_t i = 0; chain == NULL && i < slot->objects->n; i++)
+		if (slot->objects->items[i].role == KMP_ROLE_INTERMEDIATES &&
+		    strcmp(slot->objects->items[i].container->uuid, container) == 0)
+			chain = &slot->objects->items[i];
+	if (chain == NULL)
+		return CKR_OK;
+	n = kmp_object_needs(slot->token, chain, needs);
+	km_token_snapshot_ref(slot->token, snap);
+	pthread_mutex_unlock(&gl.lock);
+	rv = fetch_needs(slot->token, snap, needs, n);
+	pthread_mutex_lock(&gl.lock);
+	if (rv == CKR_OK && objects_inlock(slot, snap, true) == NULL)
+		rv = CKR_HOST_MEMORY;
+	km_token_snapshot_unref(slot->token, snap);
+	return rv;
+}
+
+/* Stores the object (no lock held), then finds it in a new listing. */
+static CK_RV create_token_object(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *templ,
+				 CK_ULONG count, CK_OBJECT_HANDLE *out)
+{
+	struct kmp_session *session;
+	struct kmp_slot *slot;
+	struct km_snapshot *snap = NULL;
+	struct kmp_new_object o;
+	struct kmp_stored stored;
+	CK_RV rv;
+
+	pthread_mutex_lock(&gl.lock);
+	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK)
+		rv = may_write_inlock(session, slot);
+	pthread_mutex_unlock(&gl.lock);
+	if (rv != CKR_OK)
+		return rv;
+	if ((rv = kmp_new_object_parse(templ, count, &o)) != CKR_OK) {
+		kmp_new_object_free(&o);
+		return rv;
+	}
+	if ((rv = read_failure(km_token_snapshot(slot->token, &snap))) == CKR_OK)
+		rv = kmp_store_object(slot->token, snap, &o, &stored);
+	km_token_snapshot_unref(slot->token, snap);
+	pthread_mutex_lock(&gl.lock);
+	if (rv == CKR_OK && (rv = relist_inlock(slot)) == CKR_OK &&
+	    o.kind == KMP_NEW_INTERMEDIATE)
+		rv = fetch_chain_inlock(slot, stored.uuid);
+	if (rv == CKR_OK) {
+		if (stored.replaced[0])
+			alias_container_inlock(slot, stored.replaced, stored.uuid,
+					       stored.replaced_chain);
+		*out = kmp_object_handle(km_token_serial(slot->token),
+					 stored.uuid, role_of(o.kind),
+					 stored.index);
+		if (get_inlock(slot, *out) == NULL)
+			rv = CKR_DEVICE_ERROR; /* not in the new listing */
+	}
+	pthread_mutex_unlock(&gl.lock);
+	kmp_new_object_free(&o);
+	return rv;
+}
+
+static bool creates_secret(const CK_ATTRIBUTE *templ, CK_ULONG count)
+{
+	const CK_ATTRIBUTE *a = kmp_template_find(templ, count, CKA_CLASS);
+
+	return a != NULL && a->pValue != NULL &&
+	       a->ulValueLen == sizeof(CK_OBJECT_CLASS) &&
+	       *(CK_OBJECT_CLASS *)a->pValue == CKO_SECRET_KEY;
+}
+
+static CK_RV kmp_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
+				CK_ULONG count, CK_OBJECT_HANDLE_PTR out)
+{
+	struct kmp_session *session;
+	struct kmp_slot *slot;
+	CK_RV rv;
+
+	if ((templ == NULL && count > 0) || out == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if (kmp_template_bool(templ, count, CKA_TOKEN, false))
+		return create_token_object(h, templ, count, out);
+	pthread_mutex_lock(&gl.lock);
+	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK)
+		rv = may_create_inlock(slot, templ, count,
+				       creates_secret(templ, count));
+	if (rv == CKR_OK)
+		rv = kmp_sobject_create(&gl.sobjects, h, session->slot, templ,
+					count, out);
+	pthread_mutex_unlock(&gl.lock);
 	return rv;
 }
 
@@ -1413,14 +1537,15 @@ static CK_RV destroy_token_object_inlock(struct kmp_session *session,
 					 struct kmp_slot *slot,
 					 CK_OBJECT_HANDLE oh)
 {
-	struct kmp_object *obj = kmp_objects_get(slot->objects, oh);
+	struct kmp_object *obj = get_inlock(slot, oh);
 	CK_OBJECT_HANDLE *siblings = NULL;
 	size_t n = 0;
 	km_uuid uuid;
 	CK_RV rv;
 
 	if (obj == NULL)
-		return taken_with_container_inlock(slot, oh)
+		return taken_with_container_inlock(
+			       slot, kmp_alias_resolve(&slot->aliases, oh))
 			       ? CKR_OK : CKR_OBJECT_HANDLE_INVALID;
 	if ((rv = may_write_inlock(session, slot)) != CKR_OK)
 		return rv;
@@ -1542,8 +1667,10 @@ static CK_RV rename_token_object_inlock(struct kmp_session *session,
 	pthread_mutex_unlock(&gl.lock);
 	rv = km_rename_container(slot->token, uuid, name, renamed);
 	pthread_mutex_lock(&gl.lock);
-	if (rv == CKR_OK)
+	if (rv == CKR_OK) {
+		alias_container_inlock(slot, uuid, renamed, chain_length_inlock(slot, uuid));
 		relist_inlock(slot);
+	}
 	return rv;
 }
 
@@ -1575,22 +1702,17 @@ static CK_RV kmp_C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 static CK_RV make_key_pair(struct km_token *token, const struct kmp_keygen *g,
 			   km_uuid container)
 {
-	struct km_keypair kp = {.name = g->label, .bits = g->bits};
-	char *private_pem, *public_pem;
+	EVP_PKEY *key;
 	CK_RV rv;
 
 	if (g->type == CKK_RSA)
 		return km_order_keypair(token, g->label, g->bits,
 					km_token_config(token)->order_wait,
 					container);
-	kp.algorithm = g->type == CKK_EC ? "ec" : "ed25519";
-	if ((rv = kmp_keygen_local(g, &private_pem, &public_pem)) != CKR_OK)
+	if ((rv = kmp_keygen_local(g, &key)) != CKR_OK)
 		return rv;
-	kp.private_pem = private_pem;
-	kp.public_pem = public_pem;
-	rv = km_store_keypair(token, &kp, container);
-	kmp_keygen_free_pem(private_pem);
-	free(public_pem);
+	rv = kmp_store_key_pair(token, key, g->label, container);
+	EVP_PKEY_free(key);
 	return rv;
 }
 
@@ -1638,8 +1760,8 @@ static CK_RV kmp_C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 					      KMP_ROLE_PRIVATE_KEY, 0);
 		*pub_out = kmp_object_handle(serial, container,
 					     KMP_ROLE_PUBLIC_KEY, 0);
-		if (!kmp_objects_get(slot->objects, *priv_out) ||
-		    !kmp_objects_get(slot->objects, *pub_out))
+		if (!get_inlock(slot, *priv_out) ||
+		    !get_inlock(slot, *pub_out))
 			rv = CKR_DEVICE_ERROR; /* not in the new listing */
 	}
 	pthread_mutex_unlock(&gl.lock);

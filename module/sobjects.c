@@ -2,6 +2,7 @@
 
 #include "module/keyattrs.h"
 #include "module/keybuild.h"
+#include "module/newobject.h"
 
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
@@ -67,28 +68,6 @@ static bool listed(const CK_ATTRIBUTE_TYPE *list, size_t n, CK_ATTRIBUTE_TYPE t)
 	return false;
 }
 
-static CK_RV get_ulong(const CK_ATTRIBUTE *templ, CK_ULONG n,
-		       CK_ATTRIBUTE_TYPE type, CK_ULONG *out)
-{
-	const CK_ATTRIBUTE *a = kmp_template_find(templ, n, type);
-
-	if (a == NULL)
-		return CKR_TEMPLATE_INCOMPLETE;
-	if (a->pValue == NULL || a->ulValueLen != sizeof(CK_ULONG))
-		return CKR_ATTRIBUTE_VALUE_INVALID;
-	memcpy(out, a->pValue, sizeof(*out));
-	return CKR_OK;
-}
-
-static struct kmp_bytes bytes_of(const CK_ATTRIBUTE *templ, CK_ULONG n,
-				 CK_ATTRIBUTE_TYPE type)
-{
-	const CK_ATTRIBUTE *a = kmp_template_find(templ, n, type);
-
-	return a && a->pValue ? (struct kmp_bytes){a->pValue, a->ulValueLen}
-			      : (struct kmp_bytes){NULL, 0};
-}
-
 /* Every attribute allowed for the class, given once, well-formed. */
 static CK_RV check_template(const CK_ATTRIBUTE *templ, CK_ULONG n,
 			    CK_OBJECT_CLASS klass)
@@ -147,24 +126,10 @@ static void add_common(struct kmp_builder *b, const CK_ATTRIBUTE *templ,
 static CK_RV public_key(struct kmp_sobject *o, const CK_ATTRIBUTE *templ,
 			CK_ULONG n, CK_KEY_TYPE type, struct kmp_builder *b)
 {
-	struct kmp_bytes none = {NULL, 0};
+	CK_RV rv = kmp_template_public_key(templ, n, type, &o->key.pkey);
 
-	if (type == CKK_RSA) {
-		if (!kmp_template_find(templ, n, CKA_MODULUS) || !kmp_template_find(templ, n, CKA_PUBLIC_EXPONENT))
-			return CKR_TEMPLATE_INCOMPLETE;
-		o->key.pkey = kmp_rsa_key(bytes_of(templ, n, CKA_MODULUS),
-					  bytes_of(templ, n, CKA_PUBLIC_EXPONENT),
-					  NULL);
-	} else if (type == CKK_EC || type == CKK_EC_EDWARDS) {
-		if (!kmp_template_find(templ, n, CKA_EC_PARAMS) || !kmp_template_find(templ, n, CKA_EC_POINT))
-			return CKR_TEMPLATE_INCOMPLETE;
-		o->key.pkey = kmp_ec_key(bytes_of(templ, n, CKA_EC_PARAMS),
-					 bytes_of(templ, n, CKA_EC_POINT), none);
-	} else {
-		return CKR_ATTRIBUTE_VALUE_INVALID; /* CKA_KEY_TYPE */
-	}
-	if (o->key.pkey == NULL || kmp_key_type(o->key.pkey) != type)
-		return CKR_ATTRIBUTE_VALUE_INVALID;
+	if (rv != CKR_OK)
+		return rv;
 	add_defaults(b, templ, n, public_defaults, N(public_defaults));
 	if (!kmp_template_find(templ, n, CKA_SUBJECT))
 		kmp_add_bytes(b, CKA_SUBJECT, NULL, 0);
@@ -177,7 +142,7 @@ static CK_RV public_key(struct kmp_sobject *o, const CK_ATTRIBUTE *templ,
 static CK_RV secret_key(struct kmp_sobject *o, const CK_ATTRIBUTE *templ,
 			CK_ULONG n, CK_KEY_TYPE type, struct kmp_builder *b)
 {
-	struct kmp_bytes value = bytes_of(templ, n, CKA_VALUE);
+	struct kmp_bytes value = kmp_template_bytes(templ, n, CKA_VALUE);
 	CK_ULONG len;
 	bool sensitive = kmp_template_bool(templ, n, CKA_SENSITIVE, false);
 	bool extractable = kmp_template_bool(templ, n, CKA_EXTRACTABLE, true);
@@ -188,7 +153,7 @@ static CK_RV secret_key(struct kmp_sobject *o, const CK_ATTRIBUTE *templ,
 		return CKR_TEMPLATE_INCOMPLETE;
 	if ((type == CKK_AES && value.len != 16 && value.len != 24 &&
 	     value.len != 32) ||
-	    (get_ulong(templ, n, CKA_VALUE_LEN, &len) == CKR_OK && len != value.len))
+	    (kmp_template_ulong(templ, n, CKA_VALUE_LEN, &len) == CKR_OK && len != value.len))
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	if ((o->key.secret = malloc(value.len)) == NULL)
 		return CKR_HOST_MEMORY;
@@ -248,14 +213,14 @@ CK_RV kmp_sobject_create(struct kmp_sobjects *s, CK_SESSION_HANDLE session,
 	struct kmp_builder b = {0};
 	CK_OBJECT_CLASS klass;
 	CK_KEY_TYPE type;
-	CK_RV rv = get_ulong(templ, count, CKA_CLASS, &klass);
+	CK_RV rv = kmp_template_ulong(templ, count, CKA_CLASS, &klass);
 
 	if (rv == CKR_OK && klass != CKO_PUBLIC_KEY && klass != CKO_SECRET_KEY)
 		rv = CKR_ATTRIBUTE_VALUE_INVALID;
 	if (rv == CKR_OK)
 		rv = check_template(templ, count, klass);
 	if (rv == CKR_OK)
-		rv = get_ulong(templ, count, CKA_KEY_TYPE, &type);
+		rv = kmp_template_ulong(templ, count, CKA_KEY_TYPE, &type);
 	if (rv == CKR_OK)
 		rv = klass == CKO_PUBLIC_KEY
 			     ? public_key(&o, templ, count, type, &b)
@@ -291,10 +256,10 @@ CK_RV kmp_sobject_secret(struct kmp_sobjects *s, CK_SESSION_HANDLE session,
 
 	if (full == NULL)
 		return CKR_HOST_MEMORY;
-	get_ulong(templ, count, CKA_KEY_TYPE, &type);
+	kmp_template_ulong(templ, count, CKA_KEY_TYPE, &type);
 	/* CKA_VALUE_LEN takes the leading bytes; AES defaults to its
 	 * largest size the value allows. */
-	if (get_ulong(templ, count, CKA_VALUE_LEN, &want) != CKR_OK &&
+	if (kmp_template_ulong(templ, count, CKA_VALUE_LEN, &want) != CKR_OK &&
 	    type == CKK_AES)
 		want = len >= 32 ? 32 : len >= 24 ? 24 : 16;
 	for (CK_ULONG i = 0; i < count; i++)

@@ -48,6 +48,22 @@ CK_RV km_barbican_create(const struct km_endpoint *ep, const char *what,
 	return rv;
 }
 
+CK_RV km_barbican_put(const struct km_endpoint *ep, const char *path,
+		      json_object *body)
+{
+	struct km_response r = {.retry_after = -1};
+	char url[4096];
+	CK_RV rv;
+
+	snprintf(url, sizeof(url), "%s/%s", ep->base, path);
+	rv = call(ep, "PUT", url, json_object_to_json_string_ext(
+					     body, JSON_C_TO_STRING_PLAIN), &r);
+	if (rv == CKR_OK && (r.status < 200 || r.status > 204))
+		rv = km_http_failed(url, &r);
+	km_response_clear(&r);
+	return rv;
+}
+
 CK_RV km_barbican_delete(const struct km_endpoint *ep, const char *what,
 			 const char *uuid)
 {

@@ -10,6 +10,9 @@
  * uuid from the ref member named ref ("secret_ref"...). */
 CK_RV km_barbican_create(const struct km_endpoint *ep, const char *what,
 			 json_object *body, const char *ref, km_uuid out);
+/* PUT body (not taken) to /<path>, e.g. "secrets/<uuid>/metadata". */
+CK_RV km_barbican_put(const struct km_endpoint *ep, const char *path,
+		      json_object *body);
 /* DELETE /<what>/<uuid>; a resource already gone is fine. */
 CK_RV km_barbican_delete(const struct km_endpoint *ep, const char *what,
 			 const char *uuid);

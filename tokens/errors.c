@@ -68,5 +68,9 @@ CK_RV km_http_failed(const char *what, const struct km_response *r)
 
 	km_error_message(r->body, msg, sizeof(msg));
 	km_error("%s: HTTP %ld%s%s", what, r->status, msg[0] ? ": " : "", msg);
+	/* Barbican refuses with 403 both what policy forbids and what
+	 * exceeds the project's quotas: the token is full then. */
+	if (r->status == 403 && strstr(msg, "quota") != NULL)
+		return CKR_DEVICE_MEMORY;
 	return km_status_to_rv(r->status);
 }

@@ -1,6 +1,6 @@
 /*
- * Writing to the Key Manager: key pairs made in the module, RSA key pairs
- * ordered from it, deletions. Each leaves nothing half-made: a failed
+ * Writing to the Key Manager: RSA key pairs ordered from it, renames,
+ * deletions. Each leaves nothing half-made: a failed
  * step deletes what the earlier ones created.
  */
 #ifndef KMP11_WRITES_H
@@ -8,17 +8,6 @@
 
 #include "tokens/token.h"
 
-struct km_keypair {
-	const char *name;       /* the container's */
-	const char *algorithm;  /* "ec", "ed25519" */
-	int bits;
-	const char *private_pem; /* PKCS#8 */
-	const char *public_pem;  /* SubjectPublicKeyInfo */
-};
-
-/* Two secrets (private, public) in a generic container. */
-CK_RV km_store_keypair(struct km_token *t, const struct km_keypair *kp,
-		       km_uuid container);
 /* An asymmetric order (RSA), waited for up to wait seconds: the rsa
  * container it makes. CKR_FUNCTION_REJECTED when the order failed. */
 CK_RV km_order_keypair(struct km_token *t, const char *name, int bits,

@@ -231,7 +231,9 @@ def seed_keystone(d):
     ids["other_project"] = create("project", {"name": "kmp11-other", "domain_id": "default"})
     # Many containers for listing-cost tests, apart from the others.
     ids["bulk_project"] = create("project", {"name": "kmp11-bulk", "domain_id": "default"})
-    for role in ("creator", "observer", "audit", "service"):
+    # Writes failing half-way: its container quota is set to 0 by tests.
+    ids["quota_project"] = create("project", {"name": "kmp11-quota", "domain_id": "default"})
+    for role in ("creator", "observer", "audit", "service", "key-manager:service-admin"):
         ids[role] = create("role", {"name": role})
     _, roles = request("GET", f"{ks}/roles?name=admin", token=tok)
     ids["admin"] = roles["roles"][0]["id"]
@@ -249,6 +251,12 @@ def seed_keystone(d):
     grant("service_project", "barbican", "admin")
     grant("project", "user", "creator")
     grant("bulk_project", "user", "creator")
+    grant("quota_project", "user", "creator")
+    _, projects = request("GET", f"{ks}/projects?name=admin", token=tok)
+    ids["admin_project"] = projects["projects"][0]["id"]
+    _, users = request("GET", f"{ks}/users?name=admin", token=tok)
+    ids["admin_user"] = users["users"][0]["id"]
+    grant("admin_project", "admin_user", "key-manager:service-admin")
     grant("other_project", "other_user", "creator")
     svc = create("service", {"type": "key-manager", "name": "barbican"})
     for itf in ("public", "internal"):

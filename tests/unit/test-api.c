@@ -168,8 +168,9 @@ static void test_session_objects(void **state)
 	assert_int_equal(init(), CKR_OK);
 	assert_int_equal(f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s),
 			 CKR_OK);
+	/* A token object is a write to the Key Manager. */
 	t[4].pValue = &yes;
-	assert_int_equal(f->C_CreateObject(s, t, 5, &h), CKR_TEMPLATE_INCONSISTENT);
+	assert_int_equal(f->C_CreateObject(s, t, 5, &h), CKR_SESSION_READ_ONLY);
 	t[4].pValue = &no;
 	assert_int_equal(f->C_CreateObject(s, t, 5, NULL), CKR_ARGUMENTS_BAD);
 	assert_int_equal(f->C_CreateObject(s, t, 5, &h), CKR_OK);
