@@ -1,5 +1,7 @@
 #include "module/mechanisms.h"
 
+#include "module/kmp11.h"
+
 #include <string.h>
 
 /*
@@ -45,6 +47,12 @@ static const struct kmp_mechanism mechanisms[] = {
 	 CKF_GENERATE_KEY_PAIR | EC_FLAGS},
 	{CKM_EC_EDWARDS_KEY_PAIR_GEN, CKK_EC_EDWARDS, KMP_KEYGEN, NULL, 255, 255,
 	 CKF_GENERATE_KEY_PAIR},
+	{CKM_AES_KEY_GEN, CKK_AES, KMP_KEYGEN, NULL, 16, 32, CKF_GENERATE},
+	/* In bits, as v2.40 has it for this one. */
+	{CKM_GENERIC_SECRET_KEY_GEN, CKK_GENERIC_SECRET, KMP_KEYGEN, NULL, 64,
+	 512, CKF_GENERATE},
+	{CKM_KMP11_CERTIFICATE_ORDER, CK_UNAVAILABLE_INFORMATION, KMP_KEYGEN,
+	 NULL, 0, 0, CKF_GENERATE},
 	HMAC(CKM_SHA_1_HMAC, "SHA1"),
 	HMAC(CKM_SHA224_HMAC, "SHA224"),
 	HMAC(CKM_SHA256_HMAC, "SHA256"),

@@ -25,7 +25,7 @@ enum kmp_mech_kind {
 	KMP_AES_GCM,
 	KMP_DIGEST,
 	KMP_ECDH,
-	KMP_KEYGEN, /* C_GenerateKeyPair */
+	KMP_KEYGEN, /* C_GenerateKeyPair, C_GenerateKey */
 };
 
 struct kmp_mechanism {

@@ -8,17 +8,20 @@
 #include "module/mechanisms.h"
 #include "module/newobject.h"
 #include "module/objects.h"
+#include "module/orders.h"
 #include "module/session.h"
 #include "module/sobjects.h"
 #include "module/cipher.h"
 #include "module/derive.h"
 #include "module/digest.h"
 #include "module/keygen.h"
+#include "module/kmp11.h"
 #include "module/ops.h"
 #include "module/sign.h"
 #include "module/store.h"
 #include "tokens/config.h"
 #include "tokens/log.h"
+#include "tokens/orders.h"
 #include "tokens/token.h"
 #include "tokens/writes.h"
 
@@ -43,6 +46,7 @@ struct kmp_slot {
 	CK_OBJECT_HANDLE *gone;
 	size_t n_gone;
 	struct kmp_aliases aliases; /* handles of replaced containers */
+	struct kmp_orders orders;   /* as last listed or made */
 };
 
 static struct {
@@ -138,6 +142,7 @@ static void free_slots_inlock(void)
 	for (size_t i = 0; i < gl.n_slots; i++) {
 		free(gl.slots[i].gone);
 		kmp_aliases_clear(&gl.slots[i].aliases);
+		kmp_orders_clear(&gl.slots[i].orders);
 		kmp_objects_free(gl.slots[i].token, gl.slots[i].objects);
 		km_token_free(gl.slots[i].token);
 	}
@@ -573,6 +578,34 @@ static struct kmp_object *get_inlock(struct kmp_slot *slot,
 			       kmp_alias_resolve(&slot->aliases, handle));
 }
 
+/* After a write: the objects of a new listing. Drops the lock while it
+ * lists. */
+static CK_RV relist_inlock(struct kmp_slot *slot)
+{
+	struct km_snapshot *snap = NULL;
+	CK_RV rv;
+
+	km_token_invalidate(slot->token);
+	pthread_mutex_unlock(&gl.lock);
+	rv = km_token_snapshot(slot->token, &snap);
+	pthread_mutex_lock(&gl.lock);
+	if (rv == CKR_OK && objects_inlock(slot, snap, false) == NULL)
+		rv = CKR_HOST_MEMORY;
+	km_token_snapshot_unref(slot->token, snap);
+	return rv;
+}
+
+/* The handle of an object a write made, once a new listing has it. */
+static CK_RV made_inlock(struct kmp_slot *slot, const char *uuid,
+			 enum kmp_role role, unsigned index, CK_OBJECT_HANDLE *out)
+{
+	*out = kmp_object_handle(km_token_serial(slot->token), uuid, role, index);
+	if (get_inlock(slot, *out) != NULL)
+		return CKR_OK;
+	km_error("%s is not in the new listing", uuid);
+	return CKR_DEVICE_ERROR;
+}
+
 /* Fetches what an object needs; no lock held. */
 static CK_RV fetch_needs(struct km_token *token, struct km_snapshot *snap,
 			 const struct kmp_need *needs, size_t n)
@@ -645,6 +678,54 @@ static CK_RV sobject_inlock(struct kmp_session *session, struct kmp_slot *slot,
 	return CKR_OK;
 }
 
+/* Whether a template asks for what changes while an order is pending. */
+static bool asks_order_state(const CK_ATTRIBUTE *templ, CK_ULONG count)
+{
+	static const CK_ATTRIBUTE_TYPE changing[] = {
+		CKA_KMP11_ORDER_STATUS, CKA_KMP11_ORDER_MESSAGE,
+		CKA_KMP11_ORDER_ERROR, CKA_KMP11_RESULT_REF,
+	};
+
+	for (size_t i = 0; i < sizeof(changing) / sizeof(changing[0]); i++)
+		if (kmp_template_find(templ, count, changing[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* An order's attributes; a pending one's state is asked again. Drops
+ * the lock while asking. */
+static CK_RV order_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE handle,
+			  const CK_ATTRIBUTE *templ, CK_ULONG count,
+			  CK_ATTRIBUTE **attrs)
+{
+	struct kmp_order *order = kmp_orders_get(&slot->orders, handle);
+	json_object *now = NULL;
+	km_uuid uuid;
+	CK_RV rv = CKR_OK;
+
+	if (order->pending && asks_order_state(templ, count)) {
+		memcpy(uuid, order->uuid, sizeof(uuid));
+		pthread_mutex_unlock(&gl.lock);
+		rv = read_failure(km_order_get(slot->token, uuid, &now));
+		pthread_mutex_lock(&gl.lock);
+		if (rv == CKR_OK && kmp_orders_put(&slot->orders,
+						   km_token_serial(slot->token),
+						   now) == NULL)
+			rv = CKR_HOST_MEMORY;
+		json_object_put(now);
+		order = kmp_orders_get(&slot->orders, handle);
+		/* Done: what it made is found from now on. */
+		if (rv == CKR_OK && order != NULL && !order->pending)
+			rv = relist_inlock(slot);
+		order = kmp_orders_get(&slot->orders, handle);
+	}
+	if (rv == CKR_OK && order == NULL)
+		rv = CKR_OBJECT_HANDLE_INVALID;
+	if (rv == CKR_OK)
+		*attrs = order->attrs;
+	return rv;
+}
+
 /* The attributes of a token or session object. */
 /* Whether every attribute a template asks for is known already. */
 static bool all_known(CK_ATTRIBUTE *attrs, const CK_ATTRIBUTE *templ,
@@ -675,6 +756,8 @@ static CK_RV attrs_inlock(struct kmp_session *session, struct kmp_slot *slot,
 			*attrs = so->attrs;
 		return rv;
 	}
+	if (kmp_orders_get(&slot->orders, handle) != NULL)
+		return order_inlock(slot, handle, templ, count, attrs);
 	obj = get_inlock(slot, handle);
 	if (obj != NULL && all_known(obj->attrs, templ, count)) {
 		*attrs = obj->attrs;
@@ -719,7 +802,8 @@ static CK_RV kmp_C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 	rv = session_inlock(h, &session, &slot);
 	if (rv == CKR_OK && kmp_is_session_handle(oh))
 		rv = sobject_inlock(session, slot, oh, &so);
-	else if (rv == CKR_OK && get_inlock(slot, oh) == NULL)
+	else if (rv == CKR_OK && get_inlock(slot, oh) == NULL &&
+		 kmp_orders_get(&slot->orders, oh) == NULL)
 		rv = CKR_OBJECT_HANDLE_INVALID;
 	if (rv == CKR_OK)
 		*size = CK_UNAVAILABLE_INFORMATION;
@@ -810,6 +894,46 @@ static CK_RV find_inlock(struct kmp_slot *slot, CK_SESSION_HANDLE h,
 	return match_inlock(slot, o, templ, count, session, NULL, NULL);
 }
 
+/* Orders are listed afresh by a search for their class, and only then;
+ * before the login a login token shows none. */
+static CK_RV find_orders(CK_SESSION_HANDLE h, struct kmp_session *session,
+			 struct kmp_slot *slot, const CK_ATTRIBUTE *templ,
+			 CK_ULONG count)
+{
+	json_object *list = NULL;
+	CK_OBJECT_HANDLE *found = NULL;
+	size_t n = 0;
+	CK_RV rv = km_orders_list(slot->token, &list);
+
+	pthread_mutex_lock(&gl.lock);
+	if (rv == CKR_USER_NOT_LOGGED_IN && !slot->logged_in) {
+		kmp_orders_clear(&slot->orders);
+		rv = CKR_OK;
+	} else if (rv == CKR_OK &&
+		   !kmp_orders_set(&slot->orders, km_token_serial(slot->token), list)) {
+		rv = CKR_HOST_MEMORY;
+	}
+	rv = read_failure(rv);
+	if (kmp_session_get(&gl.sessions, h) != session)
+		rv = CKR_SESSION_CLOSED;
+	else if (rv == CKR_OK &&
+		 (found = calloc(slot->orders.n + 1, sizeof(*found))) == NULL)
+		rv = CKR_HOST_MEMORY;
+	for (size_t i = 0; rv == CKR_OK && i < slot->orders.n; i++)
+		if (kmp_attrs_match(slot->orders.items[i].attrs, templ, count) == KMP_MATCH)
+			found[n++] = slot->orders.items[i].handle;
+	if (rv == CKR_OK) {
+		session->found = found;
+		session->n_found = n;
+		session->pos = 0;
+	} else if (rv != CKR_SESSION_CLOSED) {
+		kmp_session_end_find(session);
+	}
+	pthread_mutex_unlock(&gl.lock);
+	json_object_put(list);
+	return rv;
+}
+
 static CK_RV kmp_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
 				   CK_ULONG count)
 {
@@ -832,6 +956,8 @@ static CK_RV kmp_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
 	pthread_mutex_unlock(&gl.lock);
 	if (rv != CKR_OK)
 		return rv;
+	if (kmp_template_wants_orders(templ, count))
+		return find_orders(h, session, slot, templ, count);
 	/* Session objects only: no need for the Key Manager's listing. */
 	snap_skipped = !kmp_template_bool(templ, count, CKA_TOKEN, true);
 	rv = snap_skipped ? CKR_USER_NOT_LOGGED_IN : km_token_snapshot(token, &snap);
@@ -1333,23 +1459,6 @@ static CK_RV may_write_inlock(struct kmp_session *session, struct kmp_slot *slot
 	return CKR_OK;
 }
 
-/* After a write: the objects of a new listing. Drops the lock while it
- * lists. */
-static CK_RV relist_inlock(struct kmp_slot *slot)
-{
-	struct km_snapshot *snap = NULL;
-	CK_RV rv;
-
-	km_token_invalidate(slot->token);
-	pthread_mutex_unlock(&gl.lock);
-	rv = km_token_snapshot(slot->token, &snap);
-	pthread_mutex_lock(&gl.lock);
-	if (rv == CKR_OK && objects_inlock(slot, snap, false) == NULL)
-		rv = CKR_HOST_MEMORY;
-	km_token_snapshot_unref(slot->token, snap);
-	return rv;
-}
-
 /* ---- token objects: stored in the Key Manager ---- */
 
 static enum kmp_role role_of(enum kmp_new_kind kind)
@@ -1456,11 +1565,8 @@ static CK_RV create_token_object(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *templ,
 		if (stored.replaced[0])
 			alias_container_inlock(slot, stored.replaced, stored.uuid,
 					       stored.replaced_chain);
-		*out = kmp_object_handle(km_token_serial(slot->token),
-					 stored.uuid, role_of(o.kind),
-					 stored.index);
-		if (get_inlock(slot, *out) == NULL)
-			rv = CKR_DEVICE_ERROR; /* not in the new listing */
+		rv = made_inlock(slot, stored.uuid, role_of(o.kind),
+				 stored.index, out);
 	}
 	pthread_mutex_unlock(&gl.lock);
 	kmp_new_object_free(&o);
@@ -1571,6 +1677,23 @@ static CK_RV destroy_token_object_inlock(struct kmp_session *session,
 	return rv;
 }
 
+static CK_RV destroy_order_inlock(struct kmp_session *session,
+				  struct kmp_slot *slot, CK_OBJECT_HANDLE oh)
+{
+	km_uuid uuid;
+	CK_RV rv = may_write_inlock(session, slot);
+
+	if (rv != CKR_OK)
+		return rv;
+	memcpy(uuid, kmp_orders_get(&slot->orders, oh)->uuid, sizeof(uuid));
+	pthread_mutex_unlock(&gl.lock);
+	rv = km_order_delete(slot->token, uuid);
+	pthread_mutex_lock(&gl.lock);
+	if (rv == CKR_OK)
+		kmp_orders_remove(&slot->orders, oh);
+	return rv;
+}
+
 static CK_RV kmp_C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh)
 {
 	struct kmp_session *session;
@@ -1583,6 +1706,8 @@ static CK_RV kmp_C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh)
 	if (rv == CKR_OK && kmp_is_session_handle(oh)) {
 		if ((rv = sobject_inlock(session, slot, oh, &so)) == CKR_OK)
 			kmp_sobject_destroy(&gl.sobjects, oh);
+	} else if (rv == CKR_OK && kmp_orders_get(&slot->orders, oh) != NULL) {
+		rv = destroy_order_inlock(session, slot, oh);
 	} else if (rv == CKR_OK) {
 		rv = destroy_token_object_inlock(session, slot, oh);
 	}
@@ -1754,18 +1879,185 @@ static CK_RV kmp_C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 	pthread_mutex_lock(&gl.lock);
 	if (rv == CKR_OK)
 		rv = relist_inlock(slot);
-	if (rv == CKR_OK) {
-		const char *serial = km_token_serial(token);
-		*priv_out = kmp_object_handle(serial, container,
-					      KMP_ROLE_PRIVATE_KEY, 0);
-		*pub_out = kmp_object_handle(serial, container,
-					     KMP_ROLE_PUBLIC_KEY, 0);
-		if (!get_inlock(slot, *priv_out) ||
-		    !get_inlock(slot, *pub_out))
-			rv = CKR_DEVICE_ERROR; /* not in the new listing */
-	}
+	if (rv == CKR_OK)
+		rv = made_inlock(slot, container, KMP_ROLE_PRIVATE_KEY, 0, priv_out);
+	if (rv == CKR_OK)
+		rv = made_inlock(slot, container, KMP_ROLE_PUBLIC_KEY, 0, pub_out);
 	pthread_mutex_unlock(&gl.lock);
 	return rv;
+}
+
+/* ---- C_GenerateKey: Key Manager orders ---- */
+
+/* The Key Manager refused the request's content (HTTP 400): the code of
+ * the argument that carried it. */
+static CK_RV refused_as(CK_RV rv, CK_RV code)
+{
+	return rv == CKR_DATA_INVALID ? code : rv;
+}
+
+/* The rsa container of a stored-key order's private key. */
+static CK_RV stored_key_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE key,
+			       km_uuid container)
+{
+	struct kmp_object *obj = get_inlock(slot, key);
+
+	if (obj == NULL || obj->role != KMP_ROLE_PRIVATE_KEY ||
+	    obj->container == NULL || obj->container->type != KM_CONTAINER_RSA) {
+		km_error("certificate order: hKey is not the private key of a "
+			 "key pair the Key Manager made (an rsa container)");
+		return CKR_MECHANISM_PARAM_INVALID;
+	}
+	snprintf(container, sizeof(km_uuid), "%s", obj->container->uuid);
+	return CKR_OK;
+}
+
+static CK_RV certificate_order(struct kmp_slot *slot, const CK_MECHANISM *m,
+			       const CK_ATTRIBUTE *templ, CK_ULONG count,
+			       CK_OBJECT_HANDLE *out)
+{
+	struct kmp_order_request req;
+	struct kmp_order *item = NULL;
+	json_object *order = NULL;
+	km_uuid container = "";
+	CK_RV rv = kmp_order_request_parse(m, templ, count, &req);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (req.label[0] &&
+	    !km_token_config_shows(km_token_config(slot->token), req.label)) {
+		km_error("certificate order: '%s' does not match the token's "
+			 "containers patterns", req.label);
+		rv = CKR_TEMPLATE_INCONSISTENT;
+	}
+	pthread_mutex_lock(&gl.lock);
+	if (rv == CKR_OK && strcmp(req.request_type, "stored-key") == 0)
+		rv = stored_key_inlock(slot, req.key, container);
+	pthread_mutex_unlock(&gl.lock);
+	if (rv != CKR_OK) {
+		json_object_put(req.meta);
+		return rv;
+	}
+	rv = refused_as(km_order_certificate(slot->token, req.meta,
+					     container[0] ? container : NULL,
+					     req.label, req.wait, &order),
+			CKR_MECHANISM_PARAM_INVALID);
+	pthread_mutex_lock(&gl.lock);
+	if (rv == CKR_OK && (item = kmp_orders_put(&slot->orders,
+						   km_token_serial(slot->token),
+						   order)) == NULL)
+		rv = CKR_HOST_MEMORY;
+	if (rv == CKR_OK) {
+		*out = item->handle;
+		/* An issued certificate is found at once. */
+		if (!item->pending)
+			rv = relist_inlock(slot);
+	}
+	pthread_mutex_unlock(&gl.lock);
+	json_object_put(order);
+	return rv;
+}
+
+/* A session key never reaches the Key Manager: made here, of the
+ * mechanism's key type. */
+static CK_RV session_key(CK_SESSION_HANDLE h, struct kmp_slot *slot, bool aes,
+			 const CK_ATTRIBUTE *templ, CK_ULONG count, CK_ULONG len,
+			 CK_OBJECT_HANDLE *out)
+{
+	CK_KEY_TYPE type = aes ? CKK_AES : CKK_GENERIC_SECRET;
+	CK_ATTRIBUTE *typed = calloc(count + 1, sizeof(*typed));
+	unsigned char value[64];
+	CK_RV rv = CKR_HOST_MEMORY;
+
+	if (typed != NULL && RAND_bytes(value, (int)len) == 1) {
+		if (count > 0)
+			memcpy(typed, templ, count * sizeof(*typed));
+		if (kmp_template_find(templ, count, CKA_KEY_TYPE) == NULL)
+			typed[count++] = (CK_ATTRIBUTE){CKA_KEY_TYPE, &type, sizeof(type)};
+		pthread_mutex_lock(&gl.lock);
+		rv = kmp_sobject_secret(&gl.sobjects, h, (CK_SLOT_ID)(slot - gl.slots),
+					typed, count, value, len, out);
+		pthread_mutex_unlock(&gl.lock);
+	}
+	OPENSSL_cleanse(value, sizeof(value));
+	free(typed);
+	return rv;
+}
+
+/* CKM_AES_KEY_GEN, CKM_GENERIC_SECRET_KEY_GEN: a key order, or a session
+ * key made here. */
+static CK_RV key_order(CK_SESSION_HANDLE h, struct kmp_slot *slot,
+		       const CK_MECHANISM *m, const CK_ATTRIBUTE *templ,
+		       CK_ULONG count, CK_OBJECT_HANDLE *out)
+{
+	bool aes = m->mechanism == CKM_AES_KEY_GEN;
+	struct kmp_bytes label = kmp_template_bytes(templ, count, CKA_LABEL);
+	char name[128];
+	km_uuid secret;
+	CK_ULONG len, type;
+	CK_RV rv = kmp_template_ulong(templ, count, CKA_VALUE_LEN, &len);
+
+	if (m->pParameter != NULL || m->ulParameterLen != 0)
+		return CKR_MECHANISM_PARAM_INVALID;
+	if (rv != CKR_OK)
+		return rv;
+	if ((aes && len != 16 && len != 24 && len != 32) ||
+	    (!aes && (len < 8 || len > 64)) ||
+	    label.len >= sizeof(name) || memchr(label.data, '\0', label.len))
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	rv = kmp_template_ulong(templ, count, CKA_KEY_TYPE, &type);
+	if (rv == CKR_ATTRIBUTE_VALUE_INVALID ||
+	    (rv == CKR_OK && type != (aes ? CKK_AES : CKK_GENERIC_SECRET)))
+		return CKR_TEMPLATE_INCONSISTENT;
+	if (!kmp_template_bool(templ, count, CKA_TOKEN, false))
+		return session_key(h, slot, aes, templ, count, len, out);
+	if (!km_token_config(slot->token)->show_secrets) {
+		km_error("C_GenerateKey: this token shows no standalone secrets "
+			 "(show_secrets = no): the key would be lost");
+		return CKR_TEMPLATE_INCONSISTENT;
+	}
+	snprintf(name, sizeof(name), "%.*s", (int)label.len,
+		 label.data ? (const char *)label.data : "");
+	rv = refused_as(km_order_key(slot->token, name, aes, (int)len * 8,
+				     km_token_config(slot->token)->order_wait,
+				     secret),
+			CKR_TEMPLATE_INCONSISTENT);
+	pthread_mutex_lock(&gl.lock);
+	if (rv == CKR_OK)
+		rv = relist_inlock(slot);
+	if (rv == CKR_OK)
+		rv = made_inlock(slot, secret, KMP_ROLE_SECRET_KEY, 0, out);
+	pthread_mutex_unlock(&gl.lock);
+	return rv;
+}
+
+static CK_RV kmp_C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
+			       CK_ATTRIBUTE_PTR templ, CK_ULONG count,
+			       CK_OBJECT_HANDLE_PTR out)
+{
+	struct kmp_session *session;
+	struct kmp_slot *slot;
+	bool token_key = kmp_template_bool(templ, count, CKA_TOKEN, false);
+	CK_RV rv;
+
+	if (m == NULL || (templ == NULL && count > 0) || out == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if (m->mechanism != CKM_KMP11_CERTIFICATE_ORDER &&
+	    m->mechanism != CKM_AES_KEY_GEN &&
+	    m->mechanism != CKM_GENERIC_SECRET_KEY_GEN)
+		return CKR_MECHANISM_INVALID;
+	pthread_mutex_lock(&gl.lock);
+	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK && (token_key || m->mechanism == CKM_KMP11_CERTIFICATE_ORDER))
+		rv = may_write_inlock(session, slot);
+	else if (rv == CKR_OK)
+		rv = may_create_inlock(slot, templ, count, true);
+	pthread_mutex_unlock(&gl.lock);
+	if (rv != CKR_OK)
+		return rv;
+	return m->mechanism == CKM_KMP11_CERTIFICATE_ORDER
+		       ? certificate_order(slot, m, templ, count, out)
+		       : key_order(h, slot, m, templ, count, out);
 }
 
 /* ---- random numbers and slot events ---- */
@@ -1862,8 +2154,6 @@ NOT_SUPPORTED(C_SignEncryptUpdate, CK_SESSION_HANDLE a, CK_BYTE_PTR b,
 	      CK_ULONG c, CK_BYTE_PTR d, CK_ULONG_PTR e)
 NOT_SUPPORTED(C_DecryptVerifyUpdate, CK_SESSION_HANDLE a, CK_BYTE_PTR b,
 	      CK_ULONG c, CK_BYTE_PTR d, CK_ULONG_PTR e)
-NOT_SUPPORTED(C_GenerateKey, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
-	      CK_ATTRIBUTE_PTR c, CK_ULONG d, CK_OBJECT_HANDLE_PTR e)
 NOT_SUPPORTED(C_WrapKey, CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
 	      CK_OBJECT_HANDLE c, CK_OBJECT_HANDLE d, CK_BYTE_PTR e,
 	      CK_ULONG_PTR f)

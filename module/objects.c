@@ -75,6 +75,7 @@ size_t kmp_object_needs(struct km_token *t, const struct kmp_object *obj,
 		out[n++] = (struct kmp_need){obj->secret, KM_PAYLOAD_BYTES, NULL};
 		break;
 	case KMP_ROLE_SECRET_KEY:
+	case KMP_ROLE_ORDER:
 		break;
 	}
 	return n;
@@ -340,6 +341,7 @@ static bool build_attrs(struct build_ctx *ctx, struct kmp_object *obj)
 			&b, sk_X509_value(p[0]->chain, (int)obj->index));
 		break;
 	case KMP_ROLE_INTERMEDIATES:
+	case KMP_ROLE_ORDER:
 		return true;
 	case KMP_ROLE_SECRET_KEY:
 		add_secret_key_object(ctx, &b, obj);

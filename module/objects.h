@@ -17,6 +17,7 @@ enum kmp_role {
 	KMP_ROLE_INTERMEDIATES, /* not fetched yet: no handle, no attributes */
 	KMP_ROLE_SECRET_KEY,
 	KMP_ROLE_DATA,
+	KMP_ROLE_ORDER, /* not in the table: module/orders.h */
 };
 
 struct kmp_object {

@@ -28,11 +28,8 @@ static CK_RV get(const struct km_endpoint *ep, const char *url,
 	return rv;
 }
 
-typedef CK_RV (*page_adder)(struct km_listing *, const char *, long *,
-			    size_t *);
-
-static CK_RV list_all(const struct km_endpoint *ep, const char *what,
-		      const char *filter, page_adder add, struct km_listing *l)
+CK_RV km_barbican_pages(const struct km_endpoint *ep, const char *what,
+			const char *filter, km_page_adder add, void *into)
 {
 	struct km_response r = {.retry_after = -1};
 	char url[4096];
@@ -59,7 +56,7 @@ static CK_RV list_all(const struct km_endpoint *ep, const char *what,
 			previous = page;
 		}
 		if (rv == CKR_OK)
-			rv = add(l, r.body, &total, &added);
+			rv = add(into, r.body, &total, &added);
 		offset += PAGE;
 	} while (rv == CKR_OK && added == PAGE && offset < MAX_ITEMS &&
 		 (total < 0 || offset < (size_t)total));
@@ -91,6 +88,17 @@ CK_RV km_barbican_secret(const struct km_endpoint *ep, const char *uuid,
 	return get_one(ep, "secrets", uuid, into, km_listing_add_secret);
 }
 
+static CK_RV add_containers(void *l, const char *json, long *total,
+			     size_t *added)
+{
+	return km_listing_add_containers(l, json, total, added);
+}
+
+static CK_RV add_secrets(void *l, const char *json, long *total, size_t *added)
+{
+	return km_listing_add_secrets(l, json, total, added);
+}
+
 static bool name_wanted(const struct km_container *c, const void *arg)
 {
 	return km_token_config_shows(arg, c->name);
@@ -106,7 +114,7 @@ CK_RV km_barbican_list(const struct km_endpoint *ep,
 
 	if (l == NULL)
 		return CKR_HOST_MEMORY;
-	rv = list_all(ep, "containers", "", km_listing_add_containers, l);
+	rv = km_barbican_pages(ep, "containers", "", add_containers, l);
 	if (rv == CKR_OK)
 		km_listing_keep_containers(l, name_wanted, tc);
 	for (size_t i = 0; rv == CKR_OK && i < tc->n_container_refs; i++) {
@@ -121,7 +129,7 @@ CK_RV km_barbican_list(const struct km_endpoint *ep,
 			rv = CKR_HOST_MEMORY;
 	}
 	if (rv == CKR_OK)
-		rv = list_all(ep, "secrets", "", km_listing_add_secrets, l);
+		rv = km_barbican_pages(ep, "secrets", "", add_secrets, l);
 	if (rv != CKR_OK) {
 		km_listing_free(l);
 		return rv;

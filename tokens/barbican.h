@@ -14,6 +14,14 @@ struct km_endpoint {
 	const char *token; /* Keystone token */
 };
 
+/* Adds one page (JSON text) of a listing to into: how many items, and
+ * the "total" it claims (-1 if none). */
+typedef CK_RV (*km_page_adder)(void *into, const char *json, long *total,
+			       size_t *added);
+/* GET /<what>?limit=100&offset=...<filter> page by page, to the end, a
+ * bound, or a page the server repeats (CKR_DEVICE_ERROR). */
+CK_RV km_barbican_pages(const struct km_endpoint *ep, const char *what,
+			const char *filter, km_page_adder add, void *into);
 /* Lists containers and secrets (pages of 100) and the configured refs. */
 CK_RV km_barbican_list(const struct km_endpoint *ep,
 		       const struct km_token_config *tc,

@@ -12,6 +12,8 @@ CK_RV km_status_to_rv(long status)
 	if (status >= 200 && status < 300)
 		return CKR_OK;
 	switch (status) {
+	case 400: /* the request's content: each write says which part */
+		return CKR_DATA_INVALID;
 	case 401:
 		return CKR_USER_NOT_LOGGED_IN;
 	case 403:

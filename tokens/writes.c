@@ -6,84 +6,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-
-/* ---- an asymmetric order ---- */
-
-struct order_call {
-	const char *name;
-	int bits;
-	long wait;
-	km_uuid order;
-	km_uuid *container;
-};
-
-static CK_RV order_create(const struct km_endpoint *ep, void *arg)
-{
-	struct order_call *c = arg;
-	json_object *body = json_object_new_object(), *meta = json_object_new_object();
-	CK_RV rv;
-
-	json_object_object_add(meta, "name", json_object_new_string(c->name));
-	json_object_object_add(meta, "algorithm", json_object_new_string("rsa"));
-	json_object_object_add(meta, "bit_length", json_object_new_int(c->bits));
-	json_object_object_add(body, "type", json_object_new_string("asymmetric"));
-	json_object_object_add(body, "meta", meta);
-	rv = km_barbican_create(ep, "orders", body, "order_ref", c->order);
-	json_object_put(body);
-	return rv;
-}
-
-/* CKR_OK with the container when ACTIVE; CKR_FUNCTION_REJECTED when the
- * order failed; CKR_OK with "" while it is pending. */
-static CK_RV order_status(const struct km_endpoint *ep, void *arg)
-{
-	struct order_call *c = arg;
-	json_object *o = NULL;
-	const char *status;
-	CK_RV rv = km_barbican_get(ep, "orders", c->order, &o);
-
-	if (rv != CKR_OK)
-		return rv;
-	status = km_json_string(o, "status");
-	if (status != NULL && strcmp(status, "ACTIVE") == 0) {
-		if (!km_uuid_from_ref(km_json_string(o, "container_ref"),
-				      *c->container))
-			rv = CKR_DEVICE_ERROR;
-	} else if (status != NULL && strcmp(status, "ERROR") == 0) {
-		km_error("order %s failed: %s", c->order,
-			 km_json_string(o, "error_reason")
-				 ? km_json_string(o, "error_reason") : "no reason");
-		rv = CKR_FUNCTION_REJECTED;
-	}
-	json_object_put(o);
-	return rv;
-}
-
-CK_RV km_order_keypair(struct km_token *t, const char *name, int bits,
-		       long wait, km_uuid container)
-{
-	struct order_call c = {.name = name, .bits = bits, .wait = wait,
-			       .container = (km_uuid *)container};
-	time_t deadline = time(NULL) + wait;
-	struct timespec pause = {0, 200 * 1000 * 1000};
-	CK_RV rv = km_token_call(t, order_create, &c);
-
-	container[0] = '\0';
-	while (rv == CKR_OK && container[0] == '\0') {
-		if ((rv = km_token_call(t, order_status, &c)) != CKR_OK ||
-		    container[0] != '\0')
-			break;
-		if (time(NULL) >= deadline) {
-			km_error("order %s not active after %ld s", c.order, wait);
-			return CKR_FUNCTION_FAILED;
-		}
-		nanosleep(&pause, NULL);
-	}
-	if (rv == CKR_OK)
-		km_info("order %s made container %s", c.order, container);
-	return rv;
-}
 
 /* ---- deleting ---- */
 
@@ -142,10 +64,12 @@ static CK_RV delete_container_call(const struct km_endpoint *ep, void *arg)
 struct rename_call {
 	const char *uuid, *name;
 	km_uuid *renamed;
+	bool keep; /* a copy: the old one stays */
 };
 
 /* Containers are immutable: a new one with the same secrets and the new
- * name, then the old one goes. Its consumers would be lost: refused. */
+ * name, then the old one goes, unless a copy was asked for. Its
+ * consumers would be lost: refused. */
 static CK_RV rename_call(const struct km_endpoint *ep, void *arg)
 {
 	struct rename_call *c = arg;
@@ -153,7 +77,7 @@ static CK_RV rename_call(const struct km_endpoint *ep, void *arg)
 	char who[1024];
 	CK_RV rv = km_barbican_get(ep, "containers", c->uuid, &old);
 
-	if (rv == CKR_OK && consumers(old, who, sizeof(who))) {
+	if (rv == CKR_OK && !c->keep && consumers(old, who, sizeof(who))) {
 		km_error("container %s has consumers: %s; update them first",
 			 c->uuid, who);
 		rv = CKR_ACTION_PROHIBITED;
@@ -170,16 +94,28 @@ static CK_RV rename_call(const struct km_endpoint *ep, void *arg)
 					*c->renamed);
 		json_object_put(body);
 	}
-	if (rv == CKR_OK && (rv = km_barbican_delete(ep, "containers", c->uuid)) != CKR_OK)
+	if (rv == CKR_OK && !c->keep &&
+	    (rv = km_barbican_delete(ep, "containers", c->uuid)) != CKR_OK)
 		km_barbican_delete(ep, "containers", *c->renamed); /* undo */
 	json_object_put(old);
+	return rv;
+}
+
+CK_RV km_copy_container(struct km_token *t, const char *uuid, const char *name,
+			km_uuid copy)
+{
+	struct rename_call c = {uuid, name, (km_uuid *)copy, true};
+	CK_RV rv = km_token_call(t, rename_call, &c);
+
+	if (rv == CKR_OK)
+		km_info("container %s copied as '%s' (%s)", uuid, name, copy);
 	return rv;
 }
 
 CK_RV km_rename_container(struct km_token *t, const char *uuid,
 			  const char *name, km_uuid renamed)
 {
-	struct rename_call c = {uuid, name, (km_uuid *)renamed};
+	struct rename_call c = {uuid, name, (km_uuid *)renamed, false};
 	CK_RV rv = km_token_call(t, rename_call, &c);
 
 	if (rv == CKR_OK)

@@ -32,11 +32,11 @@ export KM_SCRIPTS=$HERE/../km
 # A CA, an intermediate and a leaf for 127.0.0.1.
 cd "$T"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout ca.key \
-	-out ca.pem -subj "/CN=write test root" -days 30 2>/dev/null
+	-out ca.pem -subj "/CN=write test root" -days 3650 2>/dev/null
 openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout mid.key \
 	-out mid.csr -subj "/CN=write test intermediate" 2>/dev/null
 printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign\n' >ca.ext
-openssl x509 -req -in mid.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+openssl x509 -req -in mid.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
 	-extfile ca.ext -out mid.pem 2>/dev/null
 leaf() { # NAME KEYTYPE...
 	local name=$1
@@ -45,7 +45,7 @@ leaf() { # NAME KEYTYPE...
 		-subj "/CN=$name" 2>/dev/null
 	printf 'subjectAltName=IP:127.0.0.1\n' >"$name.ext"
 	openssl x509 -req -in "$name.csr" -CA mid.pem -CAkey mid.key -CAcreateserial \
-		-days 30 -extfile "$name.ext" -out "$name.pem" 2>/dev/null
+		-days 3650 -extfile "$name.ext" -out "$name.pem" 2>/dev/null
 	openssl pkey -in "$name.key" -outform DER -out "$name.key.der"
 	openssl x509 -in "$name.pem" -outform DER -out "$name.der"
 }

@@ -6,6 +6,10 @@
     keymanager.py stop DIR    stop both servers
     keymanager.py stop-barbican DIR / start-barbican DIR
                               a Key Manager outage, Keystone staying up
+    keymanager.py start-pending DIR
+                              a second Barbican API on the same database
+                              (port +1) whose certificate orders stay
+                              PENDING; stop-pending DIR (or stop) ends it
 
 sqlite databases, fernet tokens, synchronous orders, the snakeoil CA.
 """
@@ -22,6 +26,9 @@ import urllib.request
 PY = "/usr/bin/python3"
 KS_PORT = int(os.environ.get("KM_KEYSTONE_PORT", "35000"))
 BB_PORT = int(os.environ.get("KM_BARBICAN_PORT", "39311"))
+# The same Barbican and database, whose certificate orders go to Barbican's
+# simple_certificate plugin: they wait for a CA that never answers.
+PENDING_PORT = BB_PORT + 1
 ADMIN_PASSWORD = "admin-secret-1"
 SERVICE_PASSWORD = "barbican-secret-2"
 USER_PASSWORD = "user-secret-3"
@@ -121,11 +128,10 @@ paste.filter_factory = oslo_middleware:HTTPProxyToWSGI.factory
 """
 
 
-def barbican_conf(d):
-    kek = base64.b64encode(os.urandom(32)).decode()
+def barbican_conf(d, kek, port=BB_PORT, plugin="snakeoil_ca"):
     ca = f"{d}/snakeoil"
     return f"""[DEFAULT]
-host_href = http://127.0.0.1:{BB_PORT}
+host_href = http://127.0.0.1:{port}
 sql_connection = sqlite:///{d}/barbican.sqlite
 db_auto_create = True
 max_limit_paging = 100
@@ -139,7 +145,7 @@ enabled_crypto_plugins = simple_crypto
 [simple_crypto_plugin]
 kek = {kek}
 [certificate]
-enabled_certificate_plugins = snakeoil_ca
+enabled_certificate_plugins = {plugin}
 [snakeoil_ca_plugin]
 ca_cert_path = {ca}/ca.pem
 ca_cert_key_path = {ca}/ca.key
@@ -243,6 +249,9 @@ def seed_keystone(d):
                                   "password": USER_PASSWORD})
     ids["other_user"] = create("user", {"name": "kmp11-other-user", "domain_id": "default",
                                         "password": USER_PASSWORD})
+    # Barbican lets only a project's admins delete its orders.
+    ids["project_admin"] = create("user", {"name": "kmp11-admin", "domain_id": "default",
+                                           "password": USER_PASSWORD})
 
     def grant(project, user, role):
         request("PUT", f"{ks}/projects/{ids[project]}/users/{ids[user]}/roles/{ids[role]}",
@@ -252,6 +261,7 @@ def seed_keystone(d):
     grant("project", "user", "creator")
     grant("bulk_project", "user", "creator")
     grant("quota_project", "user", "creator")
+    grant("project", "project_admin", "admin")
     _, projects = request("GET", f"{ks}/projects?name=admin", token=tok)
     ids["admin_project"] = projects["projects"][0]["id"]
     _, users = request("GET", f"{ks}/users?name=admin", token=tok)
@@ -280,6 +290,7 @@ export OS_INTERFACE=public
 
 def setup(d):
     os.makedirs(f"{d}/home/.barbican", exist_ok=True)
+    os.makedirs(f"{d}/home-pending/.barbican", exist_ok=True)
     os.makedirs(f"{d}/snakeoil/subcas", exist_ok=True)
     conf = f"{d}/keystone.conf"
     write(conf, keystone_conf(d))
@@ -293,7 +304,10 @@ def setup(d):
         "--bootstrap-password", ADMIN_PASSWORD, "--bootstrap-admin-url", url,
         "--bootstrap-public-url", url, "--bootstrap-internal-url", url,
         "--bootstrap-region-id", "RegionOne")
-    write(f"{d}/home/.barbican/barbican.conf", barbican_conf(d))
+    kek = base64.b64encode(os.urandom(32)).decode()
+    write(f"{d}/home/.barbican/barbican.conf", barbican_conf(d, kek))
+    write(f"{d}/home-pending/.barbican/barbican.conf",
+          barbican_conf(d, kek, PENDING_PORT, "simple_certificate"))
     write(f"{d}/barbican-paste.ini", PASTE)
 
 
@@ -321,15 +335,19 @@ def start(d):
           f"credentials in {d}/openrc")
 
 
-def start_barbican(d):
+def start_barbican(d, name="barbican", home="home", port=BB_PORT):
     d = os.path.abspath(d)
-    env = dict(os.environ, HOME=f"{d}/home")
-    bb = spawn(d, "barbican", SERVE_BARBICAN, f"{d}/barbican-paste.ini",
-               str(BB_PORT), env=env)
-    wait_http(f"http://127.0.0.1:{BB_PORT}/", "Barbican", bb)
+    env = dict(os.environ, HOME=f"{d}/{home}")
+    bb = spawn(d, name, SERVE_BARBICAN, f"{d}/barbican-paste.ini",
+               str(port), env=env)
+    wait_http(f"http://127.0.0.1:{port}/", "Barbican", bb)
 
 
-def stop(d, names=("barbican", "keystone")):
+def start_pending(d):
+    start_barbican(d, "barbican-pending", "home-pending", PENDING_PORT)
+
+
+def stop(d, names=("barbican-pending", "barbican", "keystone")):
     for name in names:
         try:
             pid = int(open(f"{d}/{name}.pid").read())
@@ -349,7 +367,9 @@ def stop(d, names=("barbican", "keystone")):
 
 
 COMMANDS = {"start": start, "stop": stop, "start-barbican": start_barbican,
-            "stop-barbican": lambda d: stop(d, ("barbican",))}
+            "stop-barbican": lambda d: stop(d, ("barbican",)),
+            "start-pending": start_pending,
+            "stop-pending": lambda d: stop(d, ("barbican-pending",))}
 
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] not in COMMANDS:

@@ -18,7 +18,7 @@ static void test_status_mapping(void **state)
 	assert_int_equal(km_status_to_rv(413), CKR_DEVICE_MEMORY);
 	assert_int_equal(km_status_to_rv(500), CKR_DEVICE_ERROR);
 	assert_int_equal(km_status_to_rv(503), CKR_DEVICE_ERROR);
-	assert_int_equal(km_status_to_rv(400), CKR_DEVICE_ERROR);
+	assert_int_equal(km_status_to_rv(400), CKR_DATA_INVALID);
 }
 
 static void test_messages(void **state)
