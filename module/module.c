@@ -1622,6 +1622,21 @@ static CK_OBJECT_HANDLE *container_handles_inlock(struct kmp_slot *slot,
 	return out;
 }
 
+/* Remembers the handles of objects deleted with their container, for as
+ * long as the application may still destroy them (each once). */
+static void add_gone_inlock(struct kmp_slot *slot, const CK_OBJECT_HANDLE *h,
+			    size_t n)
+{
+	CK_OBJECT_HANDLE *grown = realloc(slot->gone,
+					  (slot->n_gone + n + 1) * sizeof(*grown));
+
+	if (grown == NULL)
+		return; /* destroying them then answers OBJECT_HANDLE_INVALID */
+	slot->gone = grown;
+	for (size_t i = 0; i < n; i++)
+		slot->gone[slot->n_gone++] = h[i];
+}
+
 static bool taken_with_container_inlock(struct kmp_slot *slot,
 					CK_OBJECT_HANDLE oh)
 {
@@ -1668,10 +1683,7 @@ static CK_RV destroy_token_object_inlock(struct kmp_session *session,
 	pthread_mutex_lock(&gl.lock);
 	if (rv == CKR_OK) {
 		relist_inlock(slot); /* deleted: a failed listing is no error */
-		free(slot->gone);
-		slot->gone = siblings;
-		slot->n_gone = n;
-		siblings = NULL;
+		add_gone_inlock(slot, siblings, n);
 	}
 	free(siblings);
 	return rv;
@@ -2003,7 +2015,7 @@ static CK_RV key_order(CK_SESSION_HANDLE h, struct kmp_slot *slot,
 		return rv;
 	if ((aes && len != 16 && len != 24 && len != 32) ||
 	    (!aes && (len < 8 || len > 64)) ||
-	    label.len >= sizeof(name) || memchr(label.data, '\0', label.len))
+	    label.len >= sizeof(name) || (label.len > 0 && memchr(label.data, '\0', label.len)))
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	rv = kmp_template_ulong(templ, count, CKA_KEY_TYPE, &type);
 	if (rv == CKR_ATTRIBUTE_VALUE_INVALID ||

@@ -157,7 +157,7 @@ static CK_RV label_and_id(const CK_ATTRIBUTE *templ, CK_ULONG n,
 	struct kmp_bytes label = kmp_template_bytes(templ, n, CKA_LABEL);
 	struct kmp_bytes id = kmp_template_bytes(templ, n, CKA_ID);
 
-	if (label.len >= sizeof(o->label) || memchr(label.data, '\0', label.len) ||
+	if (label.len >= sizeof(o->label) || (label.len > 0 && memchr(label.data, '\0', label.len)) ||
 	    id.len > sizeof(o->id))
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	if (label.len > 0)

@@ -217,7 +217,7 @@ static CK_RV template_label(const CK_ATTRIBUTE *templ, CK_ULONG n,
 		if (templ[i].type != CKA_CLASS && templ[i].type != CKA_TOKEN &&
 		    templ[i].type != CKA_LABEL)
 			return CKR_ATTRIBUTE_TYPE_INVALID;
-	if (label.len >= sizeof(out->label) || memchr(label.data, '\0', label.len))
+	if (label.len >= sizeof(out->label) || (label.len > 0 && memchr(label.data, '\0', label.len)))
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	if (label.len > 0)
 		memcpy(out->label, label.data, label.len);

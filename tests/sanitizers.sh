@@ -6,8 +6,8 @@
 # - ASan+UBSan build: the unit tests and kmp11-tool with leak detection;
 #   sign-threads (RSA, EC, Ed25519: init, listing, fetch, sign, verify,
 #   finalize) with leak detection; pkcs11-tool, the mechanism suite, key
-#   generation and C_CreateObject of token objects with the sanitizers
-#   preloaded (memory errors only:
+#   generation, C_CreateObject of token objects and kmp11-tool's writes
+#   with the sanitizers preloaded (memory errors only:
 #   those programs leak on their own).
 # - TSan build: 8 threads x 1000 signatures and verifications.
 # - valgrind on the normal build: kmp11-tool, no error and no leak.
@@ -42,8 +42,9 @@ PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
 	/usr/bin/python3 "$SRC/tests/integration/mechanisms.py" kmp11 "$A/module/.libs/kmp11.so" "$KM/seed"
 	/usr/bin/python3 "$SRC/tests/integration/keygen.py" "$A/module/.libs/kmp11.so"
 	/usr/bin/python3 "$SRC/tests/integration/store.py" "$A/module/.libs/kmp11.so" "$KM"
+	bash "$SRC/tests/integration/tool-writes.sh" "$A/module/.libs/kmp11.so" "$A/tools/kmp11-tool" "$KM"
 ) >"$KM/sanitized.log" 2>&1 || { tail -40 "$KM/sanitized.log"; exit 1; }
-echo "ok - pkcs11-tool -O, --test, the mechanism suite, key generation and stored objects under ASan+UBSan"
+echo "ok - pkcs11-tool -O, --test, the mechanism suite, key generation, stored objects and kmp11-tool's writes under ASan+UBSan"
 
 san_build build-tsan "-O1 -g -fsanitize=thread"
 TSAN_OPTIONS=halt_on_error=1 "$SRC/build-tsan/tests/integration/sign-threads" \

@@ -3,10 +3,10 @@
  * against the private key with its CKA_ID by a signature, made by the
  * token and verified with the certificate's public key.
  */
+#include "tools/sign.h"
 #include "tools/tool.h"
 
 #include <getopt.h>
-#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <p11-kit/p11-kit.h>
@@ -18,51 +18,6 @@ struct verify {
 	int checked, failed;
 };
 
-/* The mechanism for the certificate's key type, and whether the token's
- * raw r||s signature must be turned into DER for OpenSSL. */
-static bool mechanism_for(EVP_PKEY *pub, CK_MECHANISM_TYPE *mech,
-			  const EVP_MD **md, bool *ecdsa)
-{
-	*ecdsa = false;
-	*md = EVP_sha256();
-	switch (EVP_PKEY_get_base_id(pub)) {
-	case EVP_PKEY_RSA:
-		*mech = CKM_SHA256_RSA_PKCS;
-		return true;
-	case EVP_PKEY_EC:
-		*mech = CKM_ECDSA_SHA256;
-		*ecdsa = true;
-		return true;
-	case EVP_PKEY_ED25519:
-		*mech = CKM_EDDSA;
-		*md = NULL;
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* r||s (two equal halves) to a DER ECDSA-Sig-Value; false if malformed. */
-static bool ecdsa_to_der(unsigned char *sig, CK_ULONG *len, size_t cap)
-{
-	ECDSA_SIG *s = ECDSA_SIG_new();
-	BIGNUM *r = BN_bin2bn(sig, (int)(*len / 2), NULL);
-	BIGNUM *ss = BN_bin2bn(sig + *len / 2, (int)(*len / 2), NULL);
-	unsigned char *p = sig;
-	bool ok = s && r && ss && *len % 2 == 0 && ECDSA_SIG_set0(s, r, ss);
-
-	if (!ok) {
-		BN_free(r);
-		BN_free(ss);
-	}
-	if (ok && (size_t)i2d_ECDSA_SIG(s, NULL) <= cap)
-		*len = (CK_ULONG)i2d_ECDSA_SIG(s, &p);
-	else
-		ok = false;
-	ECDSA_SIG_free(s);
-	return ok;
-}
-
 /* Signs a random challenge with key and verifies it with the certificate. */
 static const char *prove(struct tool *t, CK_SESSION_HANDLE s,
 			 CK_OBJECT_HANDLE key, X509 *cert)
@@ -70,23 +25,23 @@ static const char *prove(struct tool *t, CK_SESSION_HANDLE s,
 	EVP_PKEY *pub = X509_get0_pubkey(cert);
 	unsigned char challenge[32], sig[1024];
 	CK_ULONG len = sizeof(sig);
-	CK_MECHANISM mech = {0, NULL, 0};
-	const EVP_MD *md;
+	const char *why;
 	EVP_MD_CTX *ctx;
-	bool ecdsa, ok;
+	int nid;
+	bool ok;
 
-	if (pub == NULL || !mechanism_for(pub, &mech.mechanism, &md, &ecdsa))
+	if (pub == NULL)
 		return "the certificate's key type is not supported";
 	if (RAND_bytes(challenge, sizeof(challenge)) != 1)
 		return "no random challenge";
-	if (t->f->C_SignInit(s, &mech, key) != CKR_OK ||
-	    t->f->C_Sign(s, challenge, sizeof(challenge), sig, &len) != CKR_OK)
-		return "the token cannot sign with the private key";
-	if (ecdsa && !ecdsa_to_der(sig, &len, sizeof(sig)))
-		return "the token's ECDSA signature is malformed";
+	if ((why = tool_sign(t, s, key, pub, challenge, sizeof(challenge), sig,
+			     &len, &nid)) != NULL)
+		return why;
 	ctx = EVP_MD_CTX_new();
 	ok = ctx != NULL &&
-	     EVP_DigestVerifyInit(ctx, NULL, md, NULL, pub) == 1 &&
+	     EVP_DigestVerifyInit(ctx, NULL,
+				  nid == NID_ED25519 ? NULL : EVP_sha256(), NULL,
+				  pub) == 1 &&
 	     EVP_DigestVerify(ctx, sig, len, challenge, sizeof(challenge)) == 1;
 	EVP_MD_CTX_free(ctx);
 	return ok ? NULL : "the private key does not match the certificate";

@@ -15,6 +15,11 @@ static const struct command {
 	{"verify", cmd_verify, "certificate matches its private key"},
 	{"expiring", cmd_expiring, "certificates expiring within N days"},
 	{"haproxy-sync", cmd_haproxy_sync, "push a container into haproxy"},
+	{"store", cmd_store, "certificate, key and chain into a container"},
+	{"order", cmd_order, "order a certificate from the Key Manager's CA"},
+	{"orders", cmd_orders, "the orders and their status"},
+	{"renew", cmd_renew, "a new certificate for a container's key"},
+	{"delete", cmd_delete, "delete the containers a URI names"},
 };
 
 static int usage(FILE *out, int status)

@@ -80,7 +80,7 @@ CK_ATTRIBUTE *tool_uri_template(P11KitUri *uri, const CK_ATTRIBUTE *extra,
 			       CK_ULONG n_extra, CK_ULONG *n)
 {
 	CK_ATTRIBUTE *from = p11_kit_uri_get_attributes(uri, n);
-	CK_ATTRIBUTE *templ = calloc(*n + n_extra, sizeof(*templ));
+	CK_ATTRIBUTE *templ = calloc(*n + n_extra + 1, sizeof(*templ));
 	CK_ULONG j = 0;
 
 	if (templ == NULL)
@@ -88,7 +88,8 @@ CK_ATTRIBUTE *tool_uri_template(P11KitUri *uri, const CK_ATTRIBUTE *extra,
 	for (CK_ULONG i = 0; i < *n; i++)
 		if (!has_type(extra, n_extra, from[i].type))
 			templ[j++] = from[i];
-	memcpy(templ + j, extra, n_extra * sizeof(*extra));
+	if (n_extra > 0)
+		memcpy(templ + j, extra, n_extra * sizeof(*extra));
 	*n = j + n_extra;
 	return templ;
 }
@@ -148,8 +149,9 @@ static int with_token(struct tool *t, P11KitUri *uri, struct tool_token *tok,
 	CK_RV rv;
 	int status;
 
-	rv = t->f->C_OpenSession(tok->slot, CKF_SERIAL_SESSION, NULL, NULL,
-				 &tok->session);
+	rv = t->f->C_OpenSession(tok->slot,
+				 CKF_SERIAL_SESSION | (t->rw ? CKF_RW_SESSION : 0),
+				 NULL, NULL, &tok->session);
 	if (rv != CKR_OK)
 		return tool_error("token %.*s: C_OpenSession: %s", label_len,
 				  tok->info.label, p11_kit_strerror(rv));
@@ -168,41 +170,63 @@ static int with_token(struct tool *t, P11KitUri *uri, struct tool_token *tok,
 	return status;
 }
 
+/* The tokens the URI matches, with their slots; *n of them. */
+static int matching_tokens(struct tool *t, P11KitUri *uri,
+			   struct tool_token **out, CK_ULONG *n)
+{
+	CK_SLOT_ID *slots = NULL;
+	CK_ULONG count = 0;
+	CK_RV rv = t->f->C_GetSlotList(CK_TRUE, NULL, &count);
+
+	*n = 0;
+	if (rv == CKR_OK && count > 0 &&
+	    ((slots = calloc(count, sizeof(*slots))) == NULL ||
+	     (*out = calloc(count, sizeof(**out))) == NULL))
+		rv = CKR_HOST_MEMORY;
+	if (rv == CKR_OK && count > 0)
+		rv = t->f->C_GetSlotList(CK_TRUE, slots, &count);
+	for (CK_ULONG i = 0; rv == CKR_OK && i < count; i++) {
+		struct tool_token tok = {.slot = slots[i]};
+		if ((rv = t->f->C_GetTokenInfo(slots[i], &tok.info)) == CKR_OK &&
+		    p11_kit_uri_match_token_info(uri, &tok.info))
+			(*out)[(*n)++] = tok;
+	}
+	free(slots);
+	if (rv != CKR_OK)
+		return tool_error("listing the tokens: %s", p11_kit_strerror(rv));
+	if (*n == 0)
+		return tool_error("no token matches the URI");
+	return 0;
+}
+
 int tool_each_token(struct tool *t, P11KitUri *uri,
 		    int (*fn)(struct tool *, struct tool_token *, void *),
 		    void *arg)
 {
-	CK_SLOT_ID *slots = NULL;
-	CK_ULONG n = 0;
-	int status = 0;
-	bool matched = false;
-	CK_RV rv;
+	struct tool_token *tokens = NULL;
+	CK_ULONG n;
+	int status = matching_tokens(t, uri, &tokens, &n);
 
-	rv = t->f->C_GetSlotList(CK_TRUE, NULL, &n);
-	if (rv == CKR_OK && n > 0 &&
-	    (slots = calloc(n, sizeof(*slots))) == NULL)
-		rv = CKR_HOST_MEMORY;
-	if (rv == CKR_OK && n > 0)
-		rv = t->f->C_GetSlotList(CK_TRUE, slots, &n);
-	if (rv != CKR_OK) {
-		free(slots);
-		return tool_error("C_GetSlotList: %s", p11_kit_strerror(rv));
-	}
-	for (CK_ULONG i = 0; status == 0 && i < n; i++) {
-		struct tool_token tok = {.slot = slots[i]};
-		if ((rv = t->f->C_GetTokenInfo(slots[i], &tok.info)) != CKR_OK) {
-			status = tool_error("slot %lu: C_GetTokenInfo: %s",
-					    slots[i], p11_kit_strerror(rv));
-			break;
-		}
-		if (!p11_kit_uri_match_token_info(uri, &tok.info))
-			continue;
-		matched = true;
-		status = with_token(t, uri, &tok, fn, arg);
-	}
-	free(slots);
-	if (!matched && status == 0)
-		return tool_error("no token matches the URI");
+	for (CK_ULONG i = 0; status == 0 && i < n; i++)
+		status = with_token(t, uri, &tokens[i], fn, arg);
+	free(tokens);
+	return status;
+}
+
+int tool_single_token(struct tool *t, P11KitUri *uri,
+		      int (*fn)(struct tool *, struct tool_token *, void *),
+		      void *arg)
+{
+	struct tool_token *tokens = NULL;
+	CK_ULONG n;
+	int status = matching_tokens(t, uri, &tokens, &n);
+
+	if (status == 0 && n > 1)
+		status = tool_error("the URI matches %lu tokens: name one "
+				    "(token= or serial=)", n);
+	if (status == 0)
+		status = with_token(t, uri, &tokens[0], fn, arg);
+	free(tokens);
 	return status;
 }
 

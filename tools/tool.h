@@ -15,6 +15,7 @@ struct tool {
 	void *dl;
 	CK_FUNCTION_LIST *f;
 	const char *pin_file; /* --pin-file */
+	bool rw;              /* sessions are read-write: the command writes */
 };
 
 /* One token that a URI selects, with an open session (logged in when the
@@ -50,6 +51,12 @@ CK_ATTRIBUTE *tool_uri_template(P11KitUri *uri, const CK_ATTRIBUTE *extra,
 int tool_each_token(struct tool *t, P11KitUri *uri,
 		    int (*fn)(struct tool *, struct tool_token *, void *),
 		    void *arg);
+
+/* The same for the one token the URI matches; 1 with a message when it
+ * matches none or several. */
+int tool_single_token(struct tool *t, P11KitUri *uri,
+		      int (*fn)(struct tool *, struct tool_token *, void *),
+		      void *arg);
 
 /* The objects of a session that match a template; *out is malloc'd. */
 CK_RV tool_find(struct tool *t, CK_SESSION_HANDLE s,
@@ -92,5 +99,10 @@ int cmd_export_cert(struct tool *t, int argc, char **argv);
 int cmd_verify(struct tool *t, int argc, char **argv);
 int cmd_expiring(struct tool *t, int argc, char **argv);
 int cmd_haproxy_sync(struct tool *t, int argc, char **argv);
+int cmd_store(struct tool *t, int argc, char **argv);
+int cmd_order(struct tool *t, int argc, char **argv);
+int cmd_orders(struct tool *t, int argc, char **argv);
+int cmd_renew(struct tool *t, int argc, char **argv);
+int cmd_delete(struct tool *t, int argc, char **argv);
 
 #endif

@@ -68,24 +68,6 @@ KMP11_CONF=$T/pending.conf order simple-cmc "$T/csr.pem" "" 1
 grep -q "^PENDING simple-cmc Request has been submitted" "$T/out" || fail "simple-cmc: $(cat "$T/out")"
 ok "simple-cmc order: PENDING, with the Key Manager's message"
 
-# The project's admin deletes an order; the others stay.
-OS_USERNAME=kmp11-admin bash "$HERE/../km/token-conf.sh" admin "ord-*" "$T/admin.conf"
-KMP11_CONF=$T/admin.conf /usr/bin/python3 - "$MODULE" <<'PY' || exit 1
-import sys
-import PyKCS11 as P
-sys.path.insert(0, __import__("os").environ["KM_SCRIPTS"])
-from checks import fail, ok
-
-CKO_ORDER = P.CKO_VENDOR_DEFINED | 0x4B4D0001
-lib = P.PyKCS11Lib()
-lib.load(sys.argv[1])
-s = lib.openSession(lib.getSlotList()[0], P.CKF_SERIAL_SESSION | P.CKF_RW_SESSION)
-orders = s.findObjects([(P.CKA_CLASS, CKO_ORDER)])
-s.destroyObject(orders[-1])
-if len(s.findObjects([(P.CKA_CLASS, CKO_ORDER)])) != len(orders) - 1:
-    fail("C_DestroyObject left the order")
-ok("the project's admin deletes an order with C_DestroyObject")
-PY
 
 # Order objects: listed by class, a pending one's status read again,
 # deleted; AES and generic secret keys by key orders.
@@ -144,4 +126,25 @@ expect(P.CKR_TEMPLATE_INCOMPLETE, "an AES key without CKA_VALUE_LEN",
        lambda: s.generateKey([(P.CKA_TOKEN, True)], P.Mechanism(P.CKM_AES_KEY_GEN)))
 ok("C_GenerateKey: AES and generic secret key orders encrypt and sign; a session "
    "AES key is made here; wrong templates refused")
+PY
+
+# The project's admin deletes a failed order; the others stay.
+OS_USERNAME=kmp11-admin bash "$HERE/../km/token-conf.sh" admin "ord-*" "$T/admin.conf"
+KMP11_CONF=$T/admin.conf /usr/bin/python3 - "$MODULE" <<'PY' || exit 1
+import sys
+import PyKCS11 as P
+sys.path.insert(0, __import__("os").environ["KM_SCRIPTS"])
+from checks import fail, ok
+
+CKO_ORDER = P.CKO_VENDOR_DEFINED | 0x4B4D0001
+STATUS = P.CKA_VENDOR_DEFINED | 0x4B4D0001
+lib = P.PyKCS11Lib()
+lib.load(sys.argv[1])
+s = lib.openSession(lib.getSlotList()[0], P.CKF_SERIAL_SESSION | P.CKF_RW_SESSION)
+orders = s.findObjects([(P.CKA_CLASS, CKO_ORDER)])
+failed = s.findObjects([(P.CKA_CLASS, CKO_ORDER), (STATUS, (2).to_bytes(8, sys.byteorder))])
+s.destroyObject(failed[0])
+if len(s.findObjects([(P.CKA_CLASS, CKO_ORDER)])) != len(orders) - 1:
+    fail("C_DestroyObject left the order")
+ok("the project's admin deletes a failed order with C_DestroyObject")
 PY

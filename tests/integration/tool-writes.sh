@@ -1,0 +1,90 @@
+#!/bin/bash
+# kmp11-tool's writing commands against the real Key Manager and its
+# snakeoil CA: store, order, orders, renew, delete.
+# Usage: tool-writes.sh MODULE TOOL KM_DIR   (OS_* of the test user)
+set -euo pipefail
+MODULE=$1 TOOL=$2 KM=$3
+HERE=$(cd "$(dirname "$0")" && pwd)
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "ok - $*"; }
+bash "$HERE/../km/token-conf.sh" tool-writes "tw-*" "$T/kmp11.conf"
+export KMP11_CONF=$T/kmp11.conf
+run=$RANDOM
+tool() { "$TOOL" --module "$MODULE" "$@"; }
+status() { # EXPECTED COMMAND...: runs kmp11-tool, output in $T/out
+	local want=$1 got=0
+	shift
+	tool "$@" >"$T/out" 2>&1 || got=$?
+	[ "$got" = "$want" ] || fail "kmp11-tool $*: exit $got, expected $want: $(cat "$T/out")"
+}
+
+# A CA, an intermediate, and an EC leaf it issues.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$T/ca.key" \
+	-out "$T/ca.pem" -subj "/CN=tool-writes root" -days 3650 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/mid.key" \
+	-out "$T/mid.csr" -subj "/CN=tool-writes intermediate" 2>/dev/null
+printf 'basicConstraints=critical,CA:TRUE\n' >"$T/ca.ext"
+openssl x509 -req -in "$T/mid.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
+	-days 3650 -extfile "$T/ca.ext" -out "$T/mid.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/leaf.key" \
+	-out "$T/leaf.csr" -subj "/CN=tw-$run-store" 2>/dev/null
+openssl x509 -req -in "$T/leaf.csr" -CA "$T/mid.pem" -CAkey "$T/mid.key" -CAcreateserial \
+	-days 3650 -out "$T/leaf.pem" 2>/dev/null
+
+# store: one container with the chain; the label is the CN.
+status 0 store --cert "$T/leaf.pem" --key "$T/leaf.key" --chain "$T/mid.pem"
+grep -q "stored 'tw-$run-store': certificate, key and 1 chain" "$T/out" || fail "store: $(cat "$T/out")"
+status 0 verify "pkcs11:object=tw-$run-store"
+status 0 export-cert "pkcs11:object=tw-$run-store;type=cert" -o "$T/exported.pem"
+[ "$(grep -c BEGIN "$T/exported.pem")" = 2 ] || fail "store: the chain is not exported with it"
+openssl verify -CAfile "$T/ca.pem" -untrusted "$T/mid.pem" "$T/exported.pem" >/dev/null ||
+	fail "store: the exported certificate does not verify"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/other.key" 2>/dev/null
+status 1 store --cert "$T/leaf.pem" --key "$T/other.key" --label "tw-$run-bad"
+grep -q "the key is not the certificate's" "$T/out" || fail "store, other key: $(cat "$T/out")"
+openssl pkey -in "$T/leaf.key" -aes256 -passout pass:secret -out "$T/locked.key"
+status 1 store --cert "$T/leaf.pem" --key "$T/locked.key" --label "tw-$run-bad"
+status 2 store --cert "$T/leaf.pem"
+ok "store: certificate, key and chain in one container (verify, export-cert); a wrong or encrypted key refused"
+
+# order: from a CSR, and from a key pair the Key Manager made.
+openssl req -new -newkey rsa:2048 -nodes -keyout "$T/o.key" -out "$T/o.csr" \
+	-subj "/CN=tw-$run-order.example" 2>/dev/null
+status 0 order --csr "$T/o.csr" --label "tw-$run-order" --wait 30
+grep -q "^ACTIVE custom 'tw-$run-order' http" "$T/out" || fail "order --csr: $(cat "$T/out")"
+pkcs11-tool --module "$MODULE" --login --pin unused --keypairgen --key-type rsa:2048 \
+	--label "tw-$run-pair" >"$T/out" 2>&1 || fail "keypairgen: $(cat "$T/out")"
+status 0 order --stored-key "pkcs11:object=tw-$run-pair;type=private" \
+	--subject "CN=tw-$run-stored.example" --label "tw-$run-stored"
+status 0 verify "pkcs11:object=tw-$run-stored"
+echo "garbage" >"$T/bad.csr"
+status 1 order --csr "$T/bad.csr"
+grep -q "^ERROR custom" "$T/out" || fail "order of a bad CSR: $(cat "$T/out")"
+status 1 order --stored-key "pkcs11:object=tw-$run-none" --subject "CN=x"
+status 2 order --csr "$T/o.csr" --stored-key "pkcs11:object=x" --subject "CN=x"
+status 0 orders
+grep -q "^ACTIVE stored-key 'tw-$run-stored'" "$T/out" || fail "orders: $(cat "$T/out")"
+grep -q "^ERROR custom" "$T/out" || fail "orders: no ERROR order: $(cat "$T/out")"
+ok "order --csr / --stored-key issue (exit 0), a bad CSR fails (exit 1); orders lists them"
+
+# renew: a new certificate for the same key and subject, same name; the
+# newest is found last, so export-cert and the servers take it.
+serial_before=$(openssl x509 -in "$T/exported.pem" -noout -serial)
+status 0 renew "pkcs11:object=tw-$run-store;type=cert"
+grep -q "^ACTIVE custom 'tw-$run-store'" "$T/out" || fail "renew: $(cat "$T/out")"
+status 0 export-cert --no-chain "pkcs11:object=tw-$run-store;type=cert" -o "$T/renewed.pem"
+[ "$(openssl x509 -in "$T/renewed.pem" -noout -serial)" != "$serial_before" ] ||
+	fail "renew: export-cert still gives the old certificate"
+cmp -s <(openssl x509 -in "$T/renewed.pem" -noout -pubkey) \
+	<(openssl pkey -in "$T/leaf.key" -pubout) || fail "renew: another key"
+openssl verify -CAfile "$KM/snakeoil/ca.pem" "$T/renewed.pem" >/dev/null 2>&1 ||
+	fail "renew: the new certificate does not chain to the Key Manager's CA"
+ok "renew: a certificate from the Key Manager's CA for the same key and subject, found first"
+
+# delete: both containers of the name; a URI without an object refused.
+status 0 delete "pkcs11:object=tw-$run-store"
+status 1 export-cert "pkcs11:object=tw-$run-store;type=cert" -o "$T/gone.pem"
+status 2 delete "pkcs11:"
+ok "delete: every container of the name; 'pkcs11:' alone refused"

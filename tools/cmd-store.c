@@ -1,0 +1,160 @@
+/*
+ * kmp11-tool store [URI] --cert FILE --key FILE [--chain FILE]
+ * [--label NAME]: a certificate, its private key and its chain written
+ * to the token, which makes them one certificate container.
+ */
+#include "tools/templates.h"
+#include "tools/tool.h"
+
+#include <getopt.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <p11-kit/p11-kit.h>
+#include <string.h>
+
+struct store {
+	X509 *cert;
+	STACK_OF(X509) *chain;
+	EVP_PKEY *key;
+	const char *label;
+};
+
+/* No passphrase prompt: an encrypted key file is an error. */
+static int no_passphrase(char *buf, int size, int rw, void *u)
+{
+	(void)buf, (void)size, (void)rw, (void)u;
+	return -1;
+}
+
+/* Every certificate of a PEM file, appended to certs. */
+static int read_certs(const char *path, STACK_OF(X509) *certs)
+{
+	BIO *b = BIO_new_file(path, "r");
+	X509 *x;
+	int n = 0;
+
+	while (b != NULL && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL &&
+	       sk_X509_push(certs, x))
+		n++;
+	BIO_free(b);
+	ERR_clear_error();
+	return n > 0 ? 0 : tool_error("%s: no PEM certificate", path);
+}
+
+static int read_key(const char *path, EVP_PKEY **key)
+{
+	BIO *b = BIO_new_file(path, "r");
+
+	*key = b ? PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL) : NULL;
+	BIO_free(b);
+	ERR_clear_error();
+	return *key ? 0 : tool_error("%s: no unencrypted PEM private key", path);
+}
+
+/* One C_CreateObject; the template is freed. */
+static int create(struct tool *t, CK_SESSION_HANDLE s, struct tool_template *tp,
+		  bool built, const char *what)
+{
+	CK_OBJECT_HANDLE h;
+	CK_RV rv = built ? t->f->C_CreateObject(s, tp->attrs, tp->n, &h)
+			 : CKR_HOST_MEMORY;
+
+	tool_template_free(tp);
+	return rv == CKR_OK ? 0
+			    : tool_error("writing the %s: %s", what, p11_kit_strerror(rv));
+}
+
+static int store_token(struct tool *t, struct tool_token *tok, void *arg)
+{
+	struct store *st = arg;
+	struct tool_template tp;
+	unsigned char id[20];
+	int status;
+
+	if (!X509_check_private_key(st->cert, st->key))
+		return tool_error("the key is not the certificate's");
+	if (!tool_key_id(st->key, id))
+		return tool_error("out of memory");
+	/* One CKA_ID for all: kmp11 puts them in one container. */
+	status = create(t, tok->session, &tp,
+			tool_template_key(&tp, st->key, st->label, id, sizeof(id)),
+			"private key");
+	if (status == 0)
+		status = create(t, tok->session, &tp,
+				tool_template_cert(&tp, st->cert, st->label, id,
+						   sizeof(id), false),
+				"certificate");
+	for (int i = 0; status == 0 && i < sk_X509_num(st->chain); i++)
+		status = create(t, tok->session, &tp,
+				tool_template_cert(&tp, sk_X509_value(st->chain, i),
+						   NULL, id, sizeof(id), true),
+				"chain");
+	if (status == 0)
+		printf("stored '%s': certificate, key and %d chain certificates\n",
+		       st->label, sk_X509_num(st->chain));
+	return status;
+}
+
+int cmd_store(struct tool *t, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"cert", required_argument, NULL, 'c'},
+		{"key", required_argument, NULL, 'k'},
+		{"chain", required_argument, NULL, 'C'},
+		{"label", required_argument, NULL, 'l'},
+		{"help", no_argument, NULL, 'h'},
+		{0}};
+	const char *cert = NULL, *key = NULL, *chain = NULL;
+	char cn[256];
+	STACK_OF(X509) *certs = sk_X509_new_null();
+	struct store st = {.chain = sk_X509_new_null()};
+	P11KitUri *uri = NULL;
+	int status = 0;
+
+	for (int c; (c = getopt_long(argc, argv, "c:k:C:l:h", opts, NULL)) != -1;) {
+		if (c == 'c')
+			cert = optarg;
+		else if (c == 'k')
+			key = optarg;
+		else if (c == 'C')
+			chain = optarg;
+		else if (c == 'l')
+			st.label = optarg;
+		else
+			status = 2;
+	}
+	if (status != 0 || cert == NULL || key == NULL || argc - optind > 1) {
+		sk_X509_free(certs);
+		sk_X509_free(st.chain);
+		return tool_error("usage: store [URI] --cert FILE --key FILE "
+				  "[--chain FILE] [--label NAME]") + 1;
+	}
+	/* The certificate file may carry the chain after the certificate. */
+	status = read_certs(cert, certs);
+	if (status == 0 && chain != NULL)
+		status = read_certs(chain, st.chain);
+	if (status == 0)
+		status = read_key(key, &st.key);
+	if (status == 0) {
+		st.cert = sk_X509_shift(certs);
+		while (sk_X509_num(certs) > 0)
+			sk_X509_unshift(st.chain, sk_X509_pop(certs));
+		if (st.label == NULL &&
+		    X509_NAME_get_text_by_NID(X509_get_subject_name(st.cert),
+					      NID_commonName, cn, sizeof(cn)) > 0)
+			st.label = cn;
+		if (st.label == NULL)
+			status = tool_error("the certificate has no CN: give --label");
+	}
+	if (status == 0 && (uri = tool_uri(optind < argc ? argv[optind] : NULL)) == NULL)
+		status = tool_error("not a PKCS#11 URI: %s", argv[optind]);
+	t->rw = true;
+	if (status == 0)
+		status = tool_single_token(t, uri, store_token, &st);
+	p11_kit_uri_free(uri);
+	X509_free(st.cert);
+	EVP_PKEY_free(st.key);
+	sk_X509_pop_free(certs, X509_free);
+	sk_X509_pop_free(st.chain, X509_free);
+	return status;
+}
