@@ -9,6 +9,7 @@
 #include "module/newobject.h"
 #include "module/objects.h"
 #include "module/orders.h"
+#include "module/secure-heap.h"
 #include "module/session.h"
 #include "module/sobjects.h"
 #include "module/cipher.h"
@@ -153,7 +154,7 @@ static void free_slots_inlock(void)
 
 static CK_RV kmp_C_Initialize(CK_VOID_PTR init_args)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	static pthread_once_t once = PTHREAD_ONCE_INIT, heap_once = PTHREAD_ONCE_INIT;
 	CK_C_INITIALIZE_ARGS *args = init_args;
 	struct km_config cfg = {0};
 	char err[KM_ERR_SIZE] = "", *path = NULL;
@@ -163,6 +164,7 @@ static CK_RV kmp_C_Initialize(CK_VOID_PTR init_args)
 		return rv;
 	pthread_once(&once, register_fork_handlers);
 	km_log_init_from_env();
+	pthread_once(&heap_once, kmp_secure_heap_init);
 	pthread_mutex_lock(&gl.lock);
 	if (gl.initialized && gl.pid != getpid()) {
 		/* A forked child: keep what the parent fetched. */

@@ -16,8 +16,8 @@ CK_RV km_status_to_rv(long status)
 		return CKR_DATA_INVALID;
 	case 401:
 		return CKR_USER_NOT_LOGGED_IN;
-	case 403:
-		return CKR_ACTION_PROHIBITED;
+	case 403: /* a user who may read but not write: an observer */
+		return CKR_TOKEN_WRITE_PROTECTED;
 	case 404:
 		return CKR_OBJECT_HANDLE_INVALID;
 	case 413:

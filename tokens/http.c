@@ -304,17 +304,20 @@ static CK_RV attempt(struct km_http *http, CURL *curl, const char *method,
 {
 	struct sink sink = {out, (size_t)http->opts.max_response, false};
 	struct curl_slist *resolved = NULL;
-	char *entry = NULL;
+	char *entry = NULL, why[CURL_ERROR_SIZE] = "";
 	CURLcode code;
 
 	km_response_clear(out);
 	set_options(http, curl, method, url, headers, body, &sink);
+	/* libcurl's own words say which TLS check failed, and why. */
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, why);
 	/* Names resolved here, in this thread, fill libcurl's DNS cache so
 	 * that it starts no resolver thread. */
 	if (http->opts.resolve_inline && (entry = km_resolve_entry(url)) != NULL)
 		resolved = curl_slist_append(NULL, entry);
 	curl_easy_setopt(curl, CURLOPT_RESOLVE, resolved);
 	code = curl_easy_perform(curl);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);
 	curl_easy_setopt(curl, CURLOPT_RESOLVE, NULL);
 	curl_slist_free_all(resolved);
 	free(entry);
@@ -324,7 +327,8 @@ static CK_RV attempt(struct km_http *http, CURL *curl, const char *method,
 		return CKR_DEVICE_MEMORY;
 	}
 	if (code != CURLE_OK) {
-		km_error("%s %s: %s", method, url, curl_easy_strerror(code));
+		km_error("%s %s: %s", method, url,
+			 why[0] ? why : curl_easy_strerror(code));
 		return CKR_DEVICE_ERROR;
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status);

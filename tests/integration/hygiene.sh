@@ -42,3 +42,24 @@ done
 # Keystone tokens of this user start alike (fernet): none may appear.
 ! grep -qE 'gAAAAA[A-Za-z0-9_-]{20}' "$T/log" || fail "the log holds a Keystone token"
 echo "ok - hygiene: the debug log of listing, fetching, signing and login holds no secret"
+
+# Key material in OpenSSL's secure heap: locked, left out of core dumps.
+grep -q "secure heap: 8192 KiB for key material, locked in memory and left out of core dumps\|secure heap: 8192 KiB left out of core dumps but not locked" "$T/log" ||
+	fail "no secure heap: $(grep 'secure heap' "$T/log")"
+KMP11_DEBUG=1 /usr/bin/python3 - "$MODULE" <<'PY' || exit 1
+import ctypes, sys
+import PyKCS11 as P
+lib = P.PyKCS11Lib()
+lib.load(sys.argv[1])
+crypto = ctypes.CDLL("libcrypto.so.3")
+crypto.CRYPTO_secure_used.restype = ctypes.c_size_t
+before = crypto.CRYPTO_secure_used()
+s = lib.openSession(lib.getSlotList()[0])
+key = s.findObjects([(P.CKA_CLASS, P.CKO_PRIVATE_KEY), (P.CKA_LABEL, "rsa-www")])[0]
+s.sign(key, b"x", P.Mechanism(P.CKM_SHA256_RSA_PKCS))
+used = crypto.CRYPTO_secure_used()
+if crypto.CRYPTO_secure_malloc_initialized() != 1 or used <= before:
+    sys.exit(f"FAIL: the RSA key is not in the secure heap ({before} -> {used} bytes)")
+print(f"ok - hygiene: a fetched RSA key lives in the secure heap ({used - before} bytes)")
+PY
+grep -h "secure heap" "$T/log" | sed 's/^.*secure heap/  platform: secure heap/' | sort -u

@@ -252,6 +252,8 @@ def seed_keystone(d):
     # Barbican lets only a project's admins delete its orders.
     ids["project_admin"] = create("user", {"name": "kmp11-admin", "domain_id": "default",
                                            "password": USER_PASSWORD})
+    ids["observer_user"] = create("user", {"name": "kmp11-observer", "domain_id": "default",
+                                           "password": USER_PASSWORD})
 
     def grant(project, user, role):
         request("PUT", f"{ks}/projects/{ids[project]}/users/{ids[user]}/roles/{ids[role]}",
@@ -262,6 +264,7 @@ def seed_keystone(d):
     grant("bulk_project", "user", "creator")
     grant("quota_project", "user", "creator")
     grant("project", "project_admin", "admin")
+    grant("project", "observer_user", "observer")
     _, projects = request("GET", f"{ks}/projects?name=admin", token=tok)
     ids["admin_project"] = projects["projects"][0]["id"]
     _, users = request("GET", f"{ks}/users?name=admin", token=tok)

@@ -174,6 +174,9 @@ static void test_session_objects(void **state)
 	t[4].pValue = &no;
 	assert_int_equal(f->C_CreateObject(s, t, 5, NULL), CKR_ARGUMENTS_BAD);
 	assert_int_equal(f->C_CreateObject(s, t, 5, &h), CKR_OK);
+	/* No copy could weaken CKA_SENSITIVE or CKA_EXTRACTABLE. */
+	assert_int_equal(f->C_CopyObject(s, h, NULL, 0, &found),
+			 CKR_FUNCTION_NOT_SUPPORTED);
 	assert_int_equal(f->C_GetAttributeValue(s, h, &get, 1), CKR_OK);
 	assert_memory_equal(value, key, sizeof(key));
 	/* Found without the (unreachable) Key Manager's listing. */

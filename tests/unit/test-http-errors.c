@@ -13,7 +13,7 @@ static void test_status_mapping(void **state)
 	assert_int_equal(km_status_to_rv(200), CKR_OK);
 	assert_int_equal(km_status_to_rv(204), CKR_OK);
 	assert_int_equal(km_status_to_rv(401), CKR_USER_NOT_LOGGED_IN);
-	assert_int_equal(km_status_to_rv(403), CKR_ACTION_PROHIBITED);
+	assert_int_equal(km_status_to_rv(403), CKR_TOKEN_WRITE_PROTECTED);
 	assert_int_equal(km_status_to_rv(404), CKR_OBJECT_HANDLE_INVALID);
 	assert_int_equal(km_status_to_rv(413), CKR_DEVICE_MEMORY);
 	assert_int_equal(km_status_to_rv(500), CKR_DEVICE_ERROR);
