@@ -761,6 +761,8 @@ static CK_RV attrs_inlock(struct kmp_session *session, struct kmp_slot *slot,
 	if (kmp_orders_get(&slot->orders, handle) != NULL)
 		return order_inlock(slot, handle, templ, count, attrs);
 	obj = get_inlock(slot, handle);
+	if (obj != NULL && kmp_object_attrs(slot->token, slot->objects, obj) == NULL)
+		return CKR_HOST_MEMORY;
 	if (obj != NULL && all_known(obj->attrs, templ, count)) {
 		*attrs = obj->attrs;
 		return CKR_OK;
@@ -837,7 +839,7 @@ static CK_RV match_inlock(struct kmp_slot *slot, struct kmp_objects *o,
 		struct kmp_object *obj = &o->items[i];
 		enum kmp_match m = KMP_NO_MATCH;
 		if (obj->role != KMP_ROLE_INTERMEDIATES)
-			m = kmp_attrs_match(obj->attrs, templ, count);
+			m = kmp_object_match(slot->token, o, obj, templ, count);
 		else if (kmp_template_may_match_intermediate(templ, count))
 			m = KMP_UNKNOWN;
 		if (m == KMP_MATCH)

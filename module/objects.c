@@ -481,9 +481,9 @@ struct kmp_objects *kmp_objects_build(struct km_token *token,
 	o->items = t.items;
 	o->n = t.n;
 	o->snapshot = s;
+	/* Attributes are built when first asked for: a listing of thousands
+	 * keeps only what its clients looked at. */
 	ok = !t.failed && build_index(o);
-	for (size_t i = 0; ok && i < o->n; i++)
-		ok = build_attrs(&ctx, &o->items[i]);
 	if (!ok) {
 		o->snapshot = NULL;
 		kmp_objects_free(token, o);
@@ -530,7 +530,9 @@ bool kmp_objects_complete(struct km_token *t, struct kmp_objects *o)
 {
 	for (size_t i = 0; i < o->n; i++) {
 		struct kmp_object *obj = &o->items[i];
-		if (obj->complete)
+		/* Not built yet: built from the new payloads when asked. */
+		if (obj->complete ||
+		    (obj->attrs == NULL && obj->role != KMP_ROLE_INTERMEDIATES))
 			continue;
 		/* A fetched chain adds objects: the table changes shape. */
 		if (obj->role == KMP_ROLE_INTERMEDIATES &&
@@ -540,6 +542,84 @@ bool kmp_objects_complete(struct km_token *t, struct kmp_objects *o)
 			return false;
 	}
 	return true;
+}
+
+CK_ATTRIBUTE *kmp_object_attrs(struct km_token *t, struct kmp_objects *o,
+			       struct kmp_object *obj)
+{
+	struct build_ctx ctx;
+
+	if (obj->attrs == NULL) {
+		ctx = context(t, o->snapshot);
+		build_attrs(&ctx, obj);
+	}
+	return obj->attrs;
+}
+
+static CK_OBJECT_CLASS class_of(enum kmp_role role)
+{
+	switch (role) {
+	case KMP_ROLE_PRIVATE_KEY:
+		return CKO_PRIVATE_KEY;
+	case KMP_ROLE_PUBLIC_KEY:
+		return CKO_PUBLIC_KEY;
+	case KMP_ROLE_SECRET_KEY:
+		return CKO_SECRET_KEY;
+	case KMP_ROLE_DATA:
+		return CKO_DATA;
+	default:
+		return CKO_CERTIFICATE;
+	}
+}
+
+static bool uuid_is(const char *uuid, const CK_ATTRIBUTE *id)
+{
+	unsigned char bytes[16];
+
+	return uuid != NULL && km_uuid_bytes(uuid, bytes) &&
+	       memcmp(bytes, id->pValue, sizeof(bytes)) == 0;
+}
+
+/* What the listing alone says an object is not: another class, another
+ * container name, another id (a key's is its container's uuid, or its
+ * secret's when it proves not to be the certificate's). */
+static bool ruled_out(const struct kmp_object *obj, const CK_ATTRIBUTE *templ,
+		      CK_ULONG n)
+{
+	const struct km_container *c = obj->container;
+	const CK_ATTRIBUTE *a;
+	CK_ULONG klass;
+
+	if (kmp_template_ulong(templ, n, CKA_CLASS, &klass) == CKR_OK &&
+	    klass != class_of(obj->role))
+		return true;
+	if (c == NULL || obj->role == KMP_ROLE_INTERMEDIATE)
+		return false;
+	if ((a = kmp_template_find(templ, n, CKA_LABEL)) != NULL &&
+	    c->name != NULL && c->name[0] != '\0' &&
+	    (a->ulValueLen != strlen(c->name) ||
+	     (a->ulValueLen > 0 && memcmp(a->pValue, c->name, a->ulValueLen) != 0)))
+		return true;
+	if ((a = kmp_template_find(templ, n, CKA_ID)) != NULL && a->pValue != NULL &&
+	    (a->ulValueLen != 16 ||
+	     (!uuid_is(c->uuid, a) && !uuid_is(obj->secret, a))))
+		return true;
+	return false;
+}
+
+enum kmp_match kmp_object_match(struct km_token *t, struct kmp_objects *o,
+				struct kmp_object *obj,
+				const CK_ATTRIBUTE *templ, CK_ULONG n)
+{
+	CK_ATTRIBUTE *attrs;
+
+	if (ruled_out(obj, templ, n))
+		return KMP_NO_MATCH;
+	if ((attrs = kmp_object_attrs(t, o, obj)) == NULL) {
+		km_error("out of memory building an object's attributes");
+		return KMP_NO_MATCH;
+	}
+	return kmp_attrs_match(attrs, templ, n);
 }
 
 bool kmp_template_may_match_intermediate(const CK_ATTRIBUTE *templ,

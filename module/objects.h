@@ -26,8 +26,8 @@ struct kmp_object {
 	unsigned index; /* of an intermediate in its chain */
 	const struct km_container *container; /* NULL: a standalone secret */
 	const char *secret;                   /* uuid of its payload */
-	CK_ATTRIBUTE *attrs;
-	bool complete; /* every payload it needs was fetched */
+	CK_ATTRIBUTE *attrs; /* NULL until first asked for */
+	bool complete; /* built, with every payload it needs fetched */
 };
 
 struct kmp_objects {
@@ -63,6 +63,15 @@ bool kmp_objects_update(struct km_token *t, struct kmp_objects *o,
 /* Updates every incomplete object; false when the table must be built
  * again instead (a chain arrived and adds objects, or out of memory). */
 bool kmp_objects_complete(struct km_token *t, struct kmp_objects *o);
+/* The attributes of an object, built from metadata and the cached
+ * payloads the first time they are asked for; NULL when out of memory. */
+CK_ATTRIBUTE *kmp_object_attrs(struct km_token *t, struct kmp_objects *o,
+			       struct kmp_object *obj);
+/* kmp_attrs_match for an object; its attributes are not built when the
+ * listing alone rules the template out (class, container name, id). */
+enum kmp_match kmp_object_match(struct km_token *t, struct kmp_objects *o,
+				struct kmp_object *obj,
+				const CK_ATTRIBUTE *templ, CK_ULONG n);
 /* Whether a template may match a not-yet-fetched intermediates entry. */
 bool kmp_template_may_match_intermediate(const CK_ATTRIBUTE *templ,
 					 CK_ULONG count);

@@ -215,6 +215,31 @@ static enum km_secret_type secret_type(const char *t)
 	return KM_SECRET_OPAQUE;
 }
 
+/* The content types Barbican gives nearly every secret, shared rather
+ * than copied per secret. */
+static const char *const common_types[] = {
+	"text/plain", "application/octet-stream", "application/pkcs8",
+	"application/pkix-cert",
+};
+
+static bool common_content_type(const char *type)
+{
+	for (size_t i = 0; i < sizeof(common_types) / sizeof(common_types[0]); i++)
+		if (type == common_types[i])
+			return true;
+	return false;
+}
+
+static const char *content_type(const char *type)
+{
+	if (type == NULL)
+		return NULL;
+	for (size_t i = 0; i < sizeof(common_types) / sizeof(common_types[0]); i++)
+		if (strcmp(type, common_types[i]) == 0)
+			return common_types[i];
+	return strdup(type);
+}
+
 static CK_RV add_secret(struct km_listing *l, json_object *o)
 {
 	struct km_secret_meta *grown, *s;
@@ -238,9 +263,8 @@ static CK_RV add_secret(struct km_listing *l, json_object *o)
 	if (km_json_int(o, "bit_length", &bits) && bits > 0 && bits < 1 << 20)
 		s->bit_length = (long)bits;
 	if (json_object_object_get_ex(o, "content_types", &types))
-		s->content_type = dup_string(types, "default");
+		s->content_type = content_type(km_json_string(types, "default"));
 	s->name = dup_string(o, "name");
-	s->created = dup_string(o, "created");
 	l->n_secrets++;
 	return CKR_OK;
 }
@@ -297,8 +321,8 @@ static void free_secret(struct km_secret_meta *s)
 {
 	free(s->name);
 	free(s->algorithm);
-	free(s->content_type);
-	free(s->created);
+	if (!common_content_type(s->content_type))
+		free((char *)s->content_type);
 }
 
 static void mark(struct km_listing *l, const char *uuid)
@@ -339,14 +363,23 @@ void km_listing_finish(struct km_listing *l)
 			l->secrets[n++] = l->secrets[i];
 	}
 	l->n_secrets = n;
+	/* What only sorting and standalone labels needed goes: a listing of
+	 * thousands is held for as long as the token lives. */
 	for (size_t i = 0; i < l->n_containers; i++) {
 		struct km_container *c = &l->containers[i];
+		free(c->created);
+		c->created = NULL;
 		mark(l, c->certificate);
 		mark(l, c->private_key);
 		mark(l, c->public_key);
 		mark(l, c->passphrase);
 		mark(l, c->intermediates);
 	}
+	for (size_t i = 0; i < l->n_secrets; i++)
+		if (l->secrets[i].referenced) {
+			free(l->secrets[i].name);
+			l->secrets[i].name = NULL;
+		}
 }
 
 const struct km_secret_meta *km_listing_secret(const struct km_listing *l,

@@ -27,9 +27,9 @@ struct km_secret_meta {
 	enum km_secret_type type;
 	char *algorithm;    /* lower case, may be NULL */
 	long bit_length;    /* 0 if unknown */
-	char *content_type; /* the default one, may be NULL */
-	char *created;
-	bool referenced;    /* by a listed container */
+	const char *content_type; /* the default one, may be NULL */
+	bool referenced;    /* by a listed container (then its name is NULL:
+			     * the container names it) */
 };
 
 enum km_container_type {
@@ -42,7 +42,7 @@ struct km_container {
 	km_uuid uuid;
 	char *name; /* may be NULL */
 	enum km_container_type type;
-	char *created;
+	char *created; /* NULL once the listing is finished (sorted) */
 	km_uuid certificate, private_key, public_key, passphrase,
 		intermediates;
 };

@@ -7,6 +7,7 @@
 #   nginx_reload DIR                        certificates exported again, HUP,
 #                                           wait for the old workers to exit
 #   nginx_stop DIR
+#   nginx_temp_paths DIR                    the http block's temp paths
 #   nginx_get DIR PORT N [curl args]        N requests, each a new
 #                                           handshake; prints the 200s
 
@@ -15,6 +16,14 @@ nginx_export_certs() { # DIR: the certificate files nginx reads
 	for label in $(cat "$d/labels"); do
 		"$TOOL" --module "$MODULE" export-cert "pkcs11:object=$label;type=cert" -o "$d/$label.crt" ||
 			return 1
+	done
+}
+
+nginx_temp_paths() { # DIR: nginx's temporary files under DIR/tmp
+	mkdir -p "$1/tmp"
+	local what
+	for what in client_body proxy fastcgi uwsgi scgi; do
+		printf '\t%s_temp_path %s/tmp/%s;\n' "$what" "$1" "$what"
 	done
 }
 
@@ -36,11 +45,7 @@ env KMP11_DEBUG;
 events { worker_connections 256; }
 http {
 	access_log off;
-	client_body_temp_path $d/tmp/body;
-	proxy_temp_path $d/tmp/proxy;
-	fastcgi_temp_path $d/tmp/fastcgi;
-	uwsgi_temp_path $d/tmp/uwsgi;
-	scgi_temp_path $d/tmp/scgi;
+$(nginx_temp_paths "$d")
 	ssl_protocols TLSv1.2 TLSv1.3;
 	ssl_ciphers ECDHE+AESGCM:ECDHE+CHACHA20;
 	ssl_session_cache off;

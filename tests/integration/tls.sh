@@ -26,7 +26,7 @@ printf 'subjectAltName=IP:127.0.0.1\n' >"$T/server.ext"
 openssl x509 -req -in "$T/server.csr" -CA "$T/tls-ca.pem" -CAkey "$T/tls-ca.key" \
 	-CAcreateserial -days 30 -extfile "$T/server.ext" -out "$T/server.pem" 2>/dev/null
 
-mkdir -p "$T/tmp"
+. "$(dirname "$0")/../consumers/nginx-lib.sh"
 proxy() { # TLS_PORT BACKEND_PORT
 	cat <<CONF
 	server {
@@ -46,11 +46,7 @@ error_log $T/error.log;
 events { worker_connections 64; }
 http {
 	access_log off;
-	client_body_temp_path $T/tmp/body;
-	proxy_temp_path $T/tmp/proxy;
-	fastcgi_temp_path $T/tmp/fastcgi;
-	uwsgi_temp_path $T/tmp/uwsgi;
-	scgi_temp_path $T/tmp/scgi;
+$(nginx_temp_paths "$T")
 $(proxy $KS_TLS 35000)
 $(proxy $BB_TLS 39311)
 }
