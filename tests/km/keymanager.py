@@ -135,6 +135,9 @@ host_href = http://127.0.0.1:{port}
 sql_connection = sqlite:///{d}/barbican.sqlite
 db_auto_create = True
 max_limit_paging = 100
+# Room for the payload corpus: a 16384-bit key, a 64 KB subject.
+max_allowed_secret_in_bytes = 1000000
+max_allowed_request_size_in_bytes = 2000000
 log_file = {d}/barbican.log
 [queue]
 enable = False
@@ -161,6 +164,8 @@ password = {SERVICE_PASSWORD}
 project_name = service
 user_domain_name = Default
 project_domain_name = Default
+# Validate every token: a revoked one (a password changed) fails at once.
+token_cache_time = -1
 """
 
 
