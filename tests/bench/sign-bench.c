@@ -6,8 +6,9 @@
  *
  * For each mechanism the key allows (RSA: PKCS#1 v1.5 and PSS over
  * SHA-256; EC: ECDSA SHA-256; Ed25519: EdDSA), prints one line per
- * contender: "openssl", then each module by file name. Each thread has
- * its own session and signs a 64-byte message over and over.
+ * contender: "openssl", then each module by file name: the median of 5
+ * rounds that alternate the contenders. Each thread has its own session
+ * and signs a 64-byte message over and over.
  */
 #include <dlfcn.h>
 #include <openssl/evp.h>
@@ -164,6 +165,23 @@ static CK_FUNCTION_LIST *load(const char *path, const char *pin,
 	return NULL;
 }
 
+#define ROUNDS 5
+#define MAX_CONTENDERS 8
+
+struct contender {
+	const char *name;
+	CK_FUNCTION_LIST *f; /* NULL: raw OpenSSL */
+	CK_SLOT_ID slot;
+	double rates[ROUNDS];
+};
+
+static int by_rate(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct mech rsa[] = {
@@ -173,38 +191,47 @@ int main(int argc, char **argv)
 	static const struct mech ecdsa[] = {
 		{"ECDSA P-256 SHA-256", CKM_ECDSA_SHA256, 0, EVP_sha256}, {NULL}};
 	static const struct mech eddsa[] = {{"Ed25519", CKM_EDDSA, 0, NULL}, {NULL}};
+	struct contender c[MAX_CONTENDERS] = {{.name = "openssl"}};
 	struct run r = {0};
 	const struct mech *mechs;
 	FILE *pem;
-	int id;
+	int id, n = 1;
 
 	if (argc < 5)
 		return fprintf(stderr, "usage: %s SECONDS KEY.pem LABEL MODULE [PIN]...\n",
 			       argv[0]), 2;
-	r.seconds = atof(argv[1]);
+	r.seconds = atof(argv[1]) / ROUNDS;
 	r.label = argv[3];
 	if ((pem = fopen(argv[2], "r")) == NULL ||
 	    (r.key = PEM_read_PrivateKey(pem, NULL, NULL, NULL)) == NULL)
 		return fprintf(stderr, "cannot read %s\n", argv[2]), 1;
 	fclose(pem);
+	for (int i = 4; i < argc && n < MAX_CONTENDERS; i += 2, n++) {
+		const char *pin = i + 1 < argc ? argv[i + 1] : NULL;
+		const char *name = strrchr(argv[i], '/');
+		c[n].name = name ? name + 1 : argv[i];
+		if ((c[n].f = load(argv[i], pin, r.label, &c[n].slot)) == NULL)
+			return fprintf(stderr, "%s: no key %s\n", argv[i], r.label), 1;
+	}
 	id = EVP_PKEY_get_base_id(r.key);
 	mechs = id == EVP_PKEY_RSA ? rsa : id == EVP_PKEY_EC ? ecdsa : eddsa;
+	/* Rounds alternate the contenders, so that a drift of the machine
+	 * (frequency, other load) touches them alike; the median is kept. */
 	for (const struct mech *m = mechs; m->name != NULL; m++) {
 		r.mech = m;
 		for (int threads = 1; threads <= 2; threads++) {
-			r.f = NULL;
-			printf("%s\t%d\topenssl\t%.0f\n", m->name, threads,
-			       measure(&r, threads));
-			for (int i = 4; i < argc; i += 2) {
-				const char *pin = i + 1 < argc ? argv[i + 1] : NULL;
-				const char *name = strrchr(argv[i], '/');
-				if ((r.f = load(argv[i], pin, r.label, &r.slot)) == NULL)
-					return fprintf(stderr, "%s: no key %s\n", argv[i],
-						       r.label), 1;
-				printf("%s\t%d\t%s\t%.0f\n", m->name, threads,
-				       name ? name + 1 : argv[i], measure(&r, threads));
-				fflush(stdout);
+			for (int round = 0; round < ROUNDS; round++)
+				for (int i = 0; i < n; i++) {
+					r.f = c[i].f;
+					r.slot = c[i].slot;
+					c[i].rates[round] = measure(&r, threads);
+				}
+			for (int i = 0; i < n; i++) {
+				qsort(c[i].rates, ROUNDS, sizeof(double), by_rate);
+				printf("%s\t%d\t%s\t%.0f\n", m->name, threads, c[i].name,
+				       c[i].rates[ROUNDS / 2]);
 			}
+			fflush(stdout);
 		}
 	}
 	EVP_PKEY_free(r.key);

@@ -97,6 +97,45 @@ static CK_RV verify(CK_MECHANISM_TYPE type, const struct kmp_key *key,
 	return rv;
 }
 
+/* r||s for every curve, including values with leading zero bytes (one
+ * signature in 256 has one): 600 signatures each, checked by OpenSSL. */
+static void test_ecdsa_encoding(void **state)
+{
+	static const char *const curves[] = {"P-256", "P-384", "P-521"};
+	unsigned char sig[132], der[160], *p;
+	CK_ULONG len;
+	ECDSA_SIG *es;
+	EVP_PKEY_CTX *ctx;
+
+	(void)state;
+	for (size_t c = 0; c < 3; c++) {
+		struct kmp_key ec = {CKK_EC, EVP_EC_gen(curves[c]), NULL, 0};
+		for (int i = 0; i < 600; i++) {
+			unsigned char digest[32] = {(unsigned char)i, (unsigned char)(i >> 8)};
+			struct kmp_op *op;
+			CK_MECHANISM m = {CKM_ECDSA, NULL, 0};
+			bool keep;
+			len = sizeof(sig);
+			assert_int_equal(kmp_sign_new(KMP_OP_SIGN, &m, &ec, &op), CKR_OK);
+			assert_int_equal(kmp_op_run_single(op, digest, sizeof(digest), sig,
+							   &len, &keep),
+					 CKR_OK);
+			kmp_op_free(op);
+			es = ECDSA_SIG_new();
+			ECDSA_SIG_set0(es, BN_bin2bn(sig, (int)len / 2, NULL),
+				       BN_bin2bn(sig + len / 2, (int)len / 2, NULL));
+			p = der;
+			ctx = EVP_PKEY_CTX_new(ec.pkey, NULL);
+			assert_int_equal(EVP_PKEY_verify_init(ctx), 1);
+			assert_int_equal(EVP_PKEY_verify(ctx, der, (size_t)i2d_ECDSA_SIG(es, &p),
+							 digest, sizeof(digest)), 1);
+			EVP_PKEY_CTX_free(ctx);
+			ECDSA_SIG_free(es);
+		}
+		EVP_PKEY_free(ec.pkey);
+	}
+}
+
 static void test_sign_verify(void **state)
 {
 	struct kmp_key ec = {CKK_EC, EVP_EC_gen("P-384"), NULL, 0};
@@ -278,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_buffer_protocol),
 		cmocka_unit_test(test_single_after_update),
 		cmocka_unit_test(test_sign_verify),
+		cmocka_unit_test(test_ecdsa_encoding),
 		cmocka_unit_test(test_rsa_cipher),
 		cmocka_unit_test(test_aes),
 		cmocka_unit_test(test_multi_part_cbc_pad),
