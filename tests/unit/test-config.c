@@ -113,6 +113,37 @@ static void test_clouds_yaml(void **state)
 	unlink(path);
 }
 
+/* Malformed clouds.yaml: the error names the file and the line. */
+static void test_clouds_yaml_errors(void **state)
+{
+	static const struct {
+		const char *yaml, *said;
+	} cases[] = {
+		{"clouds:\n  lab:\n    auth: [unclosed\n", ":4: "},
+		{"clouds:\n  lab:\n    auth:\n      auth_url: [a, b]\n", ":4: auth_url: expected a string"},
+		{"clouds:\n\tlab: {}\n", ":2: "},
+	};
+	char path[] = "/tmp/kmp11-clouds-XXXXXX", err[KM_ERR_SIZE];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct km_token_config *tc = km_token_config_new();
+		int fd = mkstemp(path);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, cases[i].yaml, strlen(cases[i].yaml)),
+				 (int)strlen(cases[i].yaml));
+		close(fd);
+		err[0] = '\0';
+		assert_int_equal(km_clouds_apply_file(tc, path, "lab", err, sizeof(err)), -1);
+		assert_non_null(strstr(err, path));
+		if (strstr(err, cases[i].said) == NULL)
+			fail_msg("case %zu: '%s' lacks '%s'", i, err, cases[i].said);
+		km_token_config_free(tc);
+		unlink(path);
+		memcpy(path + strlen(path) - 6, "XXXXXX", 6);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -120,6 +151,7 @@ int main(void)
 		cmocka_unit_test(test_errors_name_file_and_line),
 		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_clouds_yaml),
+		cmocka_unit_test(test_clouds_yaml_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
