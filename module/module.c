@@ -1,30 +1,22 @@
 /*
  * The PKCS#11 front: one static function list, one lock. Entry points
  * check their arguments, take the lock, call *_inlock helpers and return
- * one rv; the lock is released around every network call.
+ * one rv; the lock is released around every network call. Those that
+ * make, change and destroy objects are in object-calls.c.
  */
-#include "module/aliases.h"
+#include "module/internal.h"
+
 #include "module/attrs.h"
-#include "module/mechanisms.h"
-#include "module/newobject.h"
-#include "module/objects.h"
-#include "module/orders.h"
-#include "module/secure-heap.h"
-#include "module/session.h"
-#include "module/sobjects.h"
 #include "module/cipher.h"
-#include "module/derive.h"
 #include "module/digest.h"
-#include "module/keygen.h"
 #include "module/kmp11.h"
+#include "module/mechanisms.h"
 #include "module/ops.h"
+#include "module/secure-heap.h"
 #include "module/sign.h"
-#include "module/store.h"
 #include "tokens/config.h"
 #include "tokens/log.h"
 #include "tokens/orders.h"
-#include "tokens/token.h"
-#include "tokens/writes.h"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -38,27 +30,7 @@
 #define MANUFACTURER "kmp11"
 #define LIBRARY_DESCRIPTION "kmp11 Key Manager PKCS#11 module"
 
-struct kmp_slot {
-	struct km_token *token;
-	struct kmp_objects *objects; /* of the latest snapshot seen */
-	bool logged_in;
-	/* Objects deleted with their container by the destruction of
-	 * another one: destroying them too is then a success. */
-	CK_OBJECT_HANDLE *gone;
-	size_t n_gone;
-	struct kmp_aliases aliases; /* handles of replaced containers */
-	struct kmp_orders orders;   /* as last listed or made */
-};
-
-static struct {
-	pthread_mutex_t lock;
-	bool initialized;
-	pid_t pid;
-	struct kmp_slot *slots;
-	size_t n_slots;
-	struct kmp_sessions sessions;
-	struct kmp_sobjects sobjects;
-} gl = {.lock = PTHREAD_MUTEX_INITIALIZER};
+struct kmp_module kmp_gl = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static CK_FUNCTION_LIST function_list;
 
@@ -66,16 +38,16 @@ static CK_FUNCTION_LIST function_list;
 
 static void before_fork(void)
 {
-	pthread_mutex_lock(&gl.lock);
-	for (size_t i = 0; i < gl.n_slots; i++)
-		km_token_lock(gl.slots[i].token);
+	pthread_mutex_lock(&kmp_gl.lock);
+	for (size_t i = 0; i < kmp_gl.n_slots; i++)
+		km_token_lock(kmp_gl.slots[i].token);
 }
 
 static void after_fork(void)
 {
-	for (size_t i = gl.n_slots; i > 0; i--)
-		km_token_unlock(gl.slots[i - 1].token);
-	pthread_mutex_unlock(&gl.lock);
+	for (size_t i = kmp_gl.n_slots; i > 0; i--)
+		km_token_unlock(kmp_gl.slots[i - 1].token);
+	pthread_mutex_unlock(&kmp_gl.lock);
 }
 
 static void register_fork_handlers(void)
@@ -122,34 +94,34 @@ static CK_RV create_slots_inlock(struct km_config *cfg, bool no_threads)
 	size_t n = 0;
 
 	if (cfg->n_tokens > 0 &&
-	    (gl.slots = calloc(cfg->n_tokens, sizeof(*gl.slots))) == NULL)
+	    (kmp_gl.slots = calloc(cfg->n_tokens, sizeof(*kmp_gl.slots))) == NULL)
 		return CKR_HOST_MEMORY;
 	for (; tc != NULL; tc = next) {
 		next = tc->next;
 		tc->next = NULL;
-		if ((gl.slots[n].token = km_token_new(tc, no_threads)) == NULL) {
+		if ((kmp_gl.slots[n].token = km_token_new(tc, no_threads)) == NULL) {
 			km_token_config_free(tc);
 			continue;
 		}
 		n++;
 	}
 	cfg->tokens = NULL;
-	gl.n_slots = n;
+	kmp_gl.n_slots = n;
 	return n == cfg->n_tokens ? CKR_OK : CKR_HOST_MEMORY;
 }
 
 static void free_slots_inlock(void)
 {
-	for (size_t i = 0; i < gl.n_slots; i++) {
-		free(gl.slots[i].gone);
-		kmp_aliases_clear(&gl.slots[i].aliases);
-		kmp_orders_clear(&gl.slots[i].orders);
-		kmp_objects_free(gl.slots[i].token, gl.slots[i].objects);
-		km_token_free(gl.slots[i].token);
+	for (size_t i = 0; i < kmp_gl.n_slots; i++) {
+		free(kmp_gl.slots[i].gone);
+		kmp_aliases_clear(&kmp_gl.slots[i].aliases);
+		kmp_orders_clear(&kmp_gl.slots[i].orders);
+		kmp_objects_free(kmp_gl.slots[i].token, kmp_gl.slots[i].objects);
+		km_token_free(kmp_gl.slots[i].token);
 	}
-	free(gl.slots);
-	gl.slots = NULL;
-	gl.n_slots = 0;
+	free(kmp_gl.slots);
+	kmp_gl.slots = NULL;
+	kmp_gl.n_slots = 0;
 }
 
 static CK_RV kmp_C_Initialize(CK_VOID_PTR init_args)
@@ -165,12 +137,12 @@ static CK_RV kmp_C_Initialize(CK_VOID_PTR init_args)
 	pthread_once(&once, register_fork_handlers);
 	km_log_init_from_env();
 	pthread_once(&heap_once, kmp_secure_heap_init);
-	pthread_mutex_lock(&gl.lock);
-	if (gl.initialized && gl.pid != getpid()) {
+	pthread_mutex_lock(&kmp_gl.lock);
+	if (kmp_gl.initialized && kmp_gl.pid != getpid()) {
 		/* A forked child: keep what the parent fetched. */
-		gl.pid = getpid();
+		kmp_gl.pid = getpid();
 		km_debug("C_Initialize in a forked child: state kept");
-	} else if (gl.initialized) {
+	} else if (kmp_gl.initialized) {
 		rv = CKR_CRYPTOKI_ALREADY_INITIALIZED;
 	} else {
 		path = args ? reserved_config_path(args->pReserved) : NULL;
@@ -186,16 +158,16 @@ static CK_RV kmp_C_Initialize(CK_VOID_PTR init_args)
 					      (args->flags &
 					       CKF_LIBRARY_CANT_CREATE_OS_THREADS));
 		if (rv == CKR_OK) {
-			gl.initialized = true;
-			gl.pid = getpid();
-			km_info("initialized with %zu token(s)", gl.n_slots);
+			kmp_gl.initialized = true;
+			kmp_gl.pid = getpid();
+			km_info("initialized with %zu token(s)", kmp_gl.n_slots);
 		} else {
 			free_slots_inlock();
 		}
 		km_config_clear(&cfg);
 		free(path);
 	}
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
 }
 
@@ -205,16 +177,16 @@ static CK_RV kmp_C_Finalize(CK_VOID_PTR reserved)
 
 	if (reserved != NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&gl.lock);
-	if (!gl.initialized) {
+	pthread_mutex_lock(&kmp_gl.lock);
+	if (!kmp_gl.initialized) {
 		rv = CKR_CRYPTOKI_NOT_INITIALIZED;
 	} else {
-		kmp_sessions_clear(&gl.sessions);
-		kmp_sobjects_clear(&gl.sobjects);
+		kmp_sessions_clear(&kmp_gl.sessions);
+		kmp_sobjects_clear(&kmp_gl.sobjects);
 		free_slots_inlock();
-		gl.initialized = false;
+		kmp_gl.initialized = false;
 	}
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
 }
 
@@ -222,7 +194,7 @@ static CK_RV kmp_C_GetInfo(CK_INFO_PTR info)
 {
 	if (info == NULL)
 		return CKR_ARGUMENTS_BAD;
-	if (!gl.initialized)
+	if (!kmp_gl.initialized)
 		return CKR_CRYPTOKI_NOT_INITIALIZED;
 	memset(info, 0, sizeof(*info));
 	info->cryptokiVersion.major = 2;
@@ -247,11 +219,11 @@ static CK_RV kmp_C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list)
 
 static CK_RV slot_inlock(CK_SLOT_ID id, struct kmp_slot **out)
 {
-	if (!gl.initialized)
+	if (!kmp_gl.initialized)
 		return CKR_CRYPTOKI_NOT_INITIALIZED;
-	if (id >= gl.n_slots)
+	if (id >= kmp_gl.n_slots)
 		return CKR_SLOT_ID_INVALID;
-	*out = &gl.slots[id];
+	*out = &kmp_gl.slots[id];
 	return CKR_OK;
 }
 
@@ -262,16 +234,16 @@ static CK_RV kmp_C_GetSlotList(CK_BBOOL token_present, CK_SLOT_ID_PTR list,
 
 	if (count == NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&gl.lock);
-	if (!gl.initialized)
+	pthread_mutex_lock(&kmp_gl.lock);
+	if (!kmp_gl.initialized)
 		rv = CKR_CRYPTOKI_NOT_INITIALIZED;
-	else if (list != NULL && *count < gl.n_slots)
+	else if (list != NULL && *count < kmp_gl.n_slots)
 		rv = CKR_BUFFER_TOO_SMALL;
-	for (size_t i = 0; rv == CKR_OK && list != NULL && i < gl.n_slots; i++)
+	for (size_t i = 0; rv == CKR_OK && list != NULL && i < kmp_gl.n_slots; i++)
 		list[i] = i;
 	if (rv == CKR_OK || rv == CKR_BUFFER_TOO_SMALL)
-		*count = gl.n_slots;
-	pthread_mutex_unlock(&gl.lock);
+		*count = kmp_gl.n_slots;
+	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
 }
 
@@ -283,7 +255,7 @@ static CK_RV kmp_C_GetSlotInfo(CK_SLOT_ID id, CK_SLOT_INFO_PTR info)
 
 	if (info == NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	if ((rv = slot_inlock(id, &slot)) == CKR_OK) {
 		memset(info, 0, sizeof(*info));
 		snprintf(text, sizeof(text), "kmp11 %s", km_token_label(slot->token));
@@ -293,7 +265,7 @@ static CK_RV kmp_C_GetSlotInfo(CK_SLOT_ID id, CK_SLOT_INFO_PTR info)
 		info->firmwareVersion.major = 0;
 		info->firmwareVersion.minor = 1;
 	}
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
 }
 
@@ -304,7 +276,7 @@ static CK_RV kmp_C_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 
 	if (info == NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	if ((rv = slot_inlock(id, &slot)) == CKR_OK) {
 		memset(info, 0, sizeof(*info));
 		pad(info->label, sizeof(info->label), km_token_label(slot->token));
@@ -318,9 +290,9 @@ static CK_RV kmp_C_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 		if (km_token_login_required(slot->token))
 			info->flags |= CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED;
 		info->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
-		info->ulSessionCount = kmp_session_count(&gl.sessions, id, false);
+		info->ulSessionCount = kmp_session_count(&kmp_gl.sessions, id, false);
 		info->ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
-		info->ulRwSessionCount = kmp_session_count(&gl.sessions, id, true);
+		info->ulRwSessionCount = kmp_session_count(&kmp_gl.sessions, id, true);
 		info->ulMaxPinLen = 1024;
 		info->ulMinPinLen = 1;
 		info->ulTotalPublicMemory = CK_UNAVAILABLE_INFORMATION;
@@ -329,7 +301,7 @@ static CK_RV kmp_C_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 		info->ulFreePrivateMemory = CK_UNAVAILABLE_INFORMATION;
 		info->firmwareVersion.minor = 1;
 	}
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
 }
 
@@ -342,9 +314,9 @@ static CK_RV kmp_C_GetMechanismList(CK_SLOT_ID id, CK_MECHANISM_TYPE_PTR list,
 
 	if (count == NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	rv = slot_inlock(id, &slot);
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	if (rv != CKR_OK)
 		return rv;
 	if (list != NULL && *count < n)
@@ -364,9 +336,9 @@ static CK_RV kmp_C_GetMechanismInfo(CK_SLOT_ID id, CK_MECHANISM_TYPE type,
 
 	if (info == NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	rv = slot_inlock(id, &slot);
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	if (rv == CKR_OK && mech == NULL)
 		rv = CKR_MECHANISM_INVALID;
 	if (rv == CKR_OK) {
@@ -379,15 +351,15 @@ static CK_RV kmp_C_GetMechanismInfo(CK_SLOT_ID id, CK_MECHANISM_TYPE type,
 
 /* ---- sessions and login ---- */
 
-static CK_RV session_inlock(CK_SESSION_HANDLE h, struct kmp_session **session,
+CK_RV session_inlock(CK_SESSION_HANDLE h, struct kmp_session **session,
 			    struct kmp_slot **slot)
 {
-	if (!gl.initialized)
+	if (!kmp_gl.initialized)
 		return CKR_CRYPTOKI_NOT_INITIALIZED;
-	if ((*session = kmp_session_get(&gl.sessions, h)) == NULL)
+	if ((*session = kmp_session_get(&kmp_gl.sessions, h)) == NULL)
 		return CKR_SESSION_HANDLE_INVALID;
 	if (slot != NULL)
-		*slot = &gl.slots[(*session)->slot];
+		*slot = &kmp_gl.slots[(*session)->slot];
 	return CKR_OK;
 }
 
@@ -403,15 +375,15 @@ static CK_RV kmp_C_OpenSession(CK_SLOT_ID id, CK_FLAGS flags,
 		return CKR_ARGUMENTS_BAD;
 	if (!(flags & CKF_SERIAL_SESSION))
 		return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	if ((rv = slot_inlock(id, &slot)) == CKR_OK) {
-		session = kmp_session_open(&gl.sessions, id, flags);
+		session = kmp_session_open(&kmp_gl.sessions, id, flags);
 		if (session == NULL)
 			rv = CKR_HOST_MEMORY;
 		else
 			*out = session->handle;
 	}
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
 }
 
@@ -419,14 +391,14 @@ static CK_RV kmp_C_CloseSession(CK_SESSION_HANDLE h)
 {
 	CK_RV rv = CKR_OK;
 
-	pthread_mutex_lock(&gl.lock);
-	if (!gl.initialized)
+	pthread_mutex_lock(&kmp_gl.lock);
+	if (!kmp_gl.initialized)
 		rv = CKR_CRYPTOKI_NOT_INITIALIZED;
-	else if (!kmp_session_close(&gl.sessions, h))
+	else if (!kmp_session_close(&kmp_gl.sessions, h))
 		rv = CKR_SESSION_HANDLE_INVALID;
 	else
-		kmp_sobjects_close_session(&gl.sobjects, h);
-	pthread_mutex_unlock(&gl.lock);
+		kmp_sobjects_close_session(&kmp_gl.sobjects, h);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
 }
 
@@ -435,12 +407,12 @@ static CK_RV kmp_C_CloseAllSessions(CK_SLOT_ID id)
 	struct kmp_slot *slot;
 	CK_RV rv;
 
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	if ((rv = slot_inlock(id, &slot)) == CKR_OK) {
-		kmp_session_close_slot(&gl.sessions, id);
-		kmp_sobjects_close_slot(&gl.sobjects, id);
+		kmp_session_close_slot(&kmp_gl.sessions, id);
+		kmp_sobjects_close_slot(&kmp_gl.sobjects, id);
 	}
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
 }
 
@@ -453,7 +425,7 @@ static CK_RV kmp_C_GetSessionInfo(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR info)
 
 	if (info == NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	if ((rv = session_inlock(h, &session, &slot)) == CKR_OK) {
 		rw = session->flags & CKF_RW_SESSION;
 		info->slotID = session->slot;
@@ -466,7 +438,7 @@ static CK_RV kmp_C_GetSessionInfo(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR info)
 			info->state = rw ? CKS_RW_PUBLIC_SESSION
 					 : CKS_RO_PUBLIC_SESSION;
 	}
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
 }
 
@@ -478,7 +450,7 @@ static CK_RV kmp_C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE user,
 	struct km_token *token = NULL;
 	CK_RV rv;
 
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	rv = session_inlock(h, &session, &slot);
 	if (rv == CKR_OK && user == CKU_SO)
 		rv = CKR_USER_TYPE_INVALID; /* the Key Manager has no SO */
@@ -492,7 +464,7 @@ static CK_RV kmp_C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE user,
 		token = slot->token;
 	else if (rv == CKR_OK)
 		slot->logged_in = true; /* complete credentials: no PIN */
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	if (token == NULL)
 		return rv;
 	if (pin == NULL || pin_len == 0)
@@ -501,9 +473,9 @@ static CK_RV kmp_C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE user,
 	if (rv == CKR_USER_NOT_LOGGED_IN)
 		rv = CKR_PIN_INCORRECT;
 	if (rv == CKR_OK) {
-		pthread_mutex_lock(&gl.lock);
+		pthread_mutex_lock(&kmp_gl.lock);
 		slot->logged_in = true;
-		pthread_mutex_unlock(&gl.lock);
+		pthread_mutex_unlock(&kmp_gl.lock);
 	}
 	return rv;
 }
@@ -514,7 +486,7 @@ static CK_RV kmp_C_Logout(CK_SESSION_HANDLE h)
 	struct kmp_slot *slot;
 	CK_RV rv;
 
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	rv = session_inlock(h, &session, &slot);
 	if (rv == CKR_OK && !slot->logged_in)
 		rv = CKR_USER_NOT_LOGGED_IN;
@@ -527,7 +499,7 @@ static CK_RV kmp_C_Logout(CK_SESSION_HANDLE h)
 			slot->objects = NULL;
 		}
 	}
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
 }
 
@@ -539,7 +511,7 @@ static CK_RV kmp_C_Logout(CK_SESSION_HANDLE h)
  * forbidden project or any other failure is a device error (logged where
  * it happened); memory and a deleted object keep their own codes.
  */
-static CK_RV read_failure(CK_RV rv)
+CK_RV read_failure(CK_RV rv)
 {
 	switch (rv) {
 	case CKR_OK:
@@ -553,7 +525,7 @@ static CK_RV read_failure(CK_RV rv)
 }
 
 /* The objects of a snapshot, rebuilt when the snapshot is newer. */
-static struct kmp_objects *objects_inlock(struct kmp_slot *slot,
+struct kmp_objects *objects_inlock(struct kmp_slot *slot,
 					  struct km_snapshot *snap,
 					  bool force)
 {
@@ -573,7 +545,7 @@ static struct kmp_objects *objects_inlock(struct kmp_slot *slot,
 
 /* A token object by handle, or by the handle it had before a write
  * replaced its container. */
-static struct kmp_object *get_inlock(struct kmp_slot *slot,
+struct kmp_object *get_inlock(struct kmp_slot *slot,
 				     CK_OBJECT_HANDLE handle)
 {
 	return kmp_objects_get(slot->objects,
@@ -582,15 +554,15 @@ static struct kmp_object *get_inlock(struct kmp_slot *slot,
 
 /* After a write: the objects of a new listing. Drops the lock while it
  * lists. */
-static CK_RV relist_inlock(struct kmp_slot *slot)
+CK_RV relist_inlock(struct kmp_slot *slot)
 {
 	struct km_snapshot *snap = NULL;
 	CK_RV rv;
 
 	km_token_invalidate(slot->token);
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	rv = km_token_snapshot(slot->token, &snap);
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	if (rv == CKR_OK && objects_inlock(slot, snap, false) == NULL)
 		rv = CKR_HOST_MEMORY;
 	km_token_snapshot_unref(slot->token, snap);
@@ -598,7 +570,7 @@ static CK_RV relist_inlock(struct kmp_slot *slot)
 }
 
 /* The handle of an object a write made, once a new listing has it. */
-static CK_RV made_inlock(struct kmp_slot *slot, const char *uuid,
+CK_RV made_inlock(struct kmp_slot *slot, const char *uuid,
 			 enum kmp_role role, unsigned index, CK_OBJECT_HANDLE *out)
 {
 	*out = kmp_object_handle(km_token_serial(slot->token), uuid, role, index);
@@ -609,7 +581,7 @@ static CK_RV made_inlock(struct kmp_slot *slot, const char *uuid,
 }
 
 /* Fetches what an object needs; no lock held. */
-static CK_RV fetch_needs(struct km_token *token, struct km_snapshot *snap,
+CK_RV fetch_needs(struct km_token *token, struct km_snapshot *snap,
 			 const struct kmp_need *needs, size_t n)
 {
 	const struct km_payload *p;
@@ -626,7 +598,7 @@ static CK_RV fetch_needs(struct km_token *token, struct km_snapshot *snap,
  * Called and returns with the lock held; drops it while fetching. Two
  * rounds: what an object needs can change once a payload proves unusable.
  */
-static CK_RV object_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE handle,
+CK_RV object_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE handle,
 			   struct kmp_object **out)
 {
 	struct kmp_object *obj = get_inlock(slot, handle);
@@ -641,9 +613,9 @@ static CK_RV object_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE handle,
 		n = kmp_object_needs(slot->token, obj, needs);
 		snap = slot->objects->snapshot;
 		km_token_snapshot_ref(slot->token, snap);
-		pthread_mutex_unlock(&gl.lock);
+		pthread_mutex_unlock(&kmp_gl.lock);
 		rv = read_failure(fetch_needs(slot->token, snap, needs, n));
-		pthread_mutex_lock(&gl.lock);
+		pthread_mutex_lock(&kmp_gl.lock);
 		km_token_snapshot_unref(slot->token, snap);
 		/* The table may have been swapped while unlocked. */
 		obj = get_inlock(slot, handle);
@@ -669,10 +641,10 @@ static bool visible_inlock(struct kmp_slot *slot, CK_ATTRIBUTE *attrs)
 }
 
 /* A session object the session may see. */
-static CK_RV sobject_inlock(struct kmp_session *session, struct kmp_slot *slot,
+CK_RV sobject_inlock(struct kmp_session *session, struct kmp_slot *slot,
 			    CK_OBJECT_HANDLE handle, struct kmp_sobject **out)
 {
-	struct kmp_sobject *o = kmp_sobject_get(&gl.sobjects, handle);
+	struct kmp_sobject *o = kmp_sobject_get(&kmp_gl.sobjects, handle);
 
 	if (o == NULL || o->slot != session->slot || !visible_inlock(slot, o->attrs))
 		return CKR_OBJECT_HANDLE_INVALID;
@@ -707,9 +679,9 @@ static CK_RV order_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE handle,
 
 	if (order->pending && asks_order_state(templ, count)) {
 		memcpy(uuid, order->uuid, sizeof(uuid));
-		pthread_mutex_unlock(&gl.lock);
+		pthread_mutex_unlock(&kmp_gl.lock);
 		rv = read_failure(km_order_get(slot->token, uuid, &now));
-		pthread_mutex_lock(&gl.lock);
+		pthread_mutex_lock(&kmp_gl.lock);
 		if (rv == CKR_OK && kmp_orders_put(&slot->orders,
 						   km_token_serial(slot->token),
 						   now) == NULL)
@@ -782,13 +754,13 @@ static CK_RV kmp_C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 
 	if (templ == NULL && count > 0)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	rv = session_inlock(h, &session, &slot);
 	if (rv == CKR_OK)
 		rv = attrs_inlock(session, slot, oh, templ, count, &attrs);
 	if (rv == CKR_OK)
 		rv = kmp_attrs_get(attrs, templ, count);
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
 }
 
@@ -802,7 +774,7 @@ static CK_RV kmp_C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 
 	if (size == NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	rv = session_inlock(h, &session, &slot);
 	if (rv == CKR_OK && kmp_is_session_handle(oh))
 		rv = sobject_inlock(session, slot, oh, &so);
@@ -811,7 +783,7 @@ static CK_RV kmp_C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 		rv = CKR_OBJECT_HANDLE_INVALID;
 	if (rv == CKR_OK)
 		*size = CK_UNAVAILABLE_INFORMATION;
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
 }
 
@@ -823,7 +795,7 @@ static CK_RV match_inlock(struct kmp_slot *slot, struct kmp_objects *o,
 			  struct kmp_need **pending, size_t *n_pending)
 {
 	size_t n_token = o ? o->n : 0;
-	CK_OBJECT_HANDLE *found = calloc(n_token + gl.sobjects.n + 1,
+	CK_OBJECT_HANDLE *found = calloc(n_token + kmp_gl.sobjects.n + 1,
 					 sizeof(*found));
 	struct kmp_need *needs = NULL;
 	size_t n = 0;
@@ -848,8 +820,8 @@ static CK_RV match_inlock(struct kmp_slot *slot, struct kmp_objects *o,
 			*n_pending += kmp_object_needs(slot->token, obj,
 						      needs + *n_pending);
 	}
-	for (size_t i = 0; i < gl.sobjects.n; i++) {
-		struct kmp_sobject *so = &gl.sobjects.items[i];
+	for (size_t i = 0; i < kmp_gl.sobjects.n; i++) {
+		struct kmp_sobject *so = &kmp_gl.sobjects.items[i];
 		if (so->slot == session->slot && visible_inlock(slot, so->attrs) &&
 		    kmp_attrs_match(so->attrs, templ, count) == KMP_MATCH)
 			found[n++] = so->handle;
@@ -882,13 +854,13 @@ static CK_RV find_inlock(struct kmp_slot *slot, CK_SESSION_HANDLE h,
 	 * then match once more against the completed objects. */
 	kmp_session_end_find(session);
 	session->finding = true;
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	rv = fetch_needs(slot->token, snap, pending, n_pending);
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	free(pending);
 	if (rv != CKR_OK)
 		km_warning("find: some objects could not be fetched");
-	if (kmp_session_get(&gl.sessions, h) != session)
+	if (kmp_session_get(&kmp_gl.sessions, h) != session)
 		return CKR_SESSION_CLOSED;
 	if ((o = objects_inlock(slot, snap, false)) == NULL)
 		return CKR_HOST_MEMORY;
@@ -909,7 +881,7 @@ static CK_RV find_orders(CK_SESSION_HANDLE h, struct kmp_session *session,
 	size_t n = 0;
 	CK_RV rv = km_orders_list(slot->token, &list);
 
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	if (rv == CKR_USER_NOT_LOGGED_IN && !slot->logged_in) {
 		kmp_orders_clear(&slot->orders);
 		rv = CKR_OK;
@@ -918,7 +890,7 @@ static CK_RV find_orders(CK_SESSION_HANDLE h, struct kmp_session *session,
 		rv = CKR_HOST_MEMORY;
 	}
 	rv = read_failure(rv);
-	if (kmp_session_get(&gl.sessions, h) != session)
+	if (kmp_session_get(&kmp_gl.sessions, h) != session)
 		rv = CKR_SESSION_CLOSED;
 	else if (rv == CKR_OK &&
 		 (found = calloc(slot->orders.n + 1, sizeof(*found))) == NULL)
@@ -933,7 +905,7 @@ static CK_RV find_orders(CK_SESSION_HANDLE h, struct kmp_session *session,
 	} else if (rv != CKR_SESSION_CLOSED) {
 		kmp_session_end_find(session);
 	}
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	json_object_put(list);
 	return rv;
 }
@@ -950,14 +922,14 @@ static CK_RV kmp_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
 
 	if (templ == NULL && count > 0)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	rv = session_inlock(h, &session, &slot);
 	if (rv == CKR_OK && session->finding)
 		rv = CKR_OPERATION_ACTIVE;
 	if (rv == CKR_OK)
 		session->finding = true; /* claimed while we list */
 	token = rv == CKR_OK ? slot->token : NULL;
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	if (rv != CKR_OK)
 		return rv;
 	if (kmp_template_wants_orders(templ, count))
@@ -965,9 +937,9 @@ static CK_RV kmp_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
 	/* Session objects only: no need for the Key Manager's listing. */
 	snap_skipped = !kmp_template_bool(templ, count, CKA_TOKEN, true);
 	rv = snap_skipped ? CKR_USER_NOT_LOGGED_IN : km_token_snapshot(token, &snap);
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	/* The session may have been closed while the lock was released. */
-	if (kmp_session_get(&gl.sessions, h) != session) {
+	if (kmp_session_get(&kmp_gl.sessions, h) != session) {
 		rv = CKR_SESSION_CLOSED;
 	} else if (rv == CKR_USER_NOT_LOGGED_IN &&
 		   (snap_skipped || (km_token_login_required(token) &&
@@ -986,7 +958,7 @@ static CK_RV kmp_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
 		else
 			session->finding = true;
 	}
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	if (snap != NULL)
 		km_token_snapshot_unref(token, snap);
 	return rv;
@@ -1000,7 +972,7 @@ static CK_RV kmp_C_FindObjects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR out,
 
 	if (out == NULL || count == NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	rv = session_inlock(h, &session, NULL);
 	if (rv == CKR_OK && !session->finding)
 		rv = CKR_OPERATION_NOT_INITIALIZED;
@@ -1009,7 +981,7 @@ static CK_RV kmp_C_FindObjects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR out,
 		while (*count < max && session->pos < session->n_found)
 			out[(*count)++] = session->found[session->pos++];
 	}
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
 }
 
@@ -1018,13 +990,13 @@ static CK_RV kmp_C_FindObjectsFinal(CK_SESSION_HANDLE h)
 	struct kmp_session *session;
 	CK_RV rv;
 
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	rv = session_inlock(h, &session, NULL);
 	if (rv == CKR_OK && !session->finding)
 		rv = CKR_OPERATION_NOT_INITIALIZED;
 	if (rv == CKR_OK)
 		kmp_session_end_find(session);
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
 }
 
@@ -1050,9 +1022,9 @@ static CK_RV payload_inlock(struct kmp_slot *slot, const char *uuid,
 		return (*out)->error;
 	snap = slot->objects->snapshot;
 	km_token_snapshot_ref(slot->token, snap);
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	rv = km_token_payload(slot->token, snap, uuid, kind, passphrase, out);
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	km_token_snapshot_unref(slot->token, snap);
 	return read_failure(rv == CKR_OK ? (*out)->error : rv);
 }
@@ -1092,7 +1064,7 @@ static CK_RV token_key_inlock(struct kmp_slot *slot, struct kmp_object *obj,
 
 /* The key material of a key object (token or session) whose usage
  * attribute (CKA_SIGN, CKA_DERIVE...) allows the operation. */
-static CK_RV key_inlock(struct kmp_session *session, struct kmp_slot *slot,
+CK_RV key_inlock(struct kmp_session *session, struct kmp_slot *slot,
 			CK_ATTRIBUTE_TYPE usage, CK_OBJECT_HANDLE kh,
 			struct kmp_key *key)
 {
@@ -1188,14 +1160,14 @@ static CK_RV op_init(CK_SESSION_HANDLE h, enum kmp_op_kind kind,
 
 	if (mechanism == NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	rv = session_inlock(h, &session, &slot);
 	if (rv == CKR_OK && op_active(session, kind))
 		rv = CKR_OPERATION_ACTIVE;
 	if (rv == CKR_OK && kind != KMP_OP_DIGEST)
 		rv = key_inlock(session, slot, usage_of[kind], kh, &key);
 	/* Fetching may have released the lock: look again. */
-	if (rv == CKR_OK && kmp_session_get(&gl.sessions, h) != session)
+	if (rv == CKR_OK && kmp_session_get(&kmp_gl.sessions, h) != session)
 		rv = CKR_SESSION_CLOSED;
 	if (rv == CKR_OK && op_active(session, kind))
 		rv = CKR_OPERATION_ACTIVE;
@@ -1203,12 +1175,12 @@ static CK_RV op_init(CK_SESSION_HANDLE h, enum kmp_op_kind kind,
 		rv = CKR_HOST_MEMORY;
 	if (rv == CKR_OK)
 		session->running[kind] = true;
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	if (rv != CKR_OK)
 		return rv;
 	rv = new_op(kind, mechanism, &key, &op);
 	release_key(&key);
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	if (session_inlock(h, &session, NULL) != CKR_OK) {
 		rv = rv == CKR_OK ? CKR_SESSION_CLOSED : rv;
 	} else {
@@ -1218,7 +1190,7 @@ static CK_RV op_init(CK_SESSION_HANDLE h, enum kmp_op_kind kind,
 			op = NULL;
 		}
 	}
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	kmp_op_free(op);
 	return rv;
 }
@@ -1230,7 +1202,7 @@ static CK_RV take_op(CK_SESSION_HANDLE h, enum kmp_op_kind kind,
 	struct kmp_session *session;
 	CK_RV rv;
 
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	rv = session_inlock(h, &session, NULL);
 	if (rv == CKR_OK && session->ops[kind] == NULL)
 		rv = session->running[kind] ? CKR_OPERATION_ACTIVE
@@ -1240,7 +1212,7 @@ static CK_RV take_op(CK_SESSION_HANDLE h, enum kmp_op_kind kind,
 		session->ops[kind] = NULL;
 		session->running[kind] = true;
 	}
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
 }
 
@@ -1251,7 +1223,7 @@ static CK_RV give_op(CK_SESSION_HANDLE h, struct kmp_op *op, bool keep,
 {
 	struct kmp_session *session;
 
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	if (session_inlock(h, &session, NULL) == CKR_OK) {
 		session->running[op->kind] = false;
 		if (keep && session->ops[op->kind] == NULL) {
@@ -1259,7 +1231,7 @@ static CK_RV give_op(CK_SESSION_HANDLE h, struct kmp_op *op, bool keep,
 			op = NULL;
 		}
 	}
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	kmp_op_free(op);
 	return rv;
 }
@@ -1436,646 +1408,6 @@ static CK_RV kmp_C_VerifyFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig,
 	return op_verify(h, NULL, 0, false, sig, sig_len);
 }
 
-/* ---- session objects: create, destroy, derive ---- */
-
-/* A private session object on a login token needs the login. */
-static CK_RV may_create_inlock(struct kmp_slot *slot, const CK_ATTRIBUTE *templ,
-			       CK_ULONG count, bool secret)
-{
-	/* Secret keys are private by default. */
-	bool private = kmp_template_bool(templ, count, CKA_PRIVATE, secret);
-
-	if (private && km_token_login_required(slot->token) && !slot->logged_in)
-		return CKR_USER_NOT_LOGGED_IN;
-	return CKR_OK;
-}
-
-/* Writing to the Key Manager: a read-write session on a writable token,
- * logged in when the token needs it. */
-static CK_RV may_write_inlock(struct kmp_session *session, struct kmp_slot *slot)
-{
-	if (km_token_config(slot->token)->read_only)
-		return CKR_TOKEN_WRITE_PROTECTED;
-	if (!(session->flags & CKF_RW_SESSION))
-		return CKR_SESSION_READ_ONLY;
-	if (km_token_login_required(slot->token) && !slot->logged_in)
-		return CKR_USER_NOT_LOGGED_IN;
-	return CKR_OK;
-}
-
-/* ---- token objects: stored in the Key Manager ---- */
-
-static enum kmp_role role_of(enum kmp_new_kind kind)
-{
-	static const enum kmp_role roles[] = {
-		[KMP_NEW_CERTIFICATE] = KMP_ROLE_CERTIFICATE,
-		[KMP_NEW_INTERMEDIATE] = KMP_ROLE_INTERMEDIATE,
-		[KMP_NEW_PRIVATE_KEY] = KMP_ROLE_PRIVATE_KEY,
-		[KMP_NEW_PUBLIC_KEY] = KMP_ROLE_PUBLIC_KEY,
-		[KMP_NEW_SECRET_KEY] = KMP_ROLE_SECRET_KEY,
-		[KMP_NEW_DATA] = KMP_ROLE_DATA,
-	};
-
-	return roles[kind];
-}
-
-/* The handles of a replaced container's objects lead to the new one's. */
-static void alias_container_inlock(struct kmp_slot *slot, const char *from,
-				   const char *to, unsigned chain)
-{
-	static const enum kmp_role roles[] = {
-		KMP_ROLE_CERTIFICATE, KMP_ROLE_PRIVATE_KEY, KMP_ROLE_PUBLIC_KEY,
-	};
-	const char *serial = km_token_serial(slot->token);
-
-	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
-		kmp_alias_add(&slot->aliases,
-			      kmp_object_handle(serial, from, roles[i], 0),
-			      kmp_object_handle(serial, to, roles[i], 0));
-	for (unsigned i = 0; i < chain; i++)
-		kmp_alias_add(&slot->aliases,
-			      kmp_object_handle(serial, from, KMP_ROLE_INTERMEDIATE, i),
-			      kmp_object_handle(serial, to, KMP_ROLE_INTERMEDIATE, i));
-}
-
-/* How many intermediates of a container have handles now. */
-static unsigned chain_length_inlock(struct kmp_slot *slot, const char *container)
-{
-	unsigned n = 0;
-
-	for (size_t i = 0; i < slot->objects->n; i++)
-		n += slot->objects->items[i].role == KMP_ROLE_INTERMEDIATE &&
-		     strcmp(slot->objects->items[i].container->uuid, container) == 0;
-	return n;
-}
-
-/* A chain just written is not fetched yet: its members have no handles
- * until it is. Drops the lock while fetching. */
-static CK_RV fetch_chain_inlock(struct kmp_slot *slot, const char *container)
-{
-	struct kmp_object *chain = NULL;
-	struct km_snapshot *snap = slot->objects->snapshot;
-	struct kmp_need needs[3];
-	size_t n;
-	CK_RV rv;
-
-	for (size_t i = 0; chain == NULL && i < slot->objects->n; i++)
-		if (slot->objects->items[i].role == KMP_ROLE_INTERMEDIATES &&
-		    strcmp(slot->objects->items[i].container->uuid, container) == 0)
-			chain = &slot->objects->items[i];
-	if (chain == NULL)
-		return CKR_OK;
-	n = kmp_object_needs(slot->token, chain, needs);
-	km_token_snapshot_ref(slot->token, snap);
-	pthread_mutex_unlock(&gl.lock);
-	rv = fetch_needs(slot->token, snap, needs, n);
-	pthread_mutex_lock(&gl.lock);
-	if (rv == CKR_OK && objects_inlock(slot, snap, true) == NULL)
-		rv = CKR_HOST_MEMORY;
-	km_token_snapshot_unref(slot->token, snap);
-	return rv;
-}
-
-/* Stores the object (no lock held), then finds it in a new listing. */
-static CK_RV create_token_object(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *templ,
-				 CK_ULONG count, CK_OBJECT_HANDLE *out)
-{
-	struct kmp_session *session;
-	struct kmp_slot *slot;
-	struct km_snapshot *snap = NULL;
-	struct kmp_new_object o;
-	struct kmp_stored stored;
-	CK_RV rv;
-
-	pthread_mutex_lock(&gl.lock);
-	rv = session_inlock(h, &session, &slot);
-	if (rv == CKR_OK)
-		rv = may_write_inlock(session, slot);
-	pthread_mutex_unlock(&gl.lock);
-	if (rv != CKR_OK)
-		return rv;
-	if ((rv = kmp_new_object_parse(templ, count, &o)) != CKR_OK) {
-		kmp_new_object_free(&o);
-		return rv;
-	}
-	if ((rv = read_failure(km_token_snapshot(slot->token, &snap))) == CKR_OK)
-		rv = kmp_store_object(slot->token, snap, &o, &stored);
-	km_token_snapshot_unref(slot->token, snap);
-	pthread_mutex_lock(&gl.lock);
-	if (rv == CKR_OK && (rv = relist_inlock(slot)) == CKR_OK &&
-	    o.kind == KMP_NEW_INTERMEDIATE)
-		rv = fetch_chain_inlock(slot, stored.uuid);
-	if (rv == CKR_OK) {
-		if (stored.replaced[0])
-			alias_container_inlock(slot, stored.replaced, stored.uuid,
-					       stored.replaced_chain);
-		rv = made_inlock(slot, stored.uuid, role_of(o.kind),
-				 stored.index, out);
-	}
-	pthread_mutex_unlock(&gl.lock);
-	kmp_new_object_free(&o);
-	return rv;
-}
-
-static bool creates_secret(const CK_ATTRIBUTE *templ, CK_ULONG count)
-{
-	const CK_ATTRIBUTE *a = kmp_template_find(templ, count, CKA_CLASS);
-
-	return a != NULL && a->pValue != NULL &&
-	       a->ulValueLen == sizeof(CK_OBJECT_CLASS) &&
-	       *(CK_OBJECT_CLASS *)a->pValue == CKO_SECRET_KEY;
-}
-
-static CK_RV kmp_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
-				CK_ULONG count, CK_OBJECT_HANDLE_PTR out)
-{
-	struct kmp_session *session;
-	struct kmp_slot *slot;
-	CK_RV rv;
-
-	if ((templ == NULL && count > 0) || out == NULL)
-		return CKR_ARGUMENTS_BAD;
-	if (kmp_template_bool(templ, count, CKA_TOKEN, false))
-		return create_token_object(h, templ, count, out);
-	pthread_mutex_lock(&gl.lock);
-	rv = session_inlock(h, &session, &slot);
-	if (rv == CKR_OK)
-		rv = may_create_inlock(slot, templ, count,
-				       creates_secret(templ, count));
-	if (rv == CKR_OK)
-		rv = kmp_sobject_create(&gl.sobjects, h, session->slot, templ,
-					count, out);
-	pthread_mutex_unlock(&gl.lock);
-	return rv;
-}
-
-/* The handles of the other objects of obj's container. */
-static CK_OBJECT_HANDLE *container_handles_inlock(struct kmp_slot *slot,
-						  const struct kmp_object *obj,
-						  size_t *n)
-{
-	CK_OBJECT_HANDLE *out = calloc(slot->objects->n + 1, sizeof(*out));
-
-	*n = 0;
-	for (size_t i = 0; out != NULL && i < slot->objects->n; i++) {
-		const struct kmp_object *o = &slot->objects->items[i];
-		if (o->container == obj->container && o != obj &&
-		    o->role != KMP_ROLE_INTERMEDIATES)
-			out[(*n)++] = o->handle;
-	}
-	return out;
-}
-
-/* Remembers the handles of objects deleted with their container, for as
- * long as the application may still destroy them (each once). */
-static void add_gone_inlock(struct kmp_slot *slot, const CK_OBJECT_HANDLE *h,
-			    size_t n)
-{
-	CK_OBJECT_HANDLE *grown = realloc(slot->gone,
-					  (slot->n_gone + n + 1) * sizeof(*grown));
-
-	if (grown == NULL)
-		return; /* destroying them then answers OBJECT_HANDLE_INVALID */
-	slot->gone = grown;
-	for (size_t i = 0; i < n; i++)
-		slot->gone[slot->n_gone++] = h[i];
-}
-
-static bool taken_with_container_inlock(struct kmp_slot *slot,
-					CK_OBJECT_HANDLE oh)
-{
-	for (size_t i = 0; i < slot->n_gone; i++)
-		if (slot->gone[i] == oh) {
-			slot->gone[i] = slot->gone[--slot->n_gone];
-			return true;
-		}
-	return false;
-}
-
-/*
- * A certificate or key of a container deletes the container and its
- * secrets (its other objects go with it: destroying them afterwards
- * succeeds); a standalone secret is deleted alone; an intermediate is
- * part of its container's chain and is not deleted by itself.
- */
-static CK_RV destroy_token_object_inlock(struct kmp_session *session,
-					 struct kmp_slot *slot,
-					 CK_OBJECT_HANDLE oh)
-{
-	struct kmp_object *obj = get_inlock(slot, oh);
-	CK_OBJECT_HANDLE *siblings = NULL;
-	size_t n = 0;
-	km_uuid uuid;
-	CK_RV rv;
-
-	if (obj == NULL)
-		return taken_with_container_inlock(
-			       slot, kmp_alias_resolve(&slot->aliases, oh))
-			       ? CKR_OK : CKR_OBJECT_HANDLE_INVALID;
-	if ((rv = may_write_inlock(session, slot)) != CKR_OK)
-		return rv;
-	if (obj->role == KMP_ROLE_INTERMEDIATE)
-		return CKR_ACTION_PROHIBITED;
-	snprintf(uuid, sizeof(uuid), "%s",
-		 obj->container ? obj->container->uuid : obj->secret);
-	if (obj->container != NULL &&
-	    (siblings = container_handles_inlock(slot, obj, &n)) == NULL)
-		return CKR_HOST_MEMORY;
-	pthread_mutex_unlock(&gl.lock);
-	rv = siblings ? km_delete_container(slot->token, uuid)
-		      : km_delete_secret(slot->token, uuid);
-	pthread_mutex_lock(&gl.lock);
-	if (rv == CKR_OK) {
-		relist_inlock(slot); /* deleted: a failed listing is no error */
-		add_gone_inlock(slot, siblings, n);
-	}
-	free(siblings);
-	return rv;
-}
-
-static CK_RV destroy_order_inlock(struct kmp_session *session,
-				  struct kmp_slot *slot, CK_OBJECT_HANDLE oh)
-{
-	km_uuid uuid;
-	CK_RV rv = may_write_inlock(session, slot);
-
-	if (rv != CKR_OK)
-		return rv;
-	memcpy(uuid, kmp_orders_get(&slot->orders, oh)->uuid, sizeof(uuid));
-	pthread_mutex_unlock(&gl.lock);
-	rv = km_order_delete(slot->token, uuid);
-	pthread_mutex_lock(&gl.lock);
-	if (rv == CKR_OK)
-		kmp_orders_remove(&slot->orders, oh);
-	return rv;
-}
-
-static CK_RV kmp_C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh)
-{
-	struct kmp_session *session;
-	struct kmp_sobject *so;
-	struct kmp_slot *slot;
-	CK_RV rv;
-
-	pthread_mutex_lock(&gl.lock);
-	rv = session_inlock(h, &session, &slot);
-	if (rv == CKR_OK && kmp_is_session_handle(oh)) {
-		if ((rv = sobject_inlock(session, slot, oh, &so)) == CKR_OK)
-			kmp_sobject_destroy(&gl.sobjects, oh);
-	} else if (rv == CKR_OK && kmp_orders_get(&slot->orders, oh) != NULL) {
-		rv = destroy_order_inlock(session, slot, oh);
-	} else if (rv == CKR_OK) {
-		rv = destroy_token_object_inlock(session, slot, oh);
-	}
-	pthread_mutex_unlock(&gl.lock);
-	return rv;
-}
-
-static CK_RV kmp_C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mechanism,
-			     CK_OBJECT_HANDLE base, CK_ATTRIBUTE_PTR templ,
-			     CK_ULONG count, CK_OBJECT_HANDLE_PTR out)
-{
-	struct kmp_session *session;
-	struct kmp_slot *slot;
-	struct kmp_key key = {0};
-	unsigned char *secret = NULL;
-	size_t len = 0;
-	CK_RV rv;
-
-	if (mechanism == NULL || (templ == NULL && count > 0) || out == NULL)
-		return CKR_ARGUMENTS_BAD;
-	if (mechanism->mechanism != CKM_ECDH1_DERIVE)
-		return CKR_MECHANISM_INVALID;
-	pthread_mutex_lock(&gl.lock);
-	rv = session_inlock(h, &session, &slot);
-	if (rv == CKR_OK)
-		rv = may_create_inlock(slot, templ, count, true);
-	if (rv == CKR_OK)
-		rv = key_inlock(session, slot, CKA_DERIVE, base, &key);
-	/* Fetching may have released the lock: look again. */
-	if (rv == CKR_OK && kmp_session_get(&gl.sessions, h) != session)
-		rv = CKR_SESSION_CLOSED;
-	if (rv == CKR_OK && (key.type != CKK_EC || key.pkey == NULL))
-		rv = CKR_KEY_TYPE_INCONSISTENT;
-	if (rv == CKR_OK)
-		rv = kmp_ecdh_derive(mechanism, key.pkey, &secret, &len);
-	if (rv == CKR_OK)
-		rv = kmp_sobject_secret(&gl.sobjects, h, session->slot, templ,
-					count, secret, len, out);
-	pthread_mutex_unlock(&gl.lock);
-	if (secret != NULL)
-		OPENSSL_cleanse(secret, len);
-	free(secret);
-	return rv;
-}
-
-/* ---- C_SetAttributeValue ---- */
-
-/* A token object's label is its container's name: renaming makes a new
- * container (new handles). Everything else is read-only. */
-static CK_RV rename_token_object_inlock(struct kmp_session *session,
-					struct kmp_slot *slot,
-					CK_OBJECT_HANDLE oh,
-					const CK_ATTRIBUTE *templ,
-					CK_ULONG count)
-{
-	struct kmp_object *obj;
-	char name[256];
-	km_uuid uuid, renamed;
-	CK_RV rv = object_inlock(slot, oh, &obj);
-
-	if (rv != CKR_OK)
-		return rv;
-	for (CK_ULONG i = 0; i < count; i++)
-		if (templ[i].type != CKA_LABEL)
-			return CKR_ATTRIBUTE_READ_ONLY;
-	if (count == 0)
-		return CKR_OK;
-	if (obj->container == NULL || obj->role == KMP_ROLE_INTERMEDIATE)
-		return CKR_ATTRIBUTE_READ_ONLY; /* secrets cannot be renamed */
-	if (templ[count - 1].pValue == NULL ||
-	    templ[count - 1].ulValueLen == 0 ||
-	    templ[count - 1].ulValueLen >= sizeof(name) ||
-	    memchr(templ[count - 1].pValue, '\0', templ[count - 1].ulValueLen))
-		return CKR_ATTRIBUTE_VALUE_INVALID;
-	memcpy(name, templ[count - 1].pValue, templ[count - 1].ulValueLen);
-	name[templ[count - 1].ulValueLen] = '\0';
-	if (!km_token_config_shows(km_token_config(slot->token), name))
-		return CKR_ATTRIBUTE_VALUE_INVALID; /* it would disappear */
-	if ((rv = may_write_inlock(session, slot)) != CKR_OK)
-		return rv;
-	snprintf(uuid, sizeof(uuid), "%s", obj->container->uuid);
-	pthread_mutex_unlock(&gl.lock);
-	rv = km_rename_container(slot->token, uuid, name, renamed);
-	pthread_mutex_lock(&gl.lock);
-	if (rv == CKR_OK) {
-		alias_container_inlock(slot, uuid, renamed, chain_length_inlock(slot, uuid));
-		relist_inlock(slot);
-	}
-	return rv;
-}
-
-static CK_RV kmp_C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
-				     CK_ATTRIBUTE_PTR templ, CK_ULONG count)
-{
-	struct kmp_session *session;
-	struct kmp_sobject *so;
-	struct kmp_slot *slot;
-	CK_RV rv;
-
-	if (templ == NULL && count > 0)
-		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&gl.lock);
-	rv = session_inlock(h, &session, &slot);
-	if (rv == CKR_OK && kmp_is_session_handle(oh)) {
-		if ((rv = sobject_inlock(session, slot, oh, &so)) == CKR_OK)
-			rv = kmp_sobject_set(so, templ, count);
-	} else if (rv == CKR_OK) {
-		rv = rename_token_object_inlock(session, slot, oh, templ, count);
-	}
-	pthread_mutex_unlock(&gl.lock);
-	return rv;
-}
-
-/* ---- key pairs: ordered (RSA) or made here (EC, Edwards) ---- */
-
-/* Makes the pair and stores it; no lock held. */
-static CK_RV make_key_pair(struct km_token *token, const struct kmp_keygen *g,
-			   km_uuid container)
-{
-	EVP_PKEY *key;
-	CK_RV rv;
-
-	if (g->type == CKK_RSA)
-		return km_order_keypair(token, g->label, g->bits,
-					km_token_config(token)->order_wait,
-					container);
-	if ((rv = kmp_keygen_local(g, &key)) != CKR_OK)
-		return rv;
-	rv = kmp_store_key_pair(token, key, g->label, container);
-	EVP_PKEY_free(key);
-	return rv;
-}
-
-static CK_RV kmp_C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
-				   CK_ATTRIBUTE_PTR pub, CK_ULONG n_pub,
-				   CK_ATTRIBUTE_PTR priv, CK_ULONG n_priv,
-				   CK_OBJECT_HANDLE_PTR pub_out,
-				   CK_OBJECT_HANDLE_PTR priv_out)
-{
-	struct kmp_session *session;
-	struct kmp_slot *slot;
-	struct km_token *token = NULL;
-	struct kmp_keygen g;
-	km_uuid container;
-	CK_RV rv;
-
-	if (m == NULL || (pub == NULL && n_pub > 0) ||
-	    (priv == NULL && n_priv > 0) || pub_out == NULL || priv_out == NULL)
-		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&gl.lock);
-	rv = session_inlock(h, &session, &slot);
-	if (rv == CKR_OK)
-		rv = may_write_inlock(session, slot);
-	if (rv == CKR_OK)
-		rv = kmp_keygen_parse(m, pub, n_pub, priv, n_priv, &g);
-	/* A container the token would not show would be lost. */
-	if (rv == CKR_OK &&
-	    !km_token_config_shows(km_token_config(slot->token), g.label)) {
-		km_error("'%s' does not match the token's containers patterns",
-			 g.label);
-		rv = CKR_TEMPLATE_INCONSISTENT;
-	}
-	if (rv == CKR_OK)
-		token = slot->token;
-	pthread_mutex_unlock(&gl.lock);
-	if (rv != CKR_OK)
-		return rv;
-	rv = make_key_pair(token, &g, container);
-	pthread_mutex_lock(&gl.lock);
-	if (rv == CKR_OK)
-		rv = relist_inlock(slot);
-	if (rv == CKR_OK)
-		rv = made_inlock(slot, container, KMP_ROLE_PRIVATE_KEY, 0, priv_out);
-	if (rv == CKR_OK)
-		rv = made_inlock(slot, container, KMP_ROLE_PUBLIC_KEY, 0, pub_out);
-	pthread_mutex_unlock(&gl.lock);
-	return rv;
-}
-
-/* ---- C_GenerateKey: Key Manager orders ---- */
-
-/* The Key Manager refused the request's content (HTTP 400): the code of
- * the argument that carried it. */
-static CK_RV refused_as(CK_RV rv, CK_RV code)
-{
-	return rv == CKR_DATA_INVALID ? code : rv;
-}
-
-/* The rsa container of a stored-key order's private key. */
-static CK_RV stored_key_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE key,
-			       km_uuid container)
-{
-	struct kmp_object *obj = get_inlock(slot, key);
-
-	if (obj == NULL || obj->role != KMP_ROLE_PRIVATE_KEY ||
-	    obj->container == NULL || obj->container->type != KM_CONTAINER_RSA) {
-		km_error("certificate order: hKey is not the private key of a "
-			 "key pair the Key Manager made (an rsa container)");
-		return CKR_MECHANISM_PARAM_INVALID;
-	}
-	snprintf(container, sizeof(km_uuid), "%s", obj->container->uuid);
-	return CKR_OK;
-}
-
-static CK_RV certificate_order(struct kmp_slot *slot, const CK_MECHANISM *m,
-			       const CK_ATTRIBUTE *templ, CK_ULONG count,
-			       CK_OBJECT_HANDLE *out)
-{
-	struct kmp_order_request req;
-	struct kmp_order *item = NULL;
-	json_object *order = NULL;
-	km_uuid container = "";
-	CK_RV rv = kmp_order_request_parse(m, templ, count, &req);
-
-	if (rv != CKR_OK)
-		return rv;
-	if (req.label[0] &&
-	    !km_token_config_shows(km_token_config(slot->token), req.label)) {
-		km_error("certificate order: '%s' does not match the token's "
-			 "containers patterns", req.label);
-		rv = CKR_TEMPLATE_INCONSISTENT;
-	}
-	pthread_mutex_lock(&gl.lock);
-	if (rv == CKR_OK && strcmp(req.request_type, "stored-key") == 0)
-		rv = stored_key_inlock(slot, req.key, container);
-	pthread_mutex_unlock(&gl.lock);
-	if (rv != CKR_OK) {
-		json_object_put(req.meta);
-		return rv;
-	}
-	rv = refused_as(km_order_certificate(slot->token, req.meta,
-					     container[0] ? container : NULL,
-					     req.label, req.wait, &order),
-			CKR_MECHANISM_PARAM_INVALID);
-	pthread_mutex_lock(&gl.lock);
-	if (rv == CKR_OK && (item = kmp_orders_put(&slot->orders,
-						   km_token_serial(slot->token),
-						   order)) == NULL)
-		rv = CKR_HOST_MEMORY;
-	if (rv == CKR_OK) {
-		*out = item->handle;
-		/* An issued certificate is found at once. */
-		if (!item->pending)
-			rv = relist_inlock(slot);
-	}
-	pthread_mutex_unlock(&gl.lock);
-	json_object_put(order);
-	return rv;
-}
-
-/* A session key never reaches the Key Manager: made here, of the
- * mechanism's key type. */
-static CK_RV session_key(CK_SESSION_HANDLE h, struct kmp_slot *slot, bool aes,
-			 const CK_ATTRIBUTE *templ, CK_ULONG count, CK_ULONG len,
-			 CK_OBJECT_HANDLE *out)
-{
-	CK_KEY_TYPE type = aes ? CKK_AES : CKK_GENERIC_SECRET;
-	CK_ATTRIBUTE *typed = calloc(count + 1, sizeof(*typed));
-	unsigned char value[64];
-	CK_RV rv = CKR_HOST_MEMORY;
-
-	if (typed != NULL && RAND_bytes(value, (int)len) == 1) {
-		if (count > 0)
-			memcpy(typed, templ, count * sizeof(*typed));
-		if (kmp_template_find(templ, count, CKA_KEY_TYPE) == NULL)
-			typed[count++] = (CK_ATTRIBUTE){CKA_KEY_TYPE, &type, sizeof(type)};
-		pthread_mutex_lock(&gl.lock);
-		rv = kmp_sobject_secret(&gl.sobjects, h, (CK_SLOT_ID)(slot - gl.slots),
-					typed, count, value, len, out);
-		pthread_mutex_unlock(&gl.lock);
-	}
-	OPENSSL_cleanse(value, sizeof(value));
-	free(typed);
-	return rv;
-}
-
-/* CKM_AES_KEY_GEN, CKM_GENERIC_SECRET_KEY_GEN: a key order, or a session
- * key made here. */
-static CK_RV key_order(CK_SESSION_HANDLE h, struct kmp_slot *slot,
-		       const CK_MECHANISM *m, const CK_ATTRIBUTE *templ,
-		       CK_ULONG count, CK_OBJECT_HANDLE *out)
-{
-	bool aes = m->mechanism == CKM_AES_KEY_GEN;
-	struct kmp_bytes label = kmp_template_bytes(templ, count, CKA_LABEL);
-	char name[128];
-	km_uuid secret;
-	CK_ULONG len, type;
-	CK_RV rv = kmp_template_ulong(templ, count, CKA_VALUE_LEN, &len);
-
-	if (m->pParameter != NULL || m->ulParameterLen != 0)
-		return CKR_MECHANISM_PARAM_INVALID;
-	if (rv != CKR_OK)
-		return rv;
-	if ((aes && len != 16 && len != 24 && len != 32) ||
-	    (!aes && (len < 8 || len > 64)) ||
-	    label.len >= sizeof(name) || (label.len > 0 && memchr(label.data, '\0', label.len)))
-		return CKR_ATTRIBUTE_VALUE_INVALID;
-	rv = kmp_template_ulong(templ, count, CKA_KEY_TYPE, &type);
-	if (rv == CKR_ATTRIBUTE_VALUE_INVALID ||
-	    (rv == CKR_OK && type != (aes ? CKK_AES : CKK_GENERIC_SECRET)))
-		return CKR_TEMPLATE_INCONSISTENT;
-	if (!kmp_template_bool(templ, count, CKA_TOKEN, false))
-		return session_key(h, slot, aes, templ, count, len, out);
-	if (!km_token_config(slot->token)->show_secrets) {
-		km_error("C_GenerateKey: this token shows no standalone secrets "
-			 "(show_secrets = no): the key would be lost");
-		return CKR_TEMPLATE_INCONSISTENT;
-	}
-	snprintf(name, sizeof(name), "%.*s", (int)label.len,
-		 label.data ? (const char *)label.data : "");
-	rv = refused_as(km_order_key(slot->token, name, aes, (int)len * 8,
-				     km_token_config(slot->token)->order_wait,
-				     secret),
-			CKR_TEMPLATE_INCONSISTENT);
-	pthread_mutex_lock(&gl.lock);
-	if (rv == CKR_OK)
-		rv = relist_inlock(slot);
-	if (rv == CKR_OK)
-		rv = made_inlock(slot, secret, KMP_ROLE_SECRET_KEY, 0, out);
-	pthread_mutex_unlock(&gl.lock);
-	return rv;
-}
-
-static CK_RV kmp_C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
-			       CK_ATTRIBUTE_PTR templ, CK_ULONG count,
-			       CK_OBJECT_HANDLE_PTR out)
-{
-	struct kmp_session *session;
-	struct kmp_slot *slot;
-	bool token_key = kmp_template_bool(templ, count, CKA_TOKEN, false);
-	CK_RV rv;
-
-	if (m == NULL || (templ == NULL && count > 0) || out == NULL)
-		return CKR_ARGUMENTS_BAD;
-	if (m->mechanism != CKM_KMP11_CERTIFICATE_ORDER &&
-	    m->mechanism != CKM_AES_KEY_GEN &&
-	    m->mechanism != CKM_GENERIC_SECRET_KEY_GEN)
-		return CKR_MECHANISM_INVALID;
-	pthread_mutex_lock(&gl.lock);
-	rv = session_inlock(h, &session, &slot);
-	if (rv == CKR_OK && (token_key || m->mechanism == CKM_KMP11_CERTIFICATE_ORDER))
-		rv = may_write_inlock(session, slot);
-	else if (rv == CKR_OK)
-		rv = may_create_inlock(slot, templ, count, true);
-	pthread_mutex_unlock(&gl.lock);
-	if (rv != CKR_OK)
-		return rv;
-	return m->mechanism == CKM_KMP11_CERTIFICATE_ORDER
-		       ? certificate_order(slot, m, templ, count, out)
-		       : key_order(h, slot, m, templ, count, out);
-}
-
 /* ---- random numbers and slot events ---- */
 
 static CK_RV random_session(CK_SESSION_HANDLE h)
@@ -2083,9 +1415,9 @@ static CK_RV random_session(CK_SESSION_HANDLE h)
 	struct kmp_session *session;
 	CK_RV rv;
 
-	pthread_mutex_lock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
 	rv = session_inlock(h, &session, NULL);
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
 }
 
@@ -2127,9 +1459,9 @@ static CK_RV kmp_C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR slot,
 
 	if (slot == NULL || reserved != NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&gl.lock);
-	initialized = gl.initialized;
-	pthread_mutex_unlock(&gl.lock);
+	pthread_mutex_lock(&kmp_gl.lock);
+	initialized = kmp_gl.initialized;
+	pthread_mutex_unlock(&kmp_gl.lock);
 	if (!initialized)
 		return CKR_CRYPTOKI_NOT_INITIALIZED;
 	return flags & CKF_DONT_BLOCK ? CKR_NO_EVENT : CKR_FUNCTION_NOT_SUPPORTED;

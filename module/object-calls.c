@@ -1,0 +1,666 @@
+/*
+ * The entry points that make, change and destroy objects: session
+ * objects in memory; token objects in the Key Manager (C_CreateObject,
+ * C_DestroyObject, renames by C_SetAttributeValue, key pairs, key and
+ * certificate orders). Each checks its arguments, takes the lock, and
+ * releases it around the Key Manager's calls.
+ */
+#include "module/internal.h"
+
+#include "module/attrs.h"
+#include "module/derive.h"
+#include "module/keygen.h"
+#include "module/kmp11.h"
+#include "module/newobject.h"
+#include "module/store.h"
+#include "tokens/config.h"
+#include "tokens/log.h"
+#include "tokens/orders.h"
+#include "tokens/writes.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- session objects: create, destroy, derive ---- */
+
+/* A private session object on a login token needs the login. */
+static CK_RV may_create_inlock(struct kmp_slot *slot, const CK_ATTRIBUTE *templ,
+			       CK_ULONG count, bool secret)
+{
+	/* Secret keys are private by default. */
+	bool private = kmp_template_bool(templ, count, CKA_PRIVATE, secret);
+
+	if (private && km_token_login_required(slot->token) && !slot->logged_in)
+		return CKR_USER_NOT_LOGGED_IN;
+	return CKR_OK;
+}
+
+/* Writing to the Key Manager: a read-write session on a writable token,
+ * logged in when the token needs it. */
+static CK_RV may_write_inlock(struct kmp_session *session, struct kmp_slot *slot)
+{
+	if (km_token_config(slot->token)->read_only)
+		return CKR_TOKEN_WRITE_PROTECTED;
+	if (!(session->flags & CKF_RW_SESSION))
+		return CKR_SESSION_READ_ONLY;
+	if (km_token_login_required(slot->token) && !slot->logged_in)
+		return CKR_USER_NOT_LOGGED_IN;
+	return CKR_OK;
+}
+
+/* ---- token objects: stored in the Key Manager ---- */
+
+static enum kmp_role role_of(enum kmp_new_kind kind)
+{
+	static const enum kmp_role roles[] = {
+		[KMP_NEW_CERTIFICATE] = KMP_ROLE_CERTIFICATE,
+		[KMP_NEW_INTERMEDIATE] = KMP_ROLE_INTERMEDIATE,
+		[KMP_NEW_PRIVATE_KEY] = KMP_ROLE_PRIVATE_KEY,
+		[KMP_NEW_PUBLIC_KEY] = KMP_ROLE_PUBLIC_KEY,
+		[KMP_NEW_SECRET_KEY] = KMP_ROLE_SECRET_KEY,
+		[KMP_NEW_DATA] = KMP_ROLE_DATA,
+	};
+
+	return roles[kind];
+}
+
+/* The handles of a replaced container's objects lead to the new one's. */
+static void alias_container_inlock(struct kmp_slot *slot, const char *from,
+				   const char *to, unsigned chain)
+{
+	static const enum kmp_role roles[] = {
+		KMP_ROLE_CERTIFICATE, KMP_ROLE_PRIVATE_KEY, KMP_ROLE_PUBLIC_KEY,
+	};
+	const char *serial = km_token_serial(slot->token);
+
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		kmp_alias_add(&slot->aliases,
+			      kmp_object_handle(serial, from, roles[i], 0),
+			      kmp_object_handle(serial, to, roles[i], 0));
+	for (unsigned i = 0; i < chain; i++)
+		kmp_alias_add(&slot->aliases,
+			      kmp_object_handle(serial, from, KMP_ROLE_INTERMEDIATE, i),
+			      kmp_object_handle(serial, to, KMP_ROLE_INTERMEDIATE, i));
+}
+
+/* How many intermediates of a container have handles now. */
+static unsigned chain_length_inlock(struct kmp_slot *slot, const char *container)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < slot->objects->n; i++)
+		n += slot->objects->items[i].role == KMP_ROLE_INTERMEDIATE &&
+		     strcmp(slot->objects->items[i].container->uuid, container) == 0;
+	return n;
+}
+
+/* A chain just written is not fetched yet: its members have no handles
+ * until it is. Drops the lock while fetching. */
+static CK_RV fetch_chain_inlock(struct kmp_slot *slot, const char *container)
+{
+	struct kmp_object *chain = NULL;
+	struct km_snapshot *snap = slot->objects->snapshot;
+	struct kmp_need needs[3];
+	size_t n;
+	CK_RV rv;
+
+	for (size_t i = 0; chain == NULL && i < slot->objects->n; i++)
+		if (slot->objects->items[i].role == KMP_ROLE_INTERMEDIATES &&
+		    strcmp(slot->objects->items[i].container->uuid, container) == 0)
+			chain = &slot->objects->items[i];
+	if (chain == NULL)
+		return CKR_OK;
+	n = kmp_object_needs(slot->token, chain, needs);
+	km_token_snapshot_ref(slot->token, snap);
+	pthread_mutex_unlock(&kmp_gl.lock);
+	rv = fetch_needs(slot->token, snap, needs, n);
+	pthread_mutex_lock(&kmp_gl.lock);
+	if (rv == CKR_OK && objects_inlock(slot, snap, true) == NULL)
+		rv = CKR_HOST_MEMORY;
+	km_token_snapshot_unref(slot->token, snap);
+	return rv;
+}
+
+/* Stores the object (no lock held), then finds it in a new listing. */
+static CK_RV create_token_object(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *templ,
+				 CK_ULONG count, CK_OBJECT_HANDLE *out)
+{
+	struct kmp_session *session;
+	struct kmp_slot *slot;
+	struct km_snapshot *snap = NULL;
+	struct kmp_new_object o;
+	struct kmp_stored stored;
+	CK_RV rv;
+
+	pthread_mutex_lock(&kmp_gl.lock);
+	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK)
+		rv = may_write_inlock(session, slot);
+	pthread_mutex_unlock(&kmp_gl.lock);
+	if (rv != CKR_OK)
+		return rv;
+	if ((rv = kmp_new_object_parse(templ, count, &o)) != CKR_OK) {
+		kmp_new_object_free(&o);
+		return rv;
+	}
+	if ((rv = read_failure(km_token_snapshot(slot->token, &snap))) == CKR_OK)
+		rv = kmp_store_object(slot->token, snap, &o, &stored);
+	km_token_snapshot_unref(slot->token, snap);
+	pthread_mutex_lock(&kmp_gl.lock);
+	if (rv == CKR_OK && (rv = relist_inlock(slot)) == CKR_OK &&
+	    o.kind == KMP_NEW_INTERMEDIATE)
+		rv = fetch_chain_inlock(slot, stored.uuid);
+	if (rv == CKR_OK) {
+		if (stored.replaced[0])
+			alias_container_inlock(slot, stored.replaced, stored.uuid,
+					       stored.replaced_chain);
+		rv = made_inlock(slot, stored.uuid, role_of(o.kind),
+				 stored.index, out);
+	}
+	pthread_mutex_unlock(&kmp_gl.lock);
+	kmp_new_object_free(&o);
+	return rv;
+}
+
+static bool creates_secret(const CK_ATTRIBUTE *templ, CK_ULONG count)
+{
+	const CK_ATTRIBUTE *a = kmp_template_find(templ, count, CKA_CLASS);
+
+	return a != NULL && a->pValue != NULL &&
+	       a->ulValueLen == sizeof(CK_OBJECT_CLASS) &&
+	       *(CK_OBJECT_CLASS *)a->pValue == CKO_SECRET_KEY;
+}
+
+CK_RV kmp_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
+				CK_ULONG count, CK_OBJECT_HANDLE_PTR out)
+{
+	struct kmp_session *session;
+	struct kmp_slot *slot;
+	CK_RV rv;
+
+	if ((templ == NULL && count > 0) || out == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if (kmp_template_bool(templ, count, CKA_TOKEN, false))
+		return create_token_object(h, templ, count, out);
+	pthread_mutex_lock(&kmp_gl.lock);
+	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK)
+		rv = may_create_inlock(slot, templ, count,
+				       creates_secret(templ, count));
+	if (rv == CKR_OK)
+		rv = kmp_sobject_create(&kmp_gl.sobjects, h, session->slot, templ,
+					count, out);
+	pthread_mutex_unlock(&kmp_gl.lock);
+	return rv;
+}
+
+/* The handles of the other objects of obj's container. */
+static CK_OBJECT_HANDLE *container_handles_inlock(struct kmp_slot *slot,
+						  const struct kmp_object *obj,
+						  size_t *n)
+{
+	CK_OBJECT_HANDLE *out = calloc(slot->objects->n + 1, sizeof(*out));
+
+	*n = 0;
+	for (size_t i = 0; out != NULL && i < slot->objects->n; i++) {
+		const struct kmp_object *o = &slot->objects->items[i];
+		if (o->container == obj->container && o != obj &&
+		    o->role != KMP_ROLE_INTERMEDIATES)
+			out[(*n)++] = o->handle;
+	}
+	return out;
+}
+
+/* Remembers the handles of objects deleted with their container, for as
+ * long as the application may still destroy them (each once). */
+static void add_gone_inlock(struct kmp_slot *slot, const CK_OBJECT_HANDLE *h,
+			    size_t n)
+{
+	CK_OBJECT_HANDLE *grown = realloc(slot->gone,
+					  (slot->n_gone + n + 1) * sizeof(*grown));
+
+	if (grown == NULL)
+		return; /* destroying them then answers OBJECT_HANDLE_INVALID */
+	slot->gone = grown;
+	for (size_t i = 0; i < n; i++)
+		slot->gone[slot->n_gone++] = h[i];
+}
+
+static bool taken_with_container_inlock(struct kmp_slot *slot,
+					CK_OBJECT_HANDLE oh)
+{
+	for (size_t i = 0; i < slot->n_gone; i++)
+		if (slot->gone[i] == oh) {
+			slot->gone[i] = slot->gone[--slot->n_gone];
+			return true;
+		}
+	return false;
+}
+
+/*
+ * A certificate or key of a container deletes the container and its
+ * secrets (its other objects go with it: destroying them afterwards
+ * succeeds); a standalone secret is deleted alone; an intermediate is
+ * part of its container's chain and is not deleted by itself.
+ */
+static CK_RV destroy_token_object_inlock(struct kmp_session *session,
+					 struct kmp_slot *slot,
+					 CK_OBJECT_HANDLE oh)
+{
+	struct kmp_object *obj = get_inlock(slot, oh);
+	CK_OBJECT_HANDLE *siblings = NULL;
+	size_t n = 0;
+	km_uuid uuid;
+	CK_RV rv;
+
+	if (obj == NULL)
+		return taken_with_container_inlock(
+			       slot, kmp_alias_resolve(&slot->aliases, oh))
+			       ? CKR_OK : CKR_OBJECT_HANDLE_INVALID;
+	if ((rv = may_write_inlock(session, slot)) != CKR_OK)
+		return rv;
+	if (obj->role == KMP_ROLE_INTERMEDIATE)
+		return CKR_ACTION_PROHIBITED;
+	snprintf(uuid, sizeof(uuid), "%s",
+		 obj->container ? obj->container->uuid : obj->secret);
+	if (obj->container != NULL &&
+	    (siblings = container_handles_inlock(slot, obj, &n)) == NULL)
+		return CKR_HOST_MEMORY;
+	pthread_mutex_unlock(&kmp_gl.lock);
+	rv = siblings ? km_delete_container(slot->token, uuid)
+		      : km_delete_secret(slot->token, uuid);
+	pthread_mutex_lock(&kmp_gl.lock);
+	if (rv == CKR_OK) {
+		relist_inlock(slot); /* deleted: a failed listing is no error */
+		add_gone_inlock(slot, siblings, n);
+	}
+	free(siblings);
+	return rv;
+}
+
+static CK_RV destroy_order_inlock(struct kmp_session *session,
+				  struct kmp_slot *slot, CK_OBJECT_HANDLE oh)
+{
+	km_uuid uuid;
+	CK_RV rv = may_write_inlock(session, slot);
+
+	if (rv != CKR_OK)
+		return rv;
+	memcpy(uuid, kmp_orders_get(&slot->orders, oh)->uuid, sizeof(uuid));
+	pthread_mutex_unlock(&kmp_gl.lock);
+	rv = km_order_delete(slot->token, uuid);
+	pthread_mutex_lock(&kmp_gl.lock);
+	if (rv == CKR_OK)
+		kmp_orders_remove(&slot->orders, oh);
+	return rv;
+}
+
+CK_RV kmp_C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh)
+{
+	struct kmp_session *session;
+	struct kmp_sobject *so;
+	struct kmp_slot *slot;
+	CK_RV rv;
+
+	pthread_mutex_lock(&kmp_gl.lock);
+	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK && kmp_is_session_handle(oh)) {
+		if ((rv = sobject_inlock(session, slot, oh, &so)) == CKR_OK)
+			kmp_sobject_destroy(&kmp_gl.sobjects, oh);
+	} else if (rv == CKR_OK && kmp_orders_get(&slot->orders, oh) != NULL) {
+		rv = destroy_order_inlock(session, slot, oh);
+	} else if (rv == CKR_OK) {
+		rv = destroy_token_object_inlock(session, slot, oh);
+	}
+	pthread_mutex_unlock(&kmp_gl.lock);
+	return rv;
+}
+
+CK_RV kmp_C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mechanism,
+			     CK_OBJECT_HANDLE base, CK_ATTRIBUTE_PTR templ,
+			     CK_ULONG count, CK_OBJECT_HANDLE_PTR out)
+{
+	struct kmp_session *session;
+	struct kmp_slot *slot;
+	struct kmp_key key = {0};
+	unsigned char *secret = NULL;
+	size_t len = 0;
+	CK_RV rv;
+
+	if (mechanism == NULL || (templ == NULL && count > 0) || out == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if (mechanism->mechanism != CKM_ECDH1_DERIVE)
+		return CKR_MECHANISM_INVALID;
+	pthread_mutex_lock(&kmp_gl.lock);
+	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK)
+		rv = may_create_inlock(slot, templ, count, true);
+	if (rv == CKR_OK)
+		rv = key_inlock(session, slot, CKA_DERIVE, base, &key);
+	/* Fetching may have released the lock: look again. */
+	if (rv == CKR_OK && kmp_session_get(&kmp_gl.sessions, h) != session)
+		rv = CKR_SESSION_CLOSED;
+	if (rv == CKR_OK && (key.type != CKK_EC || key.pkey == NULL))
+		rv = CKR_KEY_TYPE_INCONSISTENT;
+	if (rv == CKR_OK)
+		rv = kmp_ecdh_derive(mechanism, key.pkey, &secret, &len);
+	if (rv == CKR_OK)
+		rv = kmp_sobject_secret(&kmp_gl.sobjects, h, session->slot, templ,
+					count, secret, len, out);
+	pthread_mutex_unlock(&kmp_gl.lock);
+	if (secret != NULL)
+		OPENSSL_cleanse(secret, len);
+	free(secret);
+	return rv;
+}
+
+/* ---- C_SetAttributeValue ---- */
+
+/* A token object's label is its container's name: renaming makes a new
+ * container (new handles). Everything else is read-only. */
+static CK_RV rename_token_object_inlock(struct kmp_session *session,
+					struct kmp_slot *slot,
+					CK_OBJECT_HANDLE oh,
+					const CK_ATTRIBUTE *templ,
+					CK_ULONG count)
+{
+	struct kmp_object *obj;
+	char name[256];
+	km_uuid uuid, renamed;
+	CK_RV rv = object_inlock(slot, oh, &obj);
+
+	if (rv != CKR_OK)
+		return rv;
+	for (CK_ULONG i = 0; i < count; i++)
+		if (templ[i].type != CKA_LABEL)
+			return CKR_ATTRIBUTE_READ_ONLY;
+	if (count == 0)
+		return CKR_OK;
+	if (obj->container == NULL || obj->role == KMP_ROLE_INTERMEDIATE)
+		return CKR_ATTRIBUTE_READ_ONLY; /* secrets cannot be renamed */
+	if (templ[count - 1].pValue == NULL ||
+	    templ[count - 1].ulValueLen == 0 ||
+	    templ[count - 1].ulValueLen >= sizeof(name) ||
+	    memchr(templ[count - 1].pValue, '\0', templ[count - 1].ulValueLen))
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	memcpy(name, templ[count - 1].pValue, templ[count - 1].ulValueLen);
+	name[templ[count - 1].ulValueLen] = '\0';
+	if (!km_token_config_shows(km_token_config(slot->token), name))
+		return CKR_ATTRIBUTE_VALUE_INVALID; /* it would disappear */
+	if ((rv = may_write_inlock(session, slot)) != CKR_OK)
+		return rv;
+	snprintf(uuid, sizeof(uuid), "%s", obj->container->uuid);
+	pthread_mutex_unlock(&kmp_gl.lock);
+	rv = km_rename_container(slot->token, uuid, name, renamed);
+	pthread_mutex_lock(&kmp_gl.lock);
+	if (rv == CKR_OK) {
+		alias_container_inlock(slot, uuid, renamed, chain_length_inlock(slot, uuid));
+		relist_inlock(slot);
+	}
+	return rv;
+}
+
+CK_RV kmp_C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
+				     CK_ATTRIBUTE_PTR templ, CK_ULONG count)
+{
+	struct kmp_session *session;
+	struct kmp_sobject *so;
+	struct kmp_slot *slot;
+	CK_RV rv;
+
+	if (templ == NULL && count > 0)
+		return CKR_ARGUMENTS_BAD;
+	pthread_mutex_lock(&kmp_gl.lock);
+	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK && kmp_is_session_handle(oh)) {
+		if ((rv = sobject_inlock(session, slot, oh, &so)) == CKR_OK)
+			rv = kmp_sobject_set(so, templ, count);
+	} else if (rv == CKR_OK) {
+		rv = rename_token_object_inlock(session, slot, oh, templ, count);
+	}
+	pthread_mutex_unlock(&kmp_gl.lock);
+	return rv;
+}
+
+/* ---- key pairs: ordered (RSA) or made here (EC, Edwards) ---- */
+
+/* Makes the pair and stores it; no lock held. */
+static CK_RV make_key_pair(struct km_token *token, const struct kmp_keygen *g,
+			   km_uuid container)
+{
+	EVP_PKEY *key;
+	CK_RV rv;
+
+	if (g->type == CKK_RSA)
+		return km_order_keypair(token, g->label, g->bits,
+					km_token_config(token)->order_wait,
+					container);
+	if ((rv = kmp_keygen_local(g, &key)) != CKR_OK)
+		return rv;
+	rv = kmp_store_key_pair(token, key, g->label, container);
+	EVP_PKEY_free(key);
+	return rv;
+}
+
+CK_RV kmp_C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
+				   CK_ATTRIBUTE_PTR pub, CK_ULONG n_pub,
+				   CK_ATTRIBUTE_PTR priv, CK_ULONG n_priv,
+				   CK_OBJECT_HANDLE_PTR pub_out,
+				   CK_OBJECT_HANDLE_PTR priv_out)
+{
+	struct kmp_session *session;
+	struct kmp_slot *slot;
+	struct km_token *token = NULL;
+	struct kmp_keygen g;
+	km_uuid container;
+	CK_RV rv;
+
+	if (m == NULL || (pub == NULL && n_pub > 0) ||
+	    (priv == NULL && n_priv > 0) || pub_out == NULL || priv_out == NULL)
+		return CKR_ARGUMENTS_BAD;
+	pthread_mutex_lock(&kmp_gl.lock);
+	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK)
+		rv = may_write_inlock(session, slot);
+	if (rv == CKR_OK)
+		rv = kmp_keygen_parse(m, pub, n_pub, priv, n_priv, &g);
+	/* A container the token would not show would be lost. */
+	if (rv == CKR_OK &&
+	    !km_token_config_shows(km_token_config(slot->token), g.label)) {
+		km_error("'%s' does not match the token's containers patterns",
+			 g.label);
+		rv = CKR_TEMPLATE_INCONSISTENT;
+	}
+	if (rv == CKR_OK)
+		token = slot->token;
+	pthread_mutex_unlock(&kmp_gl.lock);
+	if (rv != CKR_OK)
+		return rv;
+	rv = make_key_pair(token, &g, container);
+	pthread_mutex_lock(&kmp_gl.lock);
+	if (rv == CKR_OK)
+		rv = relist_inlock(slot);
+	if (rv == CKR_OK)
+		rv = made_inlock(slot, container, KMP_ROLE_PRIVATE_KEY, 0, priv_out);
+	if (rv == CKR_OK)
+		rv = made_inlock(slot, container, KMP_ROLE_PUBLIC_KEY, 0, pub_out);
+	pthread_mutex_unlock(&kmp_gl.lock);
+	return rv;
+}
+
+/* ---- C_GenerateKey: Key Manager orders ---- */
+
+/* The Key Manager refused the request's content (HTTP 400): the code of
+ * the argument that carried it. */
+static CK_RV refused_as(CK_RV rv, CK_RV code)
+{
+	return rv == CKR_DATA_INVALID ? code : rv;
+}
+
+/* The rsa container of a stored-key order's private key. */
+static CK_RV stored_key_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE key,
+			       km_uuid container)
+{
+	struct kmp_object *obj = get_inlock(slot, key);
+
+	if (obj == NULL || obj->role != KMP_ROLE_PRIVATE_KEY ||
+	    obj->container == NULL || obj->container->type != KM_CONTAINER_RSA) {
+		km_error("certificate order: hKey is not the private key of a "
+			 "key pair the Key Manager made (an rsa container)");
+		return CKR_MECHANISM_PARAM_INVALID;
+	}
+	snprintf(container, sizeof(km_uuid), "%s", obj->container->uuid);
+	return CKR_OK;
+}
+
+static CK_RV certificate_order(struct kmp_slot *slot, const CK_MECHANISM *m,
+			       const CK_ATTRIBUTE *templ, CK_ULONG count,
+			       CK_OBJECT_HANDLE *out)
+{
+	struct kmp_order_request req;
+	struct kmp_order *item = NULL;
+	json_object *order = NULL;
+	km_uuid container = "";
+	CK_RV rv = kmp_order_request_parse(m, templ, count, &req);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (req.label[0] &&
+	    !km_token_config_shows(km_token_config(slot->token), req.label)) {
+		km_error("certificate order: '%s' does not match the token's "
+			 "containers patterns", req.label);
+		rv = CKR_TEMPLATE_INCONSISTENT;
+	}
+	pthread_mutex_lock(&kmp_gl.lock);
+	if (rv == CKR_OK && strcmp(req.request_type, "stored-key") == 0)
+		rv = stored_key_inlock(slot, req.key, container);
+	pthread_mutex_unlock(&kmp_gl.lock);
+	if (rv != CKR_OK) {
+		json_object_put(req.meta);
+		return rv;
+	}
+	rv = refused_as(km_order_certificate(slot->token, req.meta,
+					     container[0] ? container : NULL,
+					     req.label, req.wait, &order),
+			CKR_MECHANISM_PARAM_INVALID);
+	pthread_mutex_lock(&kmp_gl.lock);
+	if (rv == CKR_OK && (item = kmp_orders_put(&slot->orders,
+						   km_token_serial(slot->token),
+						   order)) == NULL)
+		rv = CKR_HOST_MEMORY;
+	if (rv == CKR_OK) {
+		*out = item->handle;
+		/* An issued certificate is found at once. */
+		if (!item->pending)
+			rv = relist_inlock(slot);
+	}
+	pthread_mutex_unlock(&kmp_gl.lock);
+	json_object_put(order);
+	return rv;
+}
+
+/* A session key never reaches the Key Manager: made here, of the
+ * mechanism's key type. */
+static CK_RV session_key(CK_SESSION_HANDLE h, struct kmp_slot *slot, bool aes,
+			 const CK_ATTRIBUTE *templ, CK_ULONG count, CK_ULONG len,
+			 CK_OBJECT_HANDLE *out)
+{
+	CK_KEY_TYPE type = aes ? CKK_AES : CKK_GENERIC_SECRET;
+	CK_ATTRIBUTE *typed = calloc(count + 1, sizeof(*typed));
+	unsigned char value[64];
+	CK_RV rv = CKR_HOST_MEMORY;
+
+	if (typed != NULL && RAND_bytes(value, (int)len) == 1) {
+		if (count > 0)
+			memcpy(typed, templ, count * sizeof(*typed));
+		if (kmp_template_find(templ, count, CKA_KEY_TYPE) == NULL)
+			typed[count++] = (CK_ATTRIBUTE){CKA_KEY_TYPE, &type, sizeof(type)};
+		pthread_mutex_lock(&kmp_gl.lock);
+		rv = kmp_sobject_secret(&kmp_gl.sobjects, h, (CK_SLOT_ID)(slot - kmp_gl.slots),
+					typed, count, value, len, out);
+		pthread_mutex_unlock(&kmp_gl.lock);
+	}
+	OPENSSL_cleanse(value, sizeof(value));
+	free(typed);
+	return rv;
+}
+
+/* CKM_AES_KEY_GEN, CKM_GENERIC_SECRET_KEY_GEN: a key order, or a session
+ * key made here. */
+static CK_RV key_order(CK_SESSION_HANDLE h, struct kmp_slot *slot,
+		       const CK_MECHANISM *m, const CK_ATTRIBUTE *templ,
+		       CK_ULONG count, CK_OBJECT_HANDLE *out)
+{
+	bool aes = m->mechanism == CKM_AES_KEY_GEN;
+	struct kmp_bytes label = kmp_template_bytes(templ, count, CKA_LABEL);
+	char name[128];
+	km_uuid secret;
+	CK_ULONG len, type;
+	CK_RV rv = kmp_template_ulong(templ, count, CKA_VALUE_LEN, &len);
+
+	if (m->pParameter != NULL || m->ulParameterLen != 0)
+		return CKR_MECHANISM_PARAM_INVALID;
+	if (rv != CKR_OK)
+		return rv;
+	if ((aes && len != 16 && len != 24 && len != 32) ||
+	    (!aes && (len < 8 || len > 64)) ||
+	    label.len >= sizeof(name) || (label.len > 0 && memchr(label.data, '\0', label.len)))
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	rv = kmp_template_ulong(templ, count, CKA_KEY_TYPE, &type);
+	if (rv == CKR_ATTRIBUTE_VALUE_INVALID ||
+	    (rv == CKR_OK && type != (aes ? CKK_AES : CKK_GENERIC_SECRET)))
+		return CKR_TEMPLATE_INCONSISTENT;
+	if (!kmp_template_bool(templ, count, CKA_TOKEN, false))
+		return session_key(h, slot, aes, templ, count, len, out);
+	if (!km_token_config(slot->token)->show_secrets) {
+		km_error("C_GenerateKey: this token shows no standalone secrets "
+			 "(show_secrets = no): the key would be lost");
+		return CKR_TEMPLATE_INCONSISTENT;
+	}
+	snprintf(name, sizeof(name), "%.*s", (int)label.len,
+		 label.data ? (const char *)label.data : "");
+	rv = refused_as(km_order_key(slot->token, name, aes, (int)len * 8,
+				     km_token_config(slot->token)->order_wait,
+				     secret),
+			CKR_TEMPLATE_INCONSISTENT);
+	pthread_mutex_lock(&kmp_gl.lock);
+	if (rv == CKR_OK)
+		rv = relist_inlock(slot);
+	if (rv == CKR_OK)
+		rv = made_inlock(slot, secret, KMP_ROLE_SECRET_KEY, 0, out);
+	pthread_mutex_unlock(&kmp_gl.lock);
+	return rv;
+}
+
+CK_RV kmp_C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
+			       CK_ATTRIBUTE_PTR templ, CK_ULONG count,
+			       CK_OBJECT_HANDLE_PTR out)
+{
+	struct kmp_session *session;
+	struct kmp_slot *slot;
+	bool token_key = kmp_template_bool(templ, count, CKA_TOKEN, false);
+	CK_RV rv;
+
+	if (m == NULL || (templ == NULL && count > 0) || out == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if (m->mechanism != CKM_KMP11_CERTIFICATE_ORDER &&
+	    m->mechanism != CKM_AES_KEY_GEN &&
+	    m->mechanism != CKM_GENERIC_SECRET_KEY_GEN)
+		return CKR_MECHANISM_INVALID;
+	pthread_mutex_lock(&kmp_gl.lock);
+	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK && (token_key || m->mechanism == CKM_KMP11_CERTIFICATE_ORDER))
+		rv = may_write_inlock(session, slot);
+	else if (rv == CKR_OK)
+		rv = may_create_inlock(slot, templ, count, true);
+	pthread_mutex_unlock(&kmp_gl.lock);
+	if (rv != CKR_OK)
+		return rv;
+	return m->mechanism == CKM_KMP11_CERTIFICATE_ORDER
+		       ? certificate_order(slot, m, templ, count, out)
+		       : key_order(h, slot, m, templ, count, out);
+}
+
