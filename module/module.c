@@ -352,7 +352,7 @@ static CK_RV kmp_C_GetMechanismInfo(CK_SLOT_ID id, CK_MECHANISM_TYPE type,
 /* ---- sessions and login ---- */
 
 CK_RV session_inlock(CK_SESSION_HANDLE h, struct kmp_session **session,
-			    struct kmp_slot **slot)
+		     struct kmp_slot **slot)
 {
 	if (!kmp_gl.initialized)
 		return CKR_CRYPTOKI_NOT_INITIALIZED;
@@ -526,8 +526,8 @@ CK_RV read_failure(CK_RV rv)
 
 /* The objects of a snapshot, rebuilt when the snapshot is newer. */
 struct kmp_objects *objects_inlock(struct kmp_slot *slot,
-					  struct km_snapshot *snap,
-					  bool force)
+				   struct km_snapshot *snap,
+				   bool force)
 {
 	struct kmp_objects *o;
 
@@ -546,7 +546,7 @@ struct kmp_objects *objects_inlock(struct kmp_slot *slot,
 /* A token object by handle, or by the handle it had before a write
  * replaced its container. */
 struct kmp_object *get_inlock(struct kmp_slot *slot,
-				     CK_OBJECT_HANDLE handle)
+			      CK_OBJECT_HANDLE handle)
 {
 	return kmp_objects_get(slot->objects,
 			       kmp_alias_resolve(&slot->aliases, handle));
@@ -571,7 +571,7 @@ CK_RV relist_inlock(struct kmp_slot *slot)
 
 /* The handle of an object a write made, once a new listing has it. */
 CK_RV made_inlock(struct kmp_slot *slot, const char *uuid,
-			 enum kmp_role role, unsigned index, CK_OBJECT_HANDLE *out)
+		  enum kmp_role role, unsigned index, CK_OBJECT_HANDLE *out)
 {
 	*out = kmp_object_handle(km_token_serial(slot->token), uuid, role, index);
 	if (get_inlock(slot, *out) != NULL)
@@ -582,7 +582,7 @@ CK_RV made_inlock(struct kmp_slot *slot, const char *uuid,
 
 /* Fetches what an object needs; no lock held. */
 CK_RV fetch_needs(struct km_token *token, struct km_snapshot *snap,
-			 const struct kmp_need *needs, size_t n)
+		  const struct kmp_need *needs, size_t n)
 {
 	const struct km_payload *p;
 	CK_RV rv = CKR_OK;
@@ -599,7 +599,7 @@ CK_RV fetch_needs(struct km_token *token, struct km_snapshot *snap,
  * rounds: what an object needs can change once a payload proves unusable.
  */
 CK_RV object_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE handle,
-			   struct kmp_object **out)
+		    struct kmp_object **out)
 {
 	struct kmp_object *obj = get_inlock(slot, handle);
 	struct km_snapshot *snap;
@@ -642,7 +642,7 @@ static bool visible_inlock(struct kmp_slot *slot, CK_ATTRIBUTE *attrs)
 
 /* A session object the session may see. */
 CK_RV sobject_inlock(struct kmp_session *session, struct kmp_slot *slot,
-			    CK_OBJECT_HANDLE handle, struct kmp_sobject **out)
+		     CK_OBJECT_HANDLE handle, struct kmp_sobject **out)
 {
 	struct kmp_sobject *o = kmp_sobject_get(&kmp_gl.sobjects, handle);
 
@@ -1065,8 +1065,8 @@ static CK_RV token_key_inlock(struct kmp_slot *slot, struct kmp_object *obj,
 /* The key material of a key object (token or session) whose usage
  * attribute (CKA_SIGN, CKA_DERIVE...) allows the operation. */
 CK_RV key_inlock(struct kmp_session *session, struct kmp_slot *slot,
-			CK_ATTRIBUTE_TYPE usage, CK_OBJECT_HANDLE kh,
-			struct kmp_key *key)
+		 CK_ATTRIBUTE_TYPE usage, CK_OBJECT_HANDLE kh,
+		 struct kmp_key *key)
 {
 	struct kmp_sobject *so = NULL;
 	struct kmp_object *obj = NULL;

@@ -175,7 +175,7 @@ static bool creates_secret(const CK_ATTRIBUTE *templ, CK_ULONG count)
 }
 
 CK_RV kmp_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
-				CK_ULONG count, CK_OBJECT_HANDLE_PTR out)
+			 CK_ULONG count, CK_OBJECT_HANDLE_PTR out)
 {
 	struct kmp_session *session;
 	struct kmp_slot *slot;
@@ -320,8 +320,8 @@ CK_RV kmp_C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh)
 }
 
 CK_RV kmp_C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mechanism,
-			     CK_OBJECT_HANDLE base, CK_ATTRIBUTE_PTR templ,
-			     CK_ULONG count, CK_OBJECT_HANDLE_PTR out)
+		      CK_OBJECT_HANDLE base, CK_ATTRIBUTE_PTR templ,
+		      CK_ULONG count, CK_OBJECT_HANDLE_PTR out)
 {
 	struct kmp_session *session;
 	struct kmp_slot *slot;
@@ -404,7 +404,7 @@ static CK_RV rename_token_object_inlock(struct kmp_session *session,
 }
 
 CK_RV kmp_C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
-				     CK_ATTRIBUTE_PTR templ, CK_ULONG count)
+			      CK_ATTRIBUTE_PTR templ, CK_ULONG count)
 {
 	struct kmp_session *session;
 	struct kmp_sobject *so;
@@ -446,10 +446,10 @@ static CK_RV make_key_pair(struct km_token *token, const struct kmp_keygen *g,
 }
 
 CK_RV kmp_C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
-				   CK_ATTRIBUTE_PTR pub, CK_ULONG n_pub,
-				   CK_ATTRIBUTE_PTR priv, CK_ULONG n_priv,
-				   CK_OBJECT_HANDLE_PTR pub_out,
-				   CK_OBJECT_HANDLE_PTR priv_out)
+			    CK_ATTRIBUTE_PTR pub, CK_ULONG n_pub,
+			    CK_ATTRIBUTE_PTR priv, CK_ULONG n_priv,
+			    CK_OBJECT_HANDLE_PTR pub_out,
+			    CK_OBJECT_HANDLE_PTR priv_out)
 {
 	struct kmp_session *session;
 	struct kmp_slot *slot;
@@ -636,8 +636,8 @@ static CK_RV key_order(CK_SESSION_HANDLE h, struct kmp_slot *slot,
 }
 
 CK_RV kmp_C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
-			       CK_ATTRIBUTE_PTR templ, CK_ULONG count,
-			       CK_OBJECT_HANDLE_PTR out)
+			CK_ATTRIBUTE_PTR templ, CK_ULONG count,
+			CK_OBJECT_HANDLE_PTR out)
 {
 	struct kmp_session *session;
 	struct kmp_slot *slot;
