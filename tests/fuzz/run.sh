@@ -1,6 +1,7 @@
 #!/bin/bash
 # libFuzzer (clang, with ASan and UBSan) on what kmp11 reads from outside:
-# the config parser, the Key Manager's list pages, and payloads.
+# the config parser, the Key Manager's list pages, payloads, and the
+# token object templates applications give C_CreateObject.
 # Usage: bash tests/fuzz/run.sh [SECONDS per target, default 600]
 # The test command runs it for a few seconds each; a crash stops with the
 # input that made it (crash-* in the build directory), to be turned into
@@ -14,10 +15,12 @@ PKGS="p11-kit-1 libcurl json-c libcrypto yaml-0.1"
 TOKENS="log secure config clouds http errors json keystone listing barbican
  payload"
 sources=$(for t in $TOKENS; do echo "$SRC/tokens/$t.c"; done)
+MODULE_FOR_TEMPLATE="attrs keyattrs keybuild newobject"
+template_sources=$(for m in $MODULE_FOR_TEMPLATE; do echo "$SRC/module/$m.c"; done)
 
 # Seeds: a few well-formed inputs of each kind.
 seed=$OUT/seeds
-mkdir -p "$seed/config" "$seed/listing" "$seed/payload"
+mkdir -p "$seed/config" "$seed/listing" "$seed/payload" "$seed/template"
 printf '[global]\nlog_level = error\n[token]\nlabel = a\nauth_url = http://127.0.0.1:1/v3\nusername = u\npassword = p\nproject_name = x\ncontainers = a-*, b\n' \
 	>"$seed/config/token"
 printf '[token]\nOS_AUTH_URL = http://127.0.0.1:1/v3\nOS_TOKEN = t\nOS_PROJECT_ID = 0123456789abcdef\nrefresh_interval = 60s\n' \
@@ -30,14 +33,18 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=f
 	-keyout "$seed/payload/key.pem" -out "$seed/payload/cert.pem" 2>/dev/null
 openssl x509 -in "$seed/payload/cert.pem" -outform DER -out "$seed/payload/cert.der"
 openssl pkey -in "$seed/payload/key.pem" -outform DER -out "$seed/payload/key.der"
+# CKA_CLASS certificate (index 0, 8 bytes), then CKA_VALUE (index 5).
+{ printf '\x00\x08\x01\x00\x00\x00\x00\x00\x00\x00\x05\xff'; } >"$seed/template/cert"
 
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export KMP11_DEBUG=0 # errors about bad input are expected by the thousand
-for target in config listing payload; do
+for target in config listing payload template; do
+	extra=""
+	[ "$target" = template ] && extra=$template_sources
 	# shellcheck disable=SC2086
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-D_GNU_SOURCE -I"$SRC" $(pkg-config --cflags $PKGS) \
-		"$SRC/tests/fuzz/fuzz-$target.c" $sources \
+		"$SRC/tests/fuzz/fuzz-$target.c" $sources $extra \
 		$(pkg-config --libs $PKGS) -lpthread -o "$OUT/fuzz-$target"
 	mkdir -p "$OUT/corpus-$target"
 	(cd "$OUT" && "./fuzz-$target" -max_total_time="$SECS" -max_len=65536 \
