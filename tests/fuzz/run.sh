@@ -2,12 +2,15 @@
 # libFuzzer (clang, with ASan and UBSan) on what kmp11 reads from outside:
 # the config parser, the Key Manager's list pages, payloads, and the
 # token object templates applications give C_CreateObject.
-# Usage: bash tests/fuzz/run.sh [SECONDS per target, default 600]
+# Usage: bash tests/fuzz/run.sh [SECONDS per target, default 600] [TARGET...]
+# (targets: config listing payload template; default all)
 # The test command runs it for a few seconds each; a crash stops with the
 # input that made it (crash-* in the build directory), to be turned into
 # a regression test.
 set -euo pipefail
 SECS=${1:-600}
+shift || true
+TARGETS=${*:-config listing payload template}
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OUT=$SRC/build-fuzz
 mkdir -p "$OUT"
@@ -38,7 +41,7 @@ openssl pkey -in "$seed/payload/key.pem" -outform DER -out "$seed/payload/key.de
 
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export KMP11_DEBUG=0 # errors about bad input are expected by the thousand
-for target in config listing payload template; do
+for target in $TARGETS; do
 	extra=""
 	[ "$target" = template ] && extra=$template_sources
 	# shellcheck disable=SC2086
