@@ -3,10 +3,10 @@
 #include "module/attrs.h"
 #include "module/kmp11.h"
 #include "module/objects.h"
+#include "tokens/barbican-write.h"
 #include "tokens/json.h"
 
 #include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdio.h>
@@ -164,13 +164,9 @@ static json_object *string_of(const CK_UTF8CHAR *p, CK_ULONG len)
 
 static json_object *base64_string(const unsigned char *data, size_t len)
 {
-	char *b64 = malloc(4 * ((len + 2) / 3) + 1);
-	json_object *out = NULL;
+	char *b64 = km_base64(data, len);
+	json_object *out = b64 ? json_object_new_string(b64) : NULL;
 
-	if (b64 != NULL) {
-		EVP_EncodeBlock((unsigned char *)b64, data, (int)len);
-		out = json_object_new_string(b64);
-	}
 	free(b64);
 	return out;
 }

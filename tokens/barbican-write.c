@@ -4,7 +4,9 @@
 #include "tokens/log.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static CK_RV call(const struct km_endpoint *ep, const char *method,
@@ -19,6 +21,15 @@ static CK_RV call(const struct km_endpoint *ep, const char *method,
 	rv = km_http_request(ep->http, method, url, headers, body, r);
 	OPENSSL_cleanse(auth, sizeof(auth));
 	return rv;
+}
+
+char *km_base64(const unsigned char *data, size_t len)
+{
+	char *out = malloc(4 * ((len + 2) / 3) + 1);
+
+	if (out != NULL)
+		EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+	return out;
 }
 
 CK_RV km_barbican_create(const struct km_endpoint *ep, const char *what,

@@ -6,6 +6,11 @@
 
 #include <json-c/json.h>
 
+/* Binary payloads travel to Barbican as base64: the text of data, NUL
+ * terminated (free it; wipe it first if data was secret). NULL when out
+ * of memory. */
+char *km_base64(const unsigned char *data, size_t len);
+
 /* POSTs body (a JSON object, not taken) to /<what>; the new resource's
  * uuid from the ref member named ref ("secret_ref"...). */
 CK_RV km_barbican_create(const struct km_endpoint *ep, const char *what,

@@ -5,7 +5,6 @@
 #include "tokens/log.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,20 +17,10 @@ struct store_call {
 	km_uuid *out;
 };
 
-/* Binary payloads travel as base64; the text is wiped after use. */
-static char *base64(const unsigned char *data, size_t len)
-{
-	char *out = malloc(4 * ((len + 2) / 3) + 1);
-
-	if (out != NULL)
-		EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-	return out;
-}
-
 static json_object *secret_body(const char *name, const struct km_new_secret *s)
 {
 	json_object *o = json_object_new_object();
-	char *text = s->text ? NULL : base64(s->payload, s->len);
+	char *text = s->text ? NULL : km_base64(s->payload, s->len);
 
 	if (!s->text && text == NULL) {
 		json_object_put(o);
