@@ -159,19 +159,30 @@ static CK_RV outcome(json_object *order, const char *uuid, long wait)
 
 /* Submits an order of that type and meta (taken) and waits for what it
  * makes: the uuid at the end of its field (container_ref, secret_ref). */
+/* Submits an order of that type and meta (taken), container_ref naming
+ * container if not NULL, and waits for it: its uuid and last state. */
+static CK_RV submit_and_wait(struct km_token *t, const char *type,
+			     json_object *meta, const char *container,
+			     long wait, km_uuid uuid, json_object **order)
+{
+	json_object *body = json_object_new_object();
+	CK_RV rv;
+
+	*order = NULL;
+	json_object_object_add(body, "type", json_object_new_string(type));
+	json_object_object_add(body, "meta", meta);
+	rv = km_order_submit(t, body, container, uuid);
+	json_object_put(body);
+	return rv == CKR_OK ? km_order_wait(t, uuid, wait, order) : rv;
+}
+
 static CK_RV order_made(struct km_token *t, const char *type, json_object *meta,
 			long wait, const char *field, km_uuid made)
 {
-	json_object *body = json_object_new_object(), *order = NULL;
+	json_object *order;
 	km_uuid uuid;
-	CK_RV rv;
+	CK_RV rv = submit_and_wait(t, type, meta, NULL, wait, uuid, &order);
 
-	json_object_object_add(body, "type", json_object_new_string(type));
-	json_object_object_add(body, "meta", meta);
-	rv = km_order_submit(t, body, NULL, uuid);
-	json_object_put(body);
-	if (rv == CKR_OK)
-		rv = km_order_wait(t, uuid, wait, &order);
 	if (rv == CKR_OK)
 		rv = outcome(order, uuid, wait);
 	if (rv == CKR_OK && !km_uuid_from_ref(km_json_string(order, field), made))
@@ -232,18 +243,11 @@ CK_RV km_order_certificate(struct km_token *t, json_object *meta,
 			   const char *container, const char *name, long wait,
 			   json_object **out)
 {
-	json_object *body = json_object_new_object();
 	const char *status, *reason;
 	km_uuid uuid;
-	CK_RV rv;
+	CK_RV rv = submit_and_wait(t, "certificate", meta, container, wait, uuid,
+				   out);
 
-	*out = NULL;
-	json_object_object_add(body, "type", json_object_new_string("certificate"));
-	json_object_object_add(body, "meta", meta);
-	rv = km_order_submit(t, body, container, uuid);
-	json_object_put(body);
-	if (rv == CKR_OK)
-		rv = km_order_wait(t, uuid, wait, out);
 	if (rv != CKR_OK)
 		return rv;
 	status = km_order_status(*out);
