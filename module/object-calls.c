@@ -167,11 +167,10 @@ static CK_RV create_token_object(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *templ,
 
 static bool creates_secret(const CK_ATTRIBUTE *templ, CK_ULONG count)
 {
-	const CK_ATTRIBUTE *a = kmp_template_find(templ, count, CKA_CLASS);
+	CK_ULONG klass;
 
-	return a != NULL && a->pValue != NULL &&
-	       a->ulValueLen == sizeof(CK_OBJECT_CLASS) &&
-	       *(CK_OBJECT_CLASS *)a->pValue == CKO_SECRET_KEY;
+	return kmp_template_ulong(templ, count, CKA_CLASS, &klass) == CKR_OK &&
+	       klass == CKO_SECRET_KEY;
 }
 
 CK_RV kmp_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
