@@ -18,7 +18,6 @@
 import json
 import os
 import sys
-import urllib.request
 
 import PyKCS11
 from cryptography.hazmat.primitives import hashes, serialization
@@ -97,14 +96,7 @@ def self_signed(key, cn):
     return testca.certificate(cn, key, cn, key)
 
 
-def containers(name):
-    """The Key Manager's containers of that name: [(type, ref names)]."""
-    req = urllib.request.Request(
-        f"{kmrest.KM}/containers?limit=100&name={name}",
-        headers={"X-Auth-Token": kmrest.TOKEN, "Accept": "application/json"})
-    with urllib.request.urlopen(req) as r:
-        return [(c["type"], sorted(x["name"] for x in c["secret_refs"]))
-                for c in json.load(r)["containers"]]
+containers = kmrest.containers_named
 
 
 def sign_check(handle, key, mech):

@@ -18,13 +18,11 @@ export KMP11_CONF=$T/kmp11.conf
 run=$RANDOM
 containers() { # NAME: "type: ref names" of the containers of that name
 	/usr/bin/python3 - "$1" <<'PY'
-import json, os, sys, urllib.request
+import os, sys
 sys.path.insert(0, os.environ["KM_SCRIPTS"])
 import kmrest
-req = urllib.request.Request(f"{kmrest.KM}/containers?name={sys.argv[1]}",
-                             headers={"X-Auth-Token": kmrest.TOKEN})
-for c in json.load(urllib.request.urlopen(req))["containers"]:
-    print(c["type"] + ": " + " ".join(sorted(r["name"] for r in c["secret_refs"])))
+for kind, refs in kmrest.containers_named(sys.argv[1]):
+    print(kind + ": " + " ".join(refs))
 PY
 }
 export KM_SCRIPTS=$HERE/../km

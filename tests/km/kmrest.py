@@ -6,6 +6,7 @@ environment; the Key Manager URL comes from its catalog.
 import base64
 import json
 import os
+import urllib.parse
 import urllib.request
 
 E = os.environ
@@ -60,6 +61,13 @@ def container(name, refs, kind="certificate"):
     if name is not None:
         body["name"] = name
     return post("containers", body)["container_ref"]
+
+
+def containers_named(name):
+    """The containers of that name: [(type, sorted ref names)]."""
+    listed = get(f"{KM}/containers?limit=100&name={urllib.parse.quote(name)}")
+    return [(c["type"], sorted(r["name"] for r in c["secret_refs"]))
+            for c in listed["containers"]]
 
 
 def get(ref):
