@@ -57,7 +57,7 @@ CK_RV kmp_digest_new(const CK_MECHANISM *mechanism, struct kmp_op **out)
 {
 	const struct kmp_mechanism *mech = kmp_mechanism(mechanism->mechanism);
 	const EVP_MD *md = mech && mech->kind == KMP_DIGEST
-				   ? EVP_get_digestbyname(mech->digest) : NULL;
+				   ? mech->digest() : NULL;
 	struct digest_op *op;
 
 	if (md == NULL)

@@ -32,7 +32,9 @@ struct kmp_mechanism {
 	CK_MECHANISM_TYPE type;
 	CK_KEY_TYPE key_type; /* CK_UNAVAILABLE_INFORMATION: no key */
 	enum kmp_mech_kind kind;
-	const char *digest; /* OpenSSL name: hash-and-sign, HMAC, digest */
+	/* Hash-and-sign, HMAC, digest; a getter, not a name, so that no
+	 * operation pays OpenSSL's locked lookup of a name. */
+	const EVP_MD *(*digest)(void);
 	CK_ULONG min_size, max_size; /* as C_GetMechanismInfo reports them */
 	CK_FLAGS flags;
 };

@@ -378,7 +378,7 @@ static CK_RV check_pss(struct sign_op *op, const CK_MECHANISM *m)
 	    p->sLen + (size_t)EVP_MD_get_size(op->pss_md) + 2 > k)
 		return CKR_MECHANISM_PARAM_INVALID;
 	/* The hash-and-sign variants hash with the mechanism's digest. */
-	if (op->mech->digest != NULL && !EVP_MD_is_a(op->pss_md, op->mech->digest))
+	if (op->mech->digest != NULL && EVP_MD_get_type(op->pss_md) != EVP_MD_get_type(op->mech->digest()))
 		return CKR_MECHANISM_PARAM_INVALID;
 	op->pss_salt = (int)p->sLen;
 	return CKR_OK;
@@ -393,7 +393,7 @@ static size_t signature_length(const struct sign_op *op)
 	case KMP_EDDSA:
 		return EVP_PKEY_get_base_id(op->key) == EVP_PKEY_ED448 ? 114 : 64;
 	case KMP_HMAC:
-		return (size_t)EVP_MD_get_size(EVP_get_digestbyname(op->mech->digest));
+		return (size_t)EVP_MD_get_size(op->mech->digest());
 	default:
 		return (size_t)EVP_PKEY_get_size(op->key);
 	}
@@ -403,7 +403,7 @@ static size_t signature_length(const struct sign_op *op)
 static CK_RV start_digest(struct sign_op *op)
 {
 	EVP_PKEY_CTX *pctx = NULL;
-	const EVP_MD *md = EVP_get_digestbyname(op->mech->digest);
+	const EVP_MD *md = op->mech->digest();
 	int r;
 
 	if ((op->md_ctx = EVP_MD_CTX_new()) == NULL)
@@ -414,6 +414,9 @@ static CK_RV start_digest(struct sign_op *op)
 		r = EVP_DigestVerifyInit(op->md_ctx, &pctx, md, NULL, op->key);
 	if (r <= 0)
 		return CKR_KEY_FUNCTION_NOT_PERMITTED;
+	/* The operation ends at its final: OpenSSL need not finalise a copy
+	 * of the context to keep this one going. */
+	EVP_MD_CTX_set_flags(op->md_ctx, EVP_MD_CTX_FLAG_FINALISE);
 	if (op->mech->kind == KMP_HASH_RSA_PSS)
 		return set_pss(pctx, op);
 	return CKR_OK;

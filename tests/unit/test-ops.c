@@ -167,6 +167,41 @@ static void test_sign_verify(void **state)
 	EVP_PKEY_free(ec.pkey);
 }
 
+/* Hash-and-sign in parts: the final after a length query still signs,
+ * and the PSS hash must be the mechanism's own. */
+static void test_pss_in_parts(void **state)
+{
+	struct kmp_key rsa = {CKK_RSA, EVP_RSA_gen(2048), NULL, 0};
+	CK_RSA_PKCS_PSS_PARAMS pss = {CKM_SHA256, CKG_MGF1_SHA256, 32};
+	CK_MECHANISM m = {CKM_SHA256_RSA_PKCS_PSS, &pss, sizeof(pss)};
+	unsigned char sig[256];
+	CK_ULONG len = 0;
+	struct kmp_op *op;
+	bool keep;
+
+	(void)state;
+	assert_int_equal(kmp_sign_new(KMP_OP_SIGN, &m, &rsa, &op), CKR_OK);
+	assert_int_equal(kmp_op_run_update(op, msg, 5, NULL, NULL, &keep), CKR_OK);
+	assert_int_equal(kmp_op_run_update(op, msg + 5, sizeof(msg) - 5, NULL,
+					   NULL, &keep),
+			 CKR_OK);
+	assert_int_equal(kmp_op_run_final(op, NULL, &len, &keep), CKR_OK);
+	assert_true(keep);
+	assert_int_equal(len, sizeof(sig));
+	assert_int_equal(kmp_op_run_final(op, sig, &len, &keep), CKR_OK);
+	assert_false(keep);
+	kmp_op_free(op);
+	assert_int_equal(kmp_sign_new(KMP_OP_VERIFY, &m, &rsa, &op), CKR_OK);
+	assert_int_equal(kmp_op_run_verify(op, msg, sizeof(msg), true, sig, len),
+			 CKR_OK);
+	kmp_op_free(op);
+	pss.hashAlg = CKM_SHA384;
+	pss.mgf = CKG_MGF1_SHA384;
+	assert_int_equal(kmp_sign_new(KMP_OP_SIGN, &m, &rsa, &op),
+			 CKR_MECHANISM_PARAM_INVALID);
+	EVP_PKEY_free(rsa.pkey);
+}
+
 /* Encrypts then decrypts msg (or in) with one mechanism; returns the
  * decryption's rv, and the ciphertext in ct. */
 static CK_RV round_trip(CK_MECHANISM *m, const struct kmp_key *key,
@@ -318,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_single_after_update),
 		cmocka_unit_test(test_sign_verify),
 		cmocka_unit_test(test_ecdsa_encoding),
+		cmocka_unit_test(test_pss_in_parts),
 		cmocka_unit_test(test_rsa_cipher),
 		cmocka_unit_test(test_aes),
 		cmocka_unit_test(test_multi_part_cbc_pad),
