@@ -572,14 +572,6 @@ static CK_OBJECT_CLASS class_of(enum kmp_role role)
 	}
 }
 
-static bool uuid_is(const char *uuid, const CK_ATTRIBUTE *id)
-{
-	unsigned char bytes[16];
-
-	return uuid != NULL && km_uuid_bytes(uuid, bytes) &&
-	       memcmp(bytes, id->pValue, sizeof(bytes)) == 0;
-}
-
 /* What the listing alone says an object is not: another class, another
  * container name, another id (a key's is its container's uuid, or its
  * secret's when it proves not to be the certificate's). */
@@ -601,8 +593,8 @@ static bool ruled_out(const struct kmp_object *obj, const CK_ATTRIBUTE *templ,
 	     (a->ulValueLen > 0 && memcmp(a->pValue, c->name, a->ulValueLen) != 0)))
 		return true;
 	if ((a = kmp_template_find(templ, n, CKA_ID)) != NULL && a->pValue != NULL &&
-	    (a->ulValueLen != 16 ||
-	     (!uuid_is(c->uuid, a) && !uuid_is(obj->secret, a))))
+	    !km_uuid_is(c->uuid, a->pValue, a->ulValueLen) &&
+	    !km_uuid_is(obj->secret, a->pValue, a->ulValueLen))
 		return true;
 	return false;
 }

@@ -20,11 +20,9 @@ static bool carries_id(struct km_token *t, const struct km_container *c,
 		       const char *secret, const struct kmp_new_object *o,
 		       const char *hex)
 {
-	unsigned char uuid[16];
 	char kept[HEX_ID];
 
-	if (o->id_len == 16 && km_uuid_bytes(c->uuid, uuid) &&
-	    memcmp(uuid, o->id, 16) == 0)
+	if (km_uuid_is(c->uuid, o->id, o->id_len))
 		return true;
 	return km_secret_cka_id(t, secret, kept, sizeof(kept)) == CKR_OK &&
 	       strcmp(kept, hex) == 0;

@@ -52,6 +52,14 @@ bool km_uuid_bytes(const char *uuid, unsigned char out[16])
 	return j == 32;
 }
 
+bool km_uuid_is(const char *uuid, const void *id, size_t id_len)
+{
+	unsigned char bytes[16];
+
+	return uuid != NULL && id != NULL && id_len == sizeof(bytes) &&
+	       km_uuid_bytes(uuid, bytes) && memcmp(bytes, id, id_len) == 0;
+}
+
 static char *dup_string(json_object *o, const char *key)
 {
 	const char *s = km_json_string(o, key);

@@ -58,6 +58,8 @@ struct km_listing {
 bool km_uuid_from_ref(const char *ref, km_uuid out);
 /* 16 raw bytes of a UUID's text, for CKA_ID. */
 bool km_uuid_bytes(const char *uuid, unsigned char out[16]);
+/* Whether a CKA_ID is the 16 bytes of a UUID (NULL: none is). */
+bool km_uuid_is(const char *uuid, const void *id, size_t id_len);
 
 /*
  * Adds one page of GET /containers (or one container, GET /containers/id)

@@ -105,6 +105,13 @@ static void test_uuids(void **state)
 	assert_int_equal(b[0], 0xab);
 	assert_int_equal(b[15], 0x89);
 	assert_false(km_uuid_bytes("abc", b));
+	/* A CKA_ID is a uuid's when it is its 16 bytes, no more, no less. */
+	assert_true(km_uuid_bytes("abcdef01-2345-6789-abcd-ef0123456789", b));
+	assert_true(km_uuid_is("abcdef01-2345-6789-abcd-ef0123456789", b, 16));
+	assert_false(km_uuid_is("abcdef01-2345-6789-abcd-ef0123456788", b, 16));
+	assert_false(km_uuid_is("abcdef01-2345-6789-abcd-ef0123456789", b, 15));
+	assert_false(km_uuid_is(NULL, b, 16));
+	assert_false(km_uuid_is("abc", b, 16));
 }
 
 int main(void)
