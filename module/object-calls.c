@@ -552,9 +552,12 @@ static CK_RV certificate_order(struct kmp_slot *slot, const CK_MECHANISM *m,
 		rv = CKR_HOST_MEMORY;
 	if (rv == CKR_OK) {
 		*out = item->handle;
-		/* An issued certificate is found at once. */
-		if (!item->pending)
-			rv = relist_inlock(slot);
+		/* An issued certificate is found at once; the order exists
+		 * whatever the listing does (the next find lists again). */
+		if (!item->pending && relist_inlock(slot) != CKR_OK)
+			km_warning("certificate order '%s': issued; its "
+				   "certificate shows once a listing succeeds",
+				   req.label);
 	}
 	pthread_mutex_unlock(&kmp_gl.lock);
 	json_object_put(order);
