@@ -33,6 +33,7 @@ bash "$SRC/tests/integration/orders.sh" "$MODULE" "$BUILD_DIR/docs/examples/kmp1
 bash "$SRC/tests/integration/tool-writes.sh" "$MODULE" "$TOOL" "$KM"
 /usr/bin/python3 "$SRC/tests/integration/isolation.py" "$MODULE" "$KM"
 /usr/bin/python3 "$SRC/tests/integration/keystone.py" "$MODULE" "$KM"
+/usr/bin/python3 "$SRC/tests/integration/expiry.py" "$MODULE" "$KM"
 /usr/bin/python3 "$SRC/tests/integration/corpus.py" "$MODULE" "$SRC/tests/km/data"
 bash "$SRC/tests/integration/tls.sh" "$MODULE"
 bash "$SRC/tests/consumers/nginx.sh" "$MODULE" "$TOOL" "$KM/seed"

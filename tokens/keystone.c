@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void add_string(json_object *o, const char *key, const char *value)
 {
@@ -160,14 +161,37 @@ char *km_catalog_endpoint(const char *catalog_json, const char *interface,
 	return url;
 }
 
-static time_t parse_expiry(const char *text)
+/* "2026-11-27T08:23:51.000000Z" (UTC); 0 when absent or malformed. */
+static time_t parse_time(const char *text)
 {
 	struct tm tm = {0};
 
-	/* "2026-11-27T08:23:51.000000Z": UTC. */
 	if (text == NULL || strptime(text, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
 		return 0;
 	return timegm(&tm);
+}
+
+/*
+ * When to authenticate again, on this host's clock: the token's lifetime
+ * by Keystone's own clock (issued_at to expires_at), counted from now, so
+ * that a host clock ahead of or behind Keystone's neither renews on every
+ * call nor uses an expired token. A quarter of the lifetime, at most
+ * KM_RENEW_MARGIN seconds, is kept in hand. 0: the token does not expire.
+ */
+time_t km_renewal_time(const char *issued_at, const char *expires_at,
+		       time_t now)
+{
+	time_t issued = parse_time(issued_at), expires = parse_time(expires_at);
+	time_t life, margin;
+
+	if (expires == 0)
+		return 0;
+	life = issued != 0 && issued <= expires ? expires - issued
+						: expires - now;
+	if (life <= 0)
+		return now; /* already expired: renew at the next call */
+	margin = life / 4 < KM_RENEW_MARGIN ? life / 4 : KM_RENEW_MARGIN;
+	return now + life - margin;
 }
 
 static CK_RV read_token(const struct km_token_config *tc, json_object *root,
@@ -179,7 +203,9 @@ static CK_RV read_token(const struct km_token_config *tc, json_object *root,
 		km_error("Keystone: no 'token' in the auth response");
 		return CKR_DEVICE_ERROR;
 	}
-	out->expires = parse_expiry(km_json_string(token, "expires_at"));
+	out->renew_at = km_renewal_time(km_json_string(token, "issued_at"),
+					km_json_string(token, "expires_at"),
+					time(NULL));
 	if (json_object_object_get_ex(token, "project", &project)) {
 		const char *id = km_json_string(project, "id");
 		const char *name = km_json_string(project, "name");

@@ -19,9 +19,6 @@
 #include <string.h>
 #include <time.h>
 
-/* Renew the Keystone token this long before it expires. */
-#define RENEW_MARGIN 60
-
 struct km_token {
 	struct km_token_config *config;
 	struct km_http *http;
@@ -207,7 +204,7 @@ static CK_RV current_auth(struct km_token *t, bool force, char **token,
 
 	pthread_mutex_lock(&t->lock);
 	valid = !force && t->auth.token != NULL &&
-		(t->auth.expires == 0 || t->auth.expires - RENEW_MARGIN > time(NULL));
+		(t->auth.renew_at == 0 || t->auth.renew_at > time(NULL));
 	if (!valid && km_token_login_required(t) && t->pin == NULL)
 		rv = CKR_USER_NOT_LOGGED_IN;
 	else if (!valid && t->pin != NULL && (pin = strdup(t->pin)) == NULL)

@@ -10,6 +10,10 @@
                               a second Barbican API on the same database
                               (port +1) whose certificate orders stay
                               PENDING; stop-pending DIR (or stop) ends it
+    keymanager.py start-short-keystone DIR
+                              a second Keystone on the same database and
+                              keys (port +2) whose tokens live 20 s;
+                              stop-short-keystone DIR (or stop) ends it
 
 sqlite databases, fernet tokens, synchronous orders, the snakeoil CA.
 """
@@ -29,6 +33,8 @@ BB_PORT = int(os.environ.get("KM_BARBICAN_PORT", "39311"))
 # The same Barbican and database, whose certificate orders go to Barbican's
 # simple_certificate plugin: they wait for a CA that never answers.
 PENDING_PORT = BB_PORT + 1
+# The same Keystone, database and keys, issuing short-lived tokens.
+SHORT_KS_PORT = KS_PORT + 2
 ADMIN_PASSWORD = "admin-secret-1"
 SERVICE_PASSWORD = "barbican-secret-2"
 USER_PASSWORD = "user-secret-3"
@@ -52,14 +58,14 @@ def sqlite_wal(path):
     con.close()
 
 
-def keystone_conf(d):
+def keystone_conf(d, name="keystone", expiration=3600):
     return f"""[DEFAULT]
-log_file = {d}/keystone.log
+log_file = {d}/{name}.log
 [database]
 connection = sqlite:///{d}/keystone.sqlite
 [token]
 provider = fernet
-expiration = {os.environ.get("KM_TOKEN_EXPIRATION", "3600")}
+expiration = {expiration}
 [fernet_tokens]
 key_repository = {d}/fernet-keys
 [fernet_receipts]
@@ -356,7 +362,18 @@ def start_pending(d):
     start_barbican(d, "barbican-pending", "home-pending", PENDING_PORT)
 
 
-def stop(d, names=("barbican-pending", "barbican", "keystone")):
+def start_short_keystone(d, seconds):
+    """Tokens that live `seconds`, for the project's users: Barbican
+    validates them with the first Keystone, by the expiry they carry."""
+    d = os.path.abspath(d)
+    conf = f"{d}/keystone-short.conf"
+    write(conf, keystone_conf(d, "keystone-short", seconds))
+    ks = spawn(d, "keystone-short", SERVE_KEYSTONE, conf, str(SHORT_KS_PORT))
+    wait_http(f"http://127.0.0.1:{SHORT_KS_PORT}/v3", "Keystone", ks)
+
+
+def stop(d, names=("barbican-pending", "barbican", "keystone-short",
+                   "keystone")):
     for name in names:
         try:
             pid = int(open(f"{d}/{name}.pid").read())
@@ -378,7 +395,9 @@ def stop(d, names=("barbican-pending", "barbican", "keystone")):
 COMMANDS = {"start": start, "stop": stop, "start-barbican": start_barbican,
             "stop-barbican": lambda d: stop(d, ("barbican",)),
             "start-pending": start_pending,
-            "stop-pending": lambda d: stop(d, ("barbican-pending",))}
+            "stop-pending": lambda d: stop(d, ("barbican-pending",)),
+            "start-short-keystone": lambda d: start_short_keystone(d, 20),
+            "stop-short-keystone": lambda d: stop(d, ("keystone-short",))}
 
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] not in COMMANDS:
