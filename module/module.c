@@ -493,6 +493,7 @@ static CK_RV kmp_C_Logout(CK_SESSION_HANDLE h)
 	if (rv == CKR_OK) {
 		slot->logged_in = false;
 		km_token_logout(slot->token);
+		kmp_session_drop_spares(&kmp_gl.sessions, session->slot);
 		if (km_token_login_required(slot->token)) {
 			/* Private objects go with the login. */
 			kmp_objects_free(slot->token, slot->objects);
@@ -1155,7 +1156,7 @@ static CK_RV op_init(CK_SESSION_HANDLE h, enum kmp_op_kind kind,
 	struct kmp_session *session;
 	struct kmp_slot *slot;
 	struct kmp_key key = {0};
-	struct kmp_op *op = NULL;
+	struct kmp_op *op = NULL, *spare = NULL;
 	CK_RV rv;
 
 	if (mechanism == NULL)
@@ -1173,12 +1174,20 @@ static CK_RV op_init(CK_SESSION_HANDLE h, enum kmp_op_kind kind,
 		rv = CKR_OPERATION_ACTIVE;
 	if (rv == CKR_OK && !hold_key(&key))
 		rv = CKR_HOST_MEMORY;
-	if (rv == CKR_OK)
+	if (rv == CKR_OK) {
 		session->running[kind] = true;
+		spare = session->spare[kind];
+		session->spare[kind] = NULL;
+	}
 	pthread_mutex_unlock(&kmp_gl.lock);
 	if (rv != CKR_OK)
 		return rv;
-	rv = new_op(kind, mechanism, &key, &op);
+	if (spare != NULL && spare->cls->again(spare, mechanism, &key))
+		op = spare;
+	else
+		rv = new_op(kind, mechanism, &key, &op);
+	if (op != spare)
+		kmp_op_free(spare);
 	release_key(&key);
 	pthread_mutex_lock(&kmp_gl.lock);
 	if (session_inlock(h, &session, NULL) != CKR_OK) {
@@ -1228,8 +1237,12 @@ static CK_RV give_op(CK_SESSION_HANDLE h, struct kmp_op *op, bool keep,
 		session->running[op->kind] = false;
 		if (keep && session->ops[op->kind] == NULL) {
 			session->ops[op->kind] = op;
-			op = NULL;
+		} else if (!keep) {
+			kmp_session_keep_spare(session, op);
+		} else {
+			kmp_op_free(op);
 		}
+		op = NULL;
 	}
 	pthread_mutex_unlock(&kmp_gl.lock);
 	kmp_op_free(op);

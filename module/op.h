@@ -50,6 +50,11 @@ struct kmp_op_class {
 	 * computes it differently (NULL: update + final). */
 	CK_RV (*single)(struct kmp_op *op, const unsigned char *in,
 			CK_ULONG len, unsigned char *out, CK_ULONG *out_len);
+	/* Sets a finished operation up again for the same mechanism,
+	 * parameter and key, at less cost than a new one; false when it
+	 * cannot (NULL: never), and a new one is made. */
+	bool (*again)(struct kmp_op *op, const CK_MECHANISM *mechanism,
+		      const struct kmp_key *key);
 	void (*free)(struct kmp_op *op);
 };
 

@@ -41,12 +41,38 @@ void kmp_session_end_find(struct kmp_session *session)
 	session->finding = false;
 }
 
+static void drop_spares(struct kmp_session *session)
+{
+	for (int i = 0; i < KMP_N_OPS; i++) {
+		kmp_op_free(session->spare[i]);
+		session->spare[i] = NULL;
+	}
+}
+
 static void session_free(struct kmp_session *session)
 {
 	kmp_session_end_find(session);
 	for (int i = 0; i < KMP_N_OPS; i++)
 		kmp_op_free(session->ops[i]);
+	drop_spares(session);
 	free(session);
+}
+
+void kmp_session_keep_spare(struct kmp_session *session, struct kmp_op *op)
+{
+	if (op == NULL || op->cls->again == NULL) {
+		kmp_op_free(op);
+		return;
+	}
+	kmp_op_free(session->spare[op->kind]);
+	session->spare[op->kind] = op;
+}
+
+void kmp_session_drop_spares(struct kmp_sessions *s, CK_SLOT_ID slot)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->items[i]->slot == slot)
+			drop_spares(s->items[i]);
 }
 
 bool kmp_session_close(struct kmp_sessions *s, CK_SESSION_HANDLE handle)

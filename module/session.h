@@ -19,6 +19,9 @@ struct kmp_session {
 	 * outside the lock. */
 	struct kmp_op *ops[KMP_N_OPS];
 	bool running[KMP_N_OPS];
+	/* The last finished operation of each kind that can run again
+	 * (kmp_op_class.again), for the next C_*Init; holds its key. */
+	struct kmp_op *spare[KMP_N_OPS];
 };
 
 struct kmp_sessions {
@@ -38,6 +41,11 @@ size_t kmp_session_close_slot(struct kmp_sessions *s, CK_SLOT_ID slot);
 size_t kmp_session_count(const struct kmp_sessions *s, CK_SLOT_ID slot,
 			 bool rw_only);
 void kmp_session_end_find(struct kmp_session *session);
+/* Keeps a finished operation as the session's spare of its kind, or
+ * frees it when it cannot run again. */
+void kmp_session_keep_spare(struct kmp_session *session, struct kmp_op *op);
+/* Frees the spares of a slot's sessions: the keys they hold go. */
+void kmp_session_drop_spares(struct kmp_sessions *s, CK_SLOT_ID slot);
 void kmp_sessions_clear(struct kmp_sessions *s);
 
 #endif

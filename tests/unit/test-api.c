@@ -3,6 +3,9 @@
  * reachable: argument checks, session and operation state, session
  * objects and the operations that need no token object.
  */
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
 #include <p11-kit/pkcs11.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -205,6 +208,108 @@ static void test_session_objects(void **state)
 	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
 }
 
+/* A session object of an RSA key's public half. */
+static CK_OBJECT_HANDLE rsa_public(CK_SESSION_HANDLE s, EVP_PKEY *key)
+{
+	CK_OBJECT_CLASS klass = CKO_PUBLIC_KEY;
+	CK_KEY_TYPE type = CKK_RSA;
+	CK_BBOOL no = CK_FALSE;
+	unsigned char n[256], e[8];
+	BIGNUM *bn_n = NULL, *bn_e = NULL;
+	CK_ATTRIBUTE t[] = {{CKA_CLASS, &klass, sizeof(klass)},
+			    {CKA_KEY_TYPE, &type, sizeof(type)},
+			    {CKA_TOKEN, &no, 1},
+			    {CKA_MODULUS, n, 0},
+			    {CKA_PUBLIC_EXPONENT, e, 0}};
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+
+	assert_int_equal(EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, &bn_n), 1);
+	assert_int_equal(EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &bn_e), 1);
+	t[3].ulValueLen = (CK_ULONG)BN_bn2bin(bn_n, n);
+	t[4].ulValueLen = (CK_ULONG)BN_bn2bin(bn_e, e);
+	BN_free(bn_n);
+	BN_free(bn_e);
+	assert_int_equal(f->C_CreateObject(s, t, 5, &h), CKR_OK);
+	return h;
+}
+
+static void pss_sign(EVP_PKEY *key, const char *msg, int salt,
+		     unsigned char sig[256])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx;
+	size_t len = 256;
+
+	assert_int_equal(EVP_DigestSignInit(ctx, &pctx, EVP_sha256(), NULL, key), 1);
+	assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING), 1);
+	assert_int_equal(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, salt), 1);
+	assert_int_equal(EVP_DigestSign(ctx, sig, &len, (const unsigned char *)msg,
+					strlen(msg)), 1);
+	EVP_MD_CTX_free(ctx);
+}
+
+static CK_RV verify(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDLE k,
+		    const char *msg, unsigned char *sig)
+{
+	CK_RV rv = f->C_VerifyInit(s, m, k);
+
+	return rv != CKR_OK ? rv
+			    : f->C_Verify(s, (CK_BYTE *)msg, strlen(msg), sig, 256);
+}
+
+/*
+ * A session runs its next operation on the last one's prepared context
+ * only for the same mechanism, parameter and key: each change below gives
+ * the answer of a new operation.
+ */
+static void test_operation_reuse(void **state)
+{
+	static const char msg[] = "one message, many verifications";
+	EVP_PKEY *key = EVP_RSA_gen(2048), *other = EVP_RSA_gen(2048);
+	unsigned char sig32[256], sig20[256];
+	CK_RSA_PKCS_PSS_PARAMS p32 = {CKM_SHA256, CKG_MGF1_SHA256, 32},
+			       p20 = {CKM_SHA256, CKG_MGF1_SHA256, 20};
+	CK_MECHANISM m32 = {CKM_SHA256_RSA_PKCS_PSS, &p32, sizeof(p32)},
+		     m20 = {CKM_SHA256_RSA_PKCS_PSS, &p20, sizeof(p20)},
+		     pkcs = {CKM_SHA256_RSA_PKCS, NULL, 0};
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE h, h_other;
+
+	(void)state;
+	pss_sign(key, msg, 32, sig32);
+	pss_sign(key, msg, 20, sig20);
+	assert_int_equal(init(), CKR_OK);
+	assert_int_equal(f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s),
+			 CKR_OK);
+	h = rsa_public(s, key);
+	h_other = rsa_public(s, other);
+	assert_int_equal(verify(s, &m32, h, msg, sig32), CKR_OK);
+	assert_int_equal(verify(s, &m32, h, msg, sig32), CKR_OK);
+	sig32[7] ^= 1;
+	assert_int_equal(verify(s, &m32, h, msg, sig32), CKR_SIGNATURE_INVALID);
+	sig32[7] ^= 1;
+	assert_int_equal(verify(s, &m32, h, msg, sig32), CKR_OK);
+	/* Another salt length, mechanism, key. */
+	assert_int_equal(verify(s, &m20, h, msg, sig32), CKR_SIGNATURE_INVALID);
+	assert_int_equal(verify(s, &m20, h, msg, sig20), CKR_OK);
+	assert_int_equal(verify(s, &pkcs, h, msg, sig20), CKR_SIGNATURE_INVALID);
+	assert_int_equal(verify(s, &m20, h_other, msg, sig20),
+			 CKR_SIGNATURE_INVALID);
+	/* In parts, then single-part again: a reused operation starts anew. */
+	assert_int_equal(f->C_VerifyInit(s, &m20, h), CKR_OK);
+	assert_int_equal(f->C_VerifyUpdate(s, (CK_BYTE *)msg, 3), CKR_OK);
+	assert_int_equal(f->C_VerifyUpdate(s, (CK_BYTE *)msg + 3, strlen(msg) - 3),
+			 CKR_OK);
+	assert_int_equal(f->C_VerifyFinal(s, sig20, 256), CKR_OK);
+	assert_int_equal(verify(s, &m20, h, msg, sig20), CKR_OK);
+	/* A key destroyed: its handle is refused, whatever the session kept. */
+	assert_int_equal(f->C_DestroyObject(s, h), CKR_OK);
+	assert_int_equal(verify(s, &m20, h, msg, sig20), CKR_KEY_HANDLE_INVALID);
+	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(other);
+}
+
 static void test_unreachable_key_manager(void **state)
 {
 	CK_SESSION_HANDLE s;
@@ -227,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_slots_and_sessions),
 		cmocka_unit_test(test_operation_state),
 		cmocka_unit_test(test_session_objects),
+		cmocka_unit_test(test_operation_reuse),
 		cmocka_unit_test(test_unreachable_key_manager),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
