@@ -1225,8 +1225,9 @@ static CK_RV take_op(CK_SESSION_HANDLE h, enum kmp_op_kind kind,
 	return rv;
 }
 
-/* Puts the operation back while it stays active, else ends it; passes
- * rv through. The session may have been closed meanwhile. */
+/* Puts the operation back while it stays active, else ends it (kept as
+ * the session's spare when it can run again); passes rv through. The
+ * session may have been closed meanwhile. */
 static CK_RV give_op(CK_SESSION_HANDLE h, struct kmp_op *op, bool keep,
 		     CK_RV rv)
 {
@@ -1237,12 +1238,11 @@ static CK_RV give_op(CK_SESSION_HANDLE h, struct kmp_op *op, bool keep,
 		session->running[op->kind] = false;
 		if (keep && session->ops[op->kind] == NULL) {
 			session->ops[op->kind] = op;
+			op = NULL;
 		} else if (!keep) {
 			kmp_session_keep_spare(session, op);
-		} else {
-			kmp_op_free(op);
+			op = NULL;
 		}
-		op = NULL;
 	}
 	pthread_mutex_unlock(&kmp_gl.lock);
 	kmp_op_free(op);
