@@ -5,7 +5,8 @@
  *   sign-bench SECONDS KEY.pem LABEL MODULE [PIN] [MODULE PIN]...
  *
  * For each mechanism the key allows (RSA: PKCS#1 v1.5 and PSS over
- * SHA-256; EC: ECDSA SHA-256; Ed25519: EdDSA), prints one line per
+ * SHA-256, PSS over a digest; EC: ECDSA SHA-256 and over a digest, as TLS
+ * libraries sign; Ed25519: EdDSA), prints one line per
  * contender: "openssl", then each module by file name: signatures per
  * second of wall time and per second of CPU time, medians of 5 rounds
  * that alternate the contenders. Each thread has its own session
@@ -28,6 +29,9 @@ struct mech {
 	CK_MECHANISM_TYPE type;
 	int pss; /* RSA-PSS SHA-256, salt = 32 */
 	const EVP_MD *(*md)(void);
+	/* Signs a SHA-256 digest, as TLS libraries do through PKCS#11;
+	 * OpenSSL's baseline then sets up an EVP_PKEY_CTX per signature. */
+	int digest_input;
 };
 
 struct run {
@@ -78,6 +82,22 @@ static int sign_openssl(struct run *r, const unsigned char *msg)
 	return ok;
 }
 
+static int sign_openssl_digest(struct run *r, const unsigned char *digest)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, r->key, NULL);
+	unsigned char sig[1024];
+	size_t len = sizeof(sig);
+	int ok = ctx != NULL && EVP_PKEY_sign_init(ctx) == 1 &&
+		 (!r->mech->pss ||
+		  (EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+		   EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) == 1 &&
+		   EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, 32) == 1)) &&
+		 EVP_PKEY_sign(ctx, sig, &len, digest, 32) == 1;
+
+	EVP_PKEY_CTX_free(ctx);
+	return ok;
+}
+
 static CK_OBJECT_HANDLE find_key(CK_FUNCTION_LIST *f, CK_SESSION_HANDLE s,
 				 const char *label)
 {
@@ -103,6 +123,7 @@ static void *worker(void *arg)
 	CK_SESSION_HANDLE s = 0;
 	CK_OBJECT_HANDLE key = 0;
 	unsigned char msg[64] = "kmp11 benchmark", sig[1024];
+	CK_ULONG msg_len = r->mech->digest_input ? 32 : 64;
 	long n = 0, cpu;
 	double end;
 
@@ -116,9 +137,10 @@ static void *worker(void *arg)
 	for (end = now() + r->seconds; now() < end; n++) {
 		CK_ULONG len = sizeof(sig);
 		msg[0] = (unsigned char)n;
-		if (r->f == NULL ? !sign_openssl(r, msg)
+		if (r->f == NULL ? !(r->mech->digest_input ? sign_openssl_digest(r, msg)
+							   : sign_openssl(r, msg))
 				 : r->f->C_SignInit(s, &m, key) != CKR_OK ||
-					   r->f->C_Sign(s, msg, 64, sig, &len) != CKR_OK) {
+					   r->f->C_Sign(s, msg, msg_len, sig, &len) != CKR_OK) {
 			atomic_store(&r->failed, 1);
 			break;
 		}
@@ -204,12 +226,17 @@ static int by_rate(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	static const struct mech rsa[] = {
-		{"RSA PKCS#1 v1.5 SHA-256", CKM_SHA256_RSA_PKCS, 0, EVP_sha256},
-		{"RSA PSS SHA-256", CKM_SHA256_RSA_PKCS_PSS, 1, EVP_sha256},
-		{NULL}};
+		{"RSA PKCS#1 v1.5 SHA-256", CKM_SHA256_RSA_PKCS, 0, EVP_sha256, 0},
+		{"RSA PSS SHA-256", CKM_SHA256_RSA_PKCS_PSS, 1, EVP_sha256, 0},
+		{"RSA PSS over a SHA-256 digest (TLS 1.3)", CKM_RSA_PKCS_PSS, 1,
+		 EVP_sha256, 1},
+		{NULL, 0, 0, NULL, 0}};
 	static const struct mech ecdsa[] = {
-		{"ECDSA P-256 SHA-256", CKM_ECDSA_SHA256, 0, EVP_sha256}, {NULL}};
-	static const struct mech eddsa[] = {{"Ed25519", CKM_EDDSA, 0, NULL}, {NULL}};
+		{"ECDSA P-256 SHA-256", CKM_ECDSA_SHA256, 0, EVP_sha256, 0},
+		{"ECDSA P-256 over a SHA-256 digest (TLS)", CKM_ECDSA, 0, NULL, 1},
+		{NULL, 0, 0, NULL, 0}};
+	static const struct mech eddsa[] = {{"Ed25519", CKM_EDDSA, 0, NULL, 0},
+					    {NULL, 0, 0, NULL, 0}};
 	struct contender c[MAX_CONTENDERS] = {{.name = "openssl"}};
 	struct run r = {0};
 	const struct mech *mechs;

@@ -248,13 +248,19 @@ static void pss_sign(EVP_PKEY *key, const char *msg, int salt,
 	EVP_MD_CTX_free(ctx);
 }
 
-static CK_RV verify(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDLE k,
-		    const char *msg, unsigned char *sig)
+static CK_RV verify_data(CK_SESSION_HANDLE s, CK_MECHANISM *m,
+			 CK_OBJECT_HANDLE k, const unsigned char *data,
+			 CK_ULONG len, unsigned char *sig)
 {
 	CK_RV rv = f->C_VerifyInit(s, m, k);
 
-	return rv != CKR_OK ? rv
-			    : f->C_Verify(s, (CK_BYTE *)msg, strlen(msg), sig, 256);
+	return rv != CKR_OK ? rv : f->C_Verify(s, (CK_BYTE *)data, len, sig, 256);
+}
+
+static CK_RV verify(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDLE k,
+		    const char *msg, unsigned char *sig)
+{
+	return verify_data(s, m, k, (const unsigned char *)msg, strlen(msg), sig);
 }
 
 /*
@@ -271,7 +277,10 @@ static void test_operation_reuse(void **state)
 			       p20 = {CKM_SHA256, CKG_MGF1_SHA256, 20};
 	CK_MECHANISM m32 = {CKM_SHA256_RSA_PKCS_PSS, &p32, sizeof(p32)},
 		     m20 = {CKM_SHA256_RSA_PKCS_PSS, &p20, sizeof(p20)},
-		     pkcs = {CKM_SHA256_RSA_PKCS, NULL, 0};
+		     pkcs = {CKM_SHA256_RSA_PKCS, NULL, 0},
+		     raw32 = {CKM_RSA_PKCS_PSS, &p32, sizeof(p32)},
+		     raw20 = {CKM_RSA_PKCS_PSS, &p20, sizeof(p20)};
+	unsigned char digest[32];
 	CK_SESSION_HANDLE s;
 	CK_OBJECT_HANDLE h, h_other;
 
@@ -294,6 +303,18 @@ static void test_operation_reuse(void **state)
 	assert_int_equal(verify(s, &m20, h, msg, sig20), CKR_OK);
 	assert_int_equal(verify(s, &pkcs, h, msg, sig20), CKR_SIGNATURE_INVALID);
 	assert_int_equal(verify(s, &m20, h_other, msg, sig20),
+			 CKR_SIGNATURE_INVALID);
+	/* The same over the digest (the raw mechanism, as TLS servers sign),
+	 * whose key context is kept rather than copied. */
+	EVP_Digest(msg, strlen(msg), digest, NULL, EVP_sha256(), NULL);
+	assert_int_equal(verify_data(s, &raw32, h, digest, 32, sig32), CKR_OK);
+	assert_int_equal(verify_data(s, &raw32, h, digest, 32, sig32), CKR_OK);
+	assert_int_equal(verify_data(s, &raw20, h, digest, 32, sig32),
+			 CKR_SIGNATURE_INVALID);
+	assert_int_equal(verify_data(s, &raw20, h, digest, 31, sig20),
+			 CKR_DATA_LEN_RANGE);
+	assert_int_equal(verify_data(s, &raw20, h, digest, 32, sig20), CKR_OK);
+	assert_int_equal(verify_data(s, &raw20, h_other, digest, 32, sig20),
 			 CKR_SIGNATURE_INVALID);
 	/* In parts, then single-part again: a reused operation starts anew. */
 	assert_int_equal(f->C_VerifyInit(s, &m20, h), CKR_OK);
