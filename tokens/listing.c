@@ -201,13 +201,20 @@ CK_RV km_listing_add_containers(struct km_listing *l, const char *json,
 	return add_page(l, json, "containers", add_container, total, added);
 }
 
-CK_RV km_listing_add_container(struct km_listing *l, const char *json)
+/* One item's JSON (a GET of one container or secret). */
+static CK_RV add_item(struct km_listing *l, const char *json, const char *what,
+		      CK_RV (*add)(struct km_listing *, json_object *))
 {
-	json_object *root = parse_json(json, "container");
-	CK_RV rv = root ? add_container(l, root) : CKR_DEVICE_ERROR;
+	json_object *root = parse_json(json, what);
+	CK_RV rv = root ? add(l, root) : CKR_DEVICE_ERROR;
 
 	json_object_put(root);
 	return rv;
+}
+
+CK_RV km_listing_add_container(struct km_listing *l, const char *json)
+{
+	return add_item(l, json, "container", add_container);
 }
 
 static enum km_secret_type secret_type(const char *t)
@@ -285,11 +292,7 @@ CK_RV km_listing_add_secrets(struct km_listing *l, const char *json,
 
 CK_RV km_listing_add_secret(struct km_listing *l, const char *json)
 {
-	json_object *root = parse_json(json, "secret");
-	CK_RV rv = root ? add_secret(l, root) : CKR_DEVICE_ERROR;
-
-	json_object_put(root);
-	return rv;
+	return add_item(l, json, "secret", add_secret);
 }
 
 static int by_created(const void *a, const void *b)
