@@ -314,6 +314,11 @@ CK_RV kmp_C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh)
 	} else if (rv == CKR_OK) {
 		rv = destroy_token_object_inlock(session, slot, oh);
 	}
+	/* No session keeps a destroyed key's context. (The session may
+	 * have closed while the Key Manager was called; the slot stays.) */
+	if (rv == CKR_OK)
+		kmp_session_drop_spares(&kmp_gl.sessions,
+					(CK_SLOT_ID)(slot - kmp_gl.slots));
 	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
 }
