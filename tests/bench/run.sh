@@ -109,24 +109,40 @@ sed -e "s|$KM/nginx-kmp11|$KM/nginx-file|g" \
 	-e 's|18471|18481|; s|18472|18482|' "$KM/nginx-kmp11/nginx.conf" >"$KM/nginx-file/nginx.conf"
 nginx -c "$KM/nginx-file/nginx.conf" -e "$KM/nginx-file/error.log" ||
 	{ tail "$KM/nginx-file/error.log"; exit 1; }
-handshakes() { # PORT: new TLS 1.3 connections per second
-	openssl s_time -connect "127.0.0.1:$1" -new -time "$SECS" 2>/dev/null |
-		awk -v secs="$SECS" '/connections in [0-9]+ real seconds/ { printf "%.0f", $1 / secs }'
+nginx_cpu() { # DIR: CPU seconds the nginx of DIR (master and workers) used so far
+	local master
+	master=$(cat "$1/nginx.pid")
+	for p in $master $(pgrep -P "$master"); do cat "/proc/$p/stat"; done |
+		awk -v hz="$(getconf CLK_TCK)" '{ s += $14 + $15 } END { printf "%.2f", s / hz }'
 }
-say "### TLS handshakes per second (nginx, master + 2 workers, TLS 1.3, openssl s_time -new, best of 2)"
+handshakes() { # PORT DIR: TLS 1.3 handshakes per second of wall time, and per
+	# second of the server's CPU time (which the client's load moves less)
+	local before after n
+	before=$(nginx_cpu "$2")
+	n=$(openssl s_time -connect "127.0.0.1:$1" -new -time "$SECS" 2>/dev/null |
+		awk '/connections in [0-9]+ real seconds/ { print $1 }')
+	after=$(nginx_cpu "$2")
+	awk -v n="$n" -v secs="$SECS" -v cpu="$(awk -v a="$after" -v b="$before" 'BEGIN { print a - b }')" \
+		'BEGIN { printf "%.0f %.0f\n", n / secs, (cpu > 0 ? n / cpu : 0) }'
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+say "### TLS handshakes per second (nginx, master + 2 workers, TLS 1.3, openssl s_time -new, medians of 5 alternating rounds)"
 say ""
-say "| key | key file | kmp11 | kmp11/file |"
-say "|---|---|---|---|"
+say "Per second of wall time, and per second of the CPU time nginx used"
+say "(the load generator shares the 2 cores and moves the first figure more)."
+say ""
+say "| key | key file | kmp11 | kmp11/file | per CPU second: key file | kmp11 | kmp11/file |"
+say "|---|---|---|---|---|---|---|"
 for pair in "RSA-2048 18481 18471" "EC-P-256 18482 18472"; do
 	read -r name file_port kmp_port <<<"$pair"
-	# Alternated, the best of two each: the client shares the 2 cores.
-	file=0 kmp=0
-	for _ in 1 2; do
-		f=$(handshakes "$file_port") k=$(handshakes "$kmp_port")
-		[ "$f" -gt "$file" ] && file=$f
-		[ "$k" -gt "$kmp" ] && kmp=$k
+	: >"$KM/tls-file" && : >"$KM/tls-kmp"
+	for _ in 1 2 3 4 5; do
+		handshakes "$file_port" "$KM/nginx-file" >>"$KM/tls-file"
+		handshakes "$kmp_port" "$KM/nginx-kmp11" >>"$KM/tls-kmp"
 	done
-	say "| $name | $file | $kmp | $(awk -v a="$kmp" -v b="$file" 'BEGIN { printf "%.1f%%", 100 * a / b }') |"
+	file=$(cut -d' ' -f1 "$KM/tls-file" | median) kmp=$(cut -d' ' -f1 "$KM/tls-kmp" | median)
+	file_cpu=$(cut -d' ' -f2 "$KM/tls-file" | median) kmp_cpu=$(cut -d' ' -f2 "$KM/tls-kmp" | median)
+	say "| $name | $file | $kmp | $(awk -v a="$kmp" -v b="$file" 'BEGIN { printf "%.1f%%", 100 * a / b }') | $file_cpu | $kmp_cpu | $(awk -v a="$kmp_cpu" -v b="$file_cpu" 'BEGIN { printf "%.1f%%", 100 * a / b }') |"
 done
 nginx_stop "$KM/nginx-kmp11"
 nginx_stop "$KM/nginx-file"
