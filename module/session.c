@@ -60,7 +60,7 @@ static void session_free(struct kmp_session *session)
 
 void kmp_session_keep_spare(struct kmp_session *session, struct kmp_op *op)
 {
-	if (op == NULL || op->cls->again == NULL) {
+	if (op->cls->again == NULL) {
 		kmp_op_free(op);
 		return;
 	}

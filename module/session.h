@@ -41,8 +41,8 @@ size_t kmp_session_close_slot(struct kmp_sessions *s, CK_SLOT_ID slot);
 size_t kmp_session_count(const struct kmp_sessions *s, CK_SLOT_ID slot,
 			 bool rw_only);
 void kmp_session_end_find(struct kmp_session *session);
-/* Keeps a finished operation as the session's spare of its kind, or
- * frees it when it cannot run again. */
+/* Keeps a finished operation (not NULL) as the session's spare of its
+ * kind, or frees it when it cannot run again. */
 void kmp_session_keep_spare(struct kmp_session *session, struct kmp_op *op);
 /* Frees the spares of a slot's sessions: the keys they hold go. */
 void kmp_session_drop_spares(struct kmp_sessions *s, CK_SLOT_ID slot);

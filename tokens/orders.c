@@ -157,8 +157,6 @@ static CK_RV outcome(json_object *order, const char *uuid, long wait)
 	return CKR_FUNCTION_FAILED;
 }
 
-/* Submits an order of that type and meta (taken) and waits for what it
- * makes: the uuid at the end of its field (container_ref, secret_ref). */
 /* Submits an order of that type and meta (taken), container_ref naming
  * container if not NULL, and waits for it: its uuid and last state. */
 static CK_RV submit_and_wait(struct km_token *t, const char *type,
@@ -176,6 +174,8 @@ static CK_RV submit_and_wait(struct km_token *t, const char *type,
 	return rv == CKR_OK ? km_order_wait(t, uuid, wait, order) : rv;
 }
 
+/* Submits an order of that type and meta (taken) and waits for what it
+ * makes: the uuid at the end of its field (container_ref, secret_ref). */
 static CK_RV order_made(struct km_token *t, const char *type, json_object *meta,
 			long wait, const char *field, km_uuid made)
 {
