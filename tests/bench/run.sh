@@ -122,8 +122,8 @@ handshakes() { # PORT DIR: TLS 1.3 handshakes per second of wall time, and per
 	n=$(openssl s_time -connect "127.0.0.1:$1" -new -time "$SECS" 2>/dev/null |
 		awk '/connections in [0-9]+ real seconds/ { print $1 }')
 	after=$(nginx_cpu "$2")
-	awk -v n="$n" -v secs="$SECS" -v cpu="$(awk -v a="$after" -v b="$before" 'BEGIN { print a - b }')" \
-		'BEGIN { printf "%.0f %.0f\n", n / secs, (cpu > 0 ? n / cpu : 0) }'
+	awk -v n="$n" -v secs="$SECS" -v before="$before" -v after="$after" \
+		'BEGIN { cpu = after - before; printf "%.0f %.0f\n", n / secs, (cpu > 0 ? n / cpu : 0) }'
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 say "### TLS handshakes per second (nginx, master + 2 workers, TLS 1.3, openssl s_time -new, medians of 5 alternating rounds)"

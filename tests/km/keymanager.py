@@ -10,10 +10,6 @@
                               a second Barbican API on the same database
                               (port +1) whose certificate orders stay
                               PENDING; stop-pending DIR (or stop) ends it
-    keymanager.py start-short-keystone DIR
-                              a second Keystone on the same database and
-                              keys (port +2) whose tokens live 20 s;
-                              stop-short-keystone DIR (or stop) ends it
 
 sqlite databases, fernet tokens, synchronous orders, the snakeoil CA.
 """
@@ -395,9 +391,7 @@ def stop(d, names=("barbican-pending", "barbican", "keystone-short",
 COMMANDS = {"start": start, "stop": stop, "start-barbican": start_barbican,
             "stop-barbican": lambda d: stop(d, ("barbican",)),
             "start-pending": start_pending,
-            "stop-pending": lambda d: stop(d, ("barbican-pending",)),
-            "start-short-keystone": lambda d: start_short_keystone(d, 20),
-            "stop-short-keystone": lambda d: stop(d, ("keystone-short",))}
+            "stop-pending": lambda d: stop(d, ("barbican-pending",))}
 
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] not in COMMANDS:
