@@ -270,6 +270,25 @@ bool km_token_config_has_secret(const struct km_token_config *tc)
 	       tc->token != NULL;
 }
 
+/* A default from the environment (kmp11-tool sets short ones): a whole
+ * number of seconds, 1 to 3600, else fallback. */
+static long env_seconds(const char *name, long fallback)
+{
+	const char *text = getenv(name);
+	char *end;
+	long v;
+
+	if (text == NULL || *text == '\0')
+		return fallback;
+	v = strtol(text, &end, 10);
+	if (*end != '\0' || v < 1 || v > 3600) {
+		km_warning("%s=%s: not 1 to 3600 seconds; %ld is used", name,
+			   text, fallback);
+		return fallback;
+	}
+	return v;
+}
+
 int km_token_config_finish(struct km_token_config *tc, char *err,
 			   size_t err_size)
 {
@@ -292,9 +311,9 @@ int km_token_config_finish(struct km_token_config *tc, char *err,
 	if (tc->refresh_interval == 0)
 		tc->refresh_interval = 300;
 	if (tc->connect_timeout == 0)
-		tc->connect_timeout = 5;
+		tc->connect_timeout = env_seconds("KMP11_CONNECT_TIMEOUT", 5);
 	if (tc->timeout == 0)
-		tc->timeout = 30;
+		tc->timeout = env_seconds("KMP11_TIMEOUT", 30);
 	if (tc->order_wait == 0)
 		tc->order_wait = 60;
 	if (tc->max_response == 0)

@@ -42,13 +42,16 @@ int tool_find_certificates(struct tool *t, struct tool_token *tok,
 
 	if (templ == NULL || (*certs = sk_X509_new_null()) == NULL) {
 		free(templ);
+		*certs = NULL;
 		return tool_error("out of memory");
 	}
 	rv = tool_find(t, tok->session, templ, n, &found, &count);
 	free(templ);
 	if (rv != CKR_OK) {
 		sk_X509_free(*certs);
-		return tool_error("C_FindObjects: %s", p11_kit_strerror(rv));
+		*certs = NULL;
+		tool_error("C_FindObjects: %s", p11_kit_strerror(rv));
+		return tool_status_of(rv);
 	}
 	for (CK_ULONG i = 0; i < count; i++) {
 		if ((cert = tool_certificate(t, tok->session, found[i])) == NULL)

@@ -3,6 +3,7 @@
 #include "tools/tool.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct command {
@@ -24,8 +25,9 @@ static const struct command {
 
 static int usage(FILE *out, int status)
 {
-	fputs("usage: kmp11-tool [--module PATH] [--pin-file FILE] COMMAND "
-	      "[ARGS]\n\ncommands:\n",
+	fputs("usage: kmp11-tool [--module PATH] [--pin-file FILE] "
+	      "[--os-cloud NAME]\n                  [--timeout SECONDS] [-v] "
+	      "COMMAND [ARGS]\n\ncommands:\n",
 	      out);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-12s %s\n", commands[i].name,
@@ -44,21 +46,51 @@ static bool asks_help(int argc, char **argv)
 	return false;
 }
 
+/*
+ * What the module reads from the environment at C_Initialize: its log
+ * (errors by default, so that a failure says why; -v adds warnings and
+ * requests) and short timeouts, so that an unreachable Key Manager is
+ * reported in seconds. What the user set stays.
+ */
+static void module_environment(int verbose, const char *timeout)
+{
+	static const char *const levels[] = {"error", "warning", "info", "debug"};
+
+	if (verbose > 0 || getenv("KMP11_DEBUG") == NULL)
+		setenv("KMP11_DEBUG", levels[verbose > 3 ? 3 : verbose], 1);
+	setenv("KMP11_CONNECT_TIMEOUT", "3", 0);
+	if (timeout != NULL)
+		setenv("KMP11_TIMEOUT", timeout, 1);
+	else
+		setenv("KMP11_TIMEOUT", "10", 0);
+}
+
+static bool seconds_ok(const char *text)
+{
+	char *end;
+	long v = strtol(text, &end, 10);
+
+	return *text != '\0' && *end == '\0' && v >= 1 && v <= 3600;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"module", required_argument, NULL, 'm'},
 		{"pin-file", required_argument, NULL, 'p'},
+		{"os-cloud", required_argument, NULL, 'c'},
+		{"timeout", required_argument, NULL, 't'},
+		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{0}};
 	struct tool t = {0};
-	const char *module = NULL;
+	const char *module = NULL, *timeout = NULL;
 	const struct command *cmd = NULL;
-	int status;
+	int status, verbose = 0;
 
 	/* "+": options end at the subcommand, which has its own. */
-	for (int c; (c = getopt_long(argc, argv, "+m:p:hV", opts, NULL)) != -1;) {
+	for (int c; (c = getopt_long(argc, argv, "+m:p:vhV", opts, NULL)) != -1;) {
 		switch (c) {
 		case 'm':
 			module = optarg;
@@ -66,30 +98,45 @@ int main(int argc, char **argv)
 		case 'p':
 			t.pin_file = optarg;
 			break;
+		case 'c':
+			setenv("OS_CLOUD", optarg, 1);
+			break;
+		case 't':
+			if (!seconds_ok(optarg)) {
+				tool_error("--timeout %s: not 1 to 3600 seconds",
+					   optarg);
+				return TOOL_USAGE;
+			}
+			timeout = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
 		case 'h':
 			return usage(stdout, 0);
 		case 'V':
 			puts(PACKAGE_STRING);
 			return 0;
 		default:
-			return usage(stderr, 2);
+			return usage(stderr, TOOL_USAGE);
 		}
 	}
 	if (optind >= argc)
-		return usage(stderr, 2);
+		return usage(stderr, TOOL_USAGE);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[optind], commands[i].name) == 0)
 			cmd = &commands[i];
 	if (cmd == NULL) {
 		tool_error("unknown command '%s'", argv[optind]);
-		return usage(stderr, 2);
+		return usage(stderr, TOOL_USAGE);
 	}
 	argc -= optind;
 	argv += optind;
 	optind = 0; /* glibc: scan afresh, with argument permutation */
+	module_environment(verbose, timeout);
 	/* A command's --help answers before it uses the module. */
 	if (!asks_help(argc, argv) && tool_load(&t, module) != 0)
-		return 1;
+		return TOOL_FAILED;
 	status = cmd->run(&t, argc, argv);
 	if (t.f != NULL)
 		tool_unload(&t);

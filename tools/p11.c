@@ -17,7 +17,20 @@ int tool_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	return 1;
+	return TOOL_FAILED;
+}
+
+int tool_status_of(CK_RV rv)
+{
+	switch (rv) {
+	case CKR_DEVICE_ERROR:
+	case CKR_DEVICE_REMOVED:
+	case CKR_TOKEN_NOT_PRESENT:
+	case CKR_PIN_INCORRECT:
+		return TOOL_UNREACHABLE;
+	default:
+		return TOOL_FAILED;
+	}
 }
 
 int tool_load(struct tool *t, const char *path)

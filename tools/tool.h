@@ -26,8 +26,27 @@ struct tool_token {
 	CK_SESSION_HANDLE session;
 };
 
-/* Prints "kmp11-tool: <message>" on stderr; returns 1 (an exit status). */
+/*
+ * Exit statuses, the same for every command; kmp11-tool(1) documents them
+ * for scripts.
+ */
+enum tool_status {
+	TOOL_OK = 0,
+	TOOL_FAILED = 1,      /* the command failed; stderr says why */
+	TOOL_USAGE = 2,       /* bad options or arguments, a malformed URI */
+	TOOL_PENDING = 3,     /* order, renew: the order is still pending */
+	TOOL_NO_MATCH = 4,    /* the URI matched no token or no object */
+	TOOL_UNREACHABLE = 5, /* the Key Manager could not be used: down,
+			       * refusing the credentials, or failing */
+	TOOL_EXPIRING = 6,    /* expiring: a certificate expires within the
+			       * period (or has expired) */
+};
+
+/* Prints "kmp11-tool: <message>" on stderr; returns TOOL_FAILED. */
 int tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The exit status of a failed PKCS#11 call: TOOL_UNREACHABLE when the
+ * Key Manager could not be used, else TOOL_FAILED. */
+int tool_status_of(CK_RV rv);
 
 /* Loads and initializes the module; path NULL means $KMP11_MODULE, else
  * the installed kmp11.so. */
@@ -73,7 +92,8 @@ X509 *tool_certificate(struct tool *t, CK_SESSION_HANDLE s,
 		       CK_OBJECT_HANDLE o);
 /*
  * The certificates a URI names (CKA_CLASS is forced to certificate),
- * one token at a time. *certs holds owned X509 pointers.
+ * one token at a time. *certs holds owned X509 pointers; it is NULL
+ * when the status is not 0 (freeing it then is harmless).
  */
 int tool_find_certificates(struct tool *t, struct tool_token *tok,
 			   P11KitUri *uri, STACK_OF(X509) **certs);
