@@ -38,7 +38,12 @@ typedef struct CK_KMP11_CERTIFICATE_ORDER_PARAMS {
 	/* stored-key: the private key of an RSA key pair the Key Manager
 	 * made (C_GenerateKeyPair with CKM_RSA_PKCS_KEY_PAIR_GEN), and the
 	 * subject DN, e.g. "CN=www.example.com,O=Example". The key never
-	 * leaves the Key Manager. */
+	 * leaves the Key Manager.
+	 * custom, simple-cmc: CK_INVALID_HANDLE, or the private key of the
+	 * token the CSR was made with: the issued certificate's container
+	 * (which then needs a CKA_LABEL) holds that key too, as a renewal
+	 * that keeps its key needs. The caller vouches that the CSR is the
+	 * key's. */
 	CK_OBJECT_HANDLE hKey;
 	CK_UTF8CHAR_PTR pSubject;
 	CK_ULONG ulSubjectLen;
@@ -77,6 +82,14 @@ typedef struct CK_KMP11_CERTIFICATE_ORDER_PARAMS {
 /* UTF-8: a certificate order's request type ("custom", "stored-key",
  * "simple-cmc"); empty for other orders. */
 #define CKA_KMP11_REQUEST_TYPE (CKA_VENDOR_DEFINED | KMP11_VENDOR_BASE | 7UL)
+
+/* UTF-8, on the token objects of the Key Manager: the uuid of the
+ * secret that holds the object (a certificate, a key, the chain of an
+ * intermediate). Containers may share secrets: a renewal that keeps its
+ * key makes a container holding the same private key secret, and
+ * C_DestroyObject deletes only the secrets no other container holds. A
+ * search may give it: the private keys of one secret. */
+#define CKA_KMP11_SECRET_ID (CKA_VENDOR_DEFINED | KMP11_VENDOR_BASE | 8UL)
 
 #define KMP11_ORDER_PENDING 0UL
 #define KMP11_ORDER_ACTIVE 1UL

@@ -880,7 +880,14 @@ static CK_RV find_orders(CK_SESSION_HANDLE h, struct kmp_session *session,
 	json_object *list = NULL;
 	CK_OBJECT_HANDLE *found = NULL;
 	size_t n = 0;
+	struct km_snapshot *snap;
 	CK_RV rv = km_orders_list(slot->token, &list);
+
+	/* Without a listing the refs stay the orders' own. */
+	if (rv == CKR_OK && km_token_snapshot(slot->token, &snap) == CKR_OK) {
+		km_orders_follow_copies(list, snap->listing);
+		km_token_snapshot_unref(slot->token, snap);
+	}
 
 	pthread_mutex_lock(&kmp_gl.lock);
 	if (rv == CKR_USER_NOT_LOGGED_IN && !slot->logged_in) {

@@ -520,6 +520,43 @@ static CK_RV stored_key_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE key,
 	return CKR_OK;
 }
 
+/* The secrets of the key a CSR was made with: they join the container
+ * of the certificate, which is then complete. */
+static CK_RV csr_key_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE key,
+			    struct km_key_secrets *out)
+{
+	struct kmp_object *obj = get_inlock(slot, key);
+
+	if (obj == NULL || obj->role != KMP_ROLE_PRIVATE_KEY) {
+		km_error("certificate order: hKey is not a private key of the "
+			 "token");
+		return CKR_MECHANISM_PARAM_INVALID;
+	}
+	snprintf(out->private_key, sizeof(out->private_key), "%s", obj->secret);
+	snprintf(out->passphrase, sizeof(out->passphrase), "%s",
+		 obj->container ? obj->container->passphrase : "");
+	return CKR_OK;
+}
+
+/* What the order refers to on the token: a stored-key order's key pair
+ * (its container), or the key a CSR was made with (key->private_key
+ * set). */
+static CK_RV order_key_inlock(struct kmp_slot *slot,
+			      const struct kmp_order_request *req,
+			      km_uuid container, struct km_key_secrets *key)
+{
+	if (strcmp(req->request_type, "stored-key") == 0)
+		return stored_key_inlock(slot, req->key, container);
+	if (req->key == CK_INVALID_HANDLE)
+		return CKR_OK;
+	if (req->label[0] == '\0') {
+		km_error("certificate order: a CSR's key joins the container, "
+			 "which then needs a CKA_LABEL");
+		return CKR_TEMPLATE_INCOMPLETE;
+	}
+	return csr_key_inlock(slot, req->key, key);
+}
+
 static CK_RV certificate_order(struct kmp_slot *slot, const CK_MECHANISM *m,
 			       const CK_ATTRIBUTE *templ, CK_ULONG count,
 			       CK_OBJECT_HANDLE *out)
@@ -528,6 +565,7 @@ static CK_RV certificate_order(struct kmp_slot *slot, const CK_MECHANISM *m,
 	struct kmp_order *item = NULL;
 	json_object *order = NULL;
 	km_uuid container = "";
+	struct km_key_secrets key = {"", ""};
 	CK_RV rv = kmp_order_request_parse(m, templ, count, &req);
 
 	if (rv != CKR_OK)
@@ -539,8 +577,8 @@ static CK_RV certificate_order(struct kmp_slot *slot, const CK_MECHANISM *m,
 		rv = CKR_TEMPLATE_INCONSISTENT;
 	}
 	pthread_mutex_lock(&kmp_gl.lock);
-	if (rv == CKR_OK && strcmp(req.request_type, "stored-key") == 0)
-		rv = stored_key_inlock(slot, req.key, container);
+	if (rv == CKR_OK)
+		rv = order_key_inlock(slot, &req, container, &key);
 	pthread_mutex_unlock(&kmp_gl.lock);
 	if (rv != CKR_OK) {
 		json_object_put(req.meta);
@@ -548,7 +586,9 @@ static CK_RV certificate_order(struct kmp_slot *slot, const CK_MECHANISM *m,
 	}
 	rv = refused_as(km_order_certificate(slot->token, req.meta,
 					     container[0] ? container : NULL,
-					     req.label, req.wait, &order),
+					     req.label,
+					     key.private_key[0] ? &key : NULL,
+					     req.wait, &order),
 			CKR_MECHANISM_PARAM_INVALID);
 	pthread_mutex_lock(&kmp_gl.lock);
 	if (rv == CKR_OK && (item = kmp_orders_put(&slot->orders,

@@ -1,6 +1,7 @@
 #include "module/objects.h"
 
 #include "module/keyattrs.h"
+#include "module/kmp11.h"
 #include "tokens/config.h"
 #include "tokens/hash.h"
 #include "tokens/log.h"
@@ -350,6 +351,8 @@ static bool build_attrs(struct build_ctx *ctx, struct kmp_object *obj)
 		add_data_object(ctx, &b, obj, p[0]);
 		break;
 	}
+	if (obj->secret != NULL)
+		kmp_add_string(&b, CKA_KMP11_SECRET_ID, obj->secret);
 	if ((attrs = kmp_builder_finish(&b)) == NULL)
 		return false;
 	kmp_attrs_free(obj->attrs);
@@ -596,7 +599,10 @@ static bool ruled_out(const struct kmp_object *obj, const CK_ATTRIBUTE *templ,
 	    !km_uuid_is(c->uuid, a->pValue, a->ulValueLen) &&
 	    !km_uuid_is(obj->secret, a->pValue, a->ulValueLen))
 		return true;
-	return false;
+	return (a = kmp_template_find(templ, n, CKA_KMP11_SECRET_ID)) != NULL &&
+	       a->pValue != NULL && obj->secret != NULL &&
+	       (a->ulValueLen != strlen(obj->secret) ||
+		memcmp(a->pValue, obj->secret, a->ulValueLen) != 0);
 }
 
 enum kmp_match kmp_object_match(struct km_token *t, struct kmp_objects *o,

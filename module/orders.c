@@ -250,8 +250,8 @@ CK_RV kmp_order_request_parse(const CK_MECHANISM *m, const CK_ATTRIBUTE *templ,
 	if (out->label[0])
 		json_object_object_add(out->meta, "name",
 				       json_object_new_string(out->label));
+	out->key = p->hKey;
 	if (p->ulRequestType == KMP11_REQUEST_STORED_KEY) {
-		out->key = p->hKey;
 		field = string_of(p->pSubject, p->ulSubjectLen);
 		json_object_object_add(out->meta, "subject_dn", field);
 	} else {

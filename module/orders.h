@@ -43,7 +43,9 @@ bool kmp_template_wants_orders(const CK_ATTRIBUTE *templ, CK_ULONG n);
 struct kmp_order_request {
 	const char *request_type; /* Barbican's name */
 	json_object *meta;        /* everything but the stored key's container */
-	CK_OBJECT_HANDLE key;     /* stored-key only */
+	CK_OBJECT_HANDLE key;     /* stored-key: the key pair; CSRs: the
+				   * key the CSR was made with, or
+				   * CK_INVALID_HANDLE */
 	long wait;
 	char label[128];
 };

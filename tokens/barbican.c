@@ -116,6 +116,8 @@ CK_RV km_barbican_list(const struct km_endpoint *ep,
 		return CKR_HOST_MEMORY;
 	rv = km_barbican_pages(ep, "containers", "", add_containers, l);
 	if (rv == CKR_OK)
+		rv = km_listing_drop_order_originals(l);
+	if (rv == CKR_OK)
 		km_listing_keep_containers(l, name_wanted, tc);
 	for (size_t i = 0; rv == CKR_OK && i < tc->n_container_refs; i++) {
 		if (!km_uuid_from_ref(tc->container_refs[i], uuid)) {

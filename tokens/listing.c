@@ -105,7 +105,7 @@ static char *ref_slot(struct km_container *c, const char *name)
 
 static CK_RV parse_container(json_object *o, struct km_container *c)
 {
-	json_object *refs;
+	json_object *refs, *creator;
 	const char *ref = km_json_string(o, "container_ref");
 
 	memset(c, 0, sizeof(*c));
@@ -129,6 +129,9 @@ static CK_RV parse_container(json_object *o, struct km_container *c)
 	}
 	c->name = dup_string(o, "name");
 	c->created = dup_string(o, "created");
+	/* Barbican records no creator for what its orders make. */
+	c->by_order = json_object_object_get_ex(o, "creator_id", &creator) &&
+		      creator == NULL;
 	return CKR_OK;
 }
 
@@ -404,6 +407,99 @@ const struct km_secret_meta *km_listing_secret(const struct km_listing *l,
 	return bsearch(&key, l->secrets, l->n_secrets, sizeof(key), by_uuid);
 }
 
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool is_order_original(const struct km_container *c)
+{
+	return c->by_order && c->name == NULL && c->certificate[0] != '\0';
+}
+
+static int by_original(const void *a, const void *b)
+{
+	return strcmp(((const struct km_order_copy *)a)->original,
+		      ((const struct km_order_copy *)b)->original);
+}
+
+/* The container (not an order's original) that holds a certificate
+ * secret, through the sorted index of their certificate uuids. */
+static const struct km_container *holder(const char **index, size_t n,
+					 const char *certificate)
+{
+	const char **hit = n ? bsearch(&certificate, index, n, sizeof(*index),
+				       by_string)
+			     : NULL;
+
+	/* Each entry points into its container, at its certificate field. */
+	return hit ? (const struct km_container *)(*hit - offsetof(struct km_container,
+								   certificate))
+		   : NULL;
+}
+
+/* Pairs each order's original with its copy, finding the copies through
+ * a sorted index of the other containers' certificate uuids. */
+static size_t pair_copies(const struct km_listing *l, const char **index,
+			  struct km_order_copy *copies)
+{
+	const struct km_container *copy;
+	size_t n = 0, paired = 0;
+
+	for (size_t i = 0; i < l->n_containers; i++)
+		if (!is_order_original(&l->containers[i]) &&
+		    l->containers[i].certificate[0] != '\0')
+			index[n++] = l->containers[i].certificate;
+	sort(index, n, sizeof(*index), by_string);
+	for (size_t i = 0; i < l->n_containers; i++) {
+		const struct km_container *c = &l->containers[i];
+		if (is_order_original(c) &&
+		    (copy = holder(index, n, c->certificate)) != NULL) {
+			memcpy(copies[paired].original, c->uuid, sizeof(km_uuid));
+			memcpy(copies[paired++].copy, copy->uuid, sizeof(km_uuid));
+		}
+	}
+	return paired;
+}
+
+static bool not_copied(const struct km_container *c, const void *arg)
+{
+	return km_listing_order_copy(arg, c->uuid) == NULL;
+}
+
+CK_RV km_listing_drop_order_originals(struct km_listing *l)
+{
+	const char **index = calloc(l->n_containers + 1, sizeof(*index));
+	struct km_order_copy *copies = calloc(l->n_containers + 1, sizeof(*copies));
+
+	if (index == NULL || copies == NULL) {
+		free(index);
+		free(copies);
+		return CKR_HOST_MEMORY;
+	}
+	free(l->copies);
+	l->copies = copies;
+	l->n_copies = pair_copies(l, index, copies);
+	free(index);
+	sort(l->copies, l->n_copies, sizeof(*l->copies), by_original);
+	km_listing_keep_containers(l, not_copied, l);
+	return CKR_OK;
+}
+
+const char *km_listing_order_copy(const struct km_listing *l,
+				  const char *original)
+{
+	struct km_order_copy key;
+	const struct km_order_copy *hit;
+
+	if (original == NULL || l->n_copies == 0 ||
+	    strlen(original) != KM_UUID_LEN)
+		return NULL;
+	memcpy(key.original, original, sizeof(key.original));
+	hit = bsearch(&key, l->copies, l->n_copies, sizeof(key), by_original);
+	return hit ? hit->copy : NULL;
+}
+
 void km_listing_keep_containers(struct km_listing *l,
 				bool (*keep)(const struct km_container *,
 					     const void *),
@@ -427,6 +523,7 @@ void km_listing_clear(struct km_listing *l)
 	for (size_t i = 0; i < l->n_secrets; i++)
 		free_secret(&l->secrets[i]);
 	free(l->containers);
+	free(l->copies);
 	free(l->secrets);
 	memset(l, 0, sizeof(*l));
 }

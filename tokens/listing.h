@@ -42,14 +42,23 @@ struct km_container {
 	km_uuid uuid;
 	char *name; /* may be NULL */
 	enum km_container_type type;
+	bool by_order; /* made by a Key Manager order (it has no creator) */
 	char *created; /* NULL once the listing is finished (sorted) */
 	km_uuid certificate, private_key, public_key, passphrase,
 		intermediates;
 };
 
+/* An order's own container, left out for the named copy of it that
+ * kmp11 made (same certificate secret). */
+struct km_order_copy {
+	km_uuid original, copy;
+};
+
 struct km_listing {
 	struct km_container *containers; /* oldest first */
 	size_t n_containers;
+	struct km_order_copy *copies; /* sorted by original */
+	size_t n_copies;
 	struct km_secret_meta *secrets; /* sorted by uuid */
 	size_t n_secrets;
 };
@@ -76,6 +85,16 @@ CK_RV km_listing_add_secret(struct km_listing *l, const char *json);
 void km_listing_finish(struct km_listing *l);
 const struct km_secret_meta *km_listing_secret(const struct km_listing *l,
 					       const char *uuid);
+/*
+ * Leaves out the unnamed containers that orders made whose certificate
+ * secret another container holds too (kmp11's named copy, which may hold
+ * the key as well): one object per certificate. Remembers each in copies.
+ * Before km_listing_finish (it needs every container of the project).
+ */
+CK_RV km_listing_drop_order_originals(struct km_listing *l);
+/* The named copy of an order's container; NULL if it has none. */
+const char *km_listing_order_copy(const struct km_listing *l,
+				  const char *original);
 /* Keeps the containers keep() accepts, in order; frees the others. */
 void km_listing_keep_containers(struct km_listing *l,
 				bool (*keep)(const struct km_container *,

@@ -221,26 +221,57 @@ CK_RV km_order_key(struct km_token *t, const char *name, bool aes, int bits,
 	return order_made(t, "key", meta, wait, "secret_ref", secret);
 }
 
+/* The order's container_ref (ending in uuid) made to name another. */
+static void set_container(json_object *order, const char *ref,
+			  const char *other)
+{
+	char other_ref[4096];
+
+	snprintf(other_ref, sizeof(other_ref), "%.*s%s",
+		 (int)(strlen(ref) - KM_UUID_LEN), ref, other);
+	json_object_object_add(order, "container_ref",
+			       json_object_new_string(other_ref));
+}
+
 /* Barbican names no container a certificate order makes, nor lets its
- * users delete it: a named copy is made, and the container_ref of
- * *order follows. */
-static void name_result(struct km_token *t, json_object *order, const char *name)
+ * users delete it: a named copy is made, with the key the certificate
+ * was issued for, and the container_ref of *order follows. */
+static CK_RV name_result(struct km_token *t, json_object *order,
+			 const char *name, const struct km_key_secrets *key)
 {
 	const char *ref = km_json_string(order, "container_ref");
-	char renamed_ref[4096];
 	km_uuid uuid, renamed;
+	CK_RV rv = km_uuid_from_ref(ref, uuid) ? CKR_OK : CKR_DEVICE_ERROR;
 
-	if (!km_uuid_from_ref(ref, uuid) ||
-	    km_copy_container(t, uuid, name, renamed) != CKR_OK)
-		return;
-	snprintf(renamed_ref, sizeof(renamed_ref), "%.*s%s",
-		 (int)(strlen(ref) - KM_UUID_LEN), ref, renamed);
-	json_object_object_add(order, "container_ref",
-			       json_object_new_string(renamed_ref));
+	if (rv == CKR_OK)
+		rv = km_copy_container(t, uuid, name, key, renamed);
+	if (rv == CKR_OK)
+		set_container(order, ref, renamed);
+	else
+		km_error("certificate order: issued, but its container '%s'%s "
+			 "could not be made; order again", name,
+			 key ? " with the key" : "");
+	return rv;
+}
+
+void km_orders_follow_copies(json_object *orders, const struct km_listing *l)
+{
+	json_object *order;
+	const char *ref, *copy;
+	km_uuid uuid;
+
+	for (size_t i = 0; i < json_object_array_length(orders); i++) {
+		order = json_object_array_get_idx(orders, i);
+		ref = km_json_string(order, "container_ref");
+		if (km_uuid_from_ref(ref, uuid) &&
+		    (copy = km_listing_order_copy(l, uuid)) != NULL)
+			set_container(order, ref, copy);
+	}
 }
 
 CK_RV km_order_certificate(struct km_token *t, json_object *meta,
-			   const char *container, const char *name, long wait,
+			   const char *container, const char *name,
+			   const struct km_key_secrets *key, long wait,
 			   json_object **out)
 {
 	const char *status, *reason;
@@ -253,8 +284,8 @@ CK_RV km_order_certificate(struct km_token *t, json_object *meta,
 	status = km_order_status(*out);
 	reason = km_json_string(*out, "error_reason");
 	if (status != NULL && strcmp(status, "ACTIVE") == 0 && name != NULL && name[0])
-		name_result(t, *out, name);
-	else if (status != NULL && strcmp(status, "ERROR") == 0)
+		return name_result(t, *out, name, key);
+	if (status != NULL && strcmp(status, "ERROR") == 0)
 		km_error("certificate order %s failed: %s", uuid,
 			 reason ? reason : "no reason");
 	return CKR_OK;

@@ -23,6 +23,9 @@ CK_RV km_order_wait(struct km_token *t, const char *uuid, long wait,
 		    json_object **out);
 /* Every order of the project, oldest first: a JSON array. */
 CK_RV km_orders_list(struct km_token *t, json_object **out);
+/* Each order whose container kmp11 copied under a name (the listing
+ * knows) names the copy instead: what the user sees and can delete. */
+void km_orders_follow_copies(json_object *orders, const struct km_listing *l);
 CK_RV km_order_delete(struct km_token *t, const char *uuid);
 
 /* "PENDING", "ACTIVE", "ERROR" of an order; NULL if it has none. */
@@ -38,13 +41,18 @@ CK_RV km_order_keypair(struct km_token *t, const char *name, int bits,
  * symmetric secret it makes. */
 CK_RV km_order_key(struct km_token *t, const char *name, bool aes, int bits,
 		   long wait, km_uuid secret);
+struct km_key_secrets;
+
 /* A certificate order of that meta (taken; container: the uuid of a
  * stored-key order's key pair, or NULL), waited for; *out is its last
  * state (an ERROR is logged with its reason). Barbican names no
  * container it makes: with a name, an ACTIVE order's container gets a
- * named copy, and the container_ref in *out names the copy. */
+ * named copy holding key too (if not NULL: the key a CSR was made
+ * with), and the container_ref in *out names the copy; an error when
+ * the copy cannot be made. */
 CK_RV km_order_certificate(struct km_token *t, json_object *meta,
-			   const char *container, const char *name, long wait,
+			   const char *container, const char *name,
+			   const struct km_key_secrets *key, long wait,
 			   json_object **out);
 
 #endif

@@ -1,6 +1,7 @@
 #include "tokens/writes.h"
 
 #include "tokens/barbican-write.h"
+#include "tokens/holders.h"
 #include "tokens/json.h"
 #include "tokens/log.h"
 
@@ -38,6 +39,7 @@ static CK_RV delete_container_call(const struct km_endpoint *ep, void *arg)
 {
 	struct delete_call *c = arg;
 	json_object *container = NULL, *refs, *ref;
+	struct km_held held = {0};
 	char who[1024];
 	km_uuid secret;
 	CK_RV rv = km_barbican_get(ep, "containers", c->uuid, &container);
@@ -47,16 +49,27 @@ static CK_RV delete_container_call(const struct km_endpoint *ep, void *arg)
 			 c->uuid, who);
 		rv = CKR_ACTION_PROHIBITED;
 	}
+	/* Asked afresh: another process may have made a container that
+	 * holds these secrets since this one listed. */
+	if (rv == CKR_OK)
+		rv = km_held_list(ep, c->uuid, &held);
 	if (rv == CKR_OK)
 		rv = km_barbican_delete(ep, "containers", c->uuid);
-	/* Then its secrets, which nothing else refers to through it. */
+	/* Then the secrets that no other container holds. */
 	if (rv == CKR_OK && json_object_object_get_ex(container, "secret_refs", &refs) &&
 	    json_object_is_type(refs, json_type_array))
 		for (size_t i = 0; rv == CKR_OK && i < json_object_array_length(refs); i++) {
 			ref = json_object_array_get_idx(refs, i);
-			if (km_uuid_from_ref(km_json_string(ref, "secret_ref"), secret))
+			if (!km_uuid_from_ref(km_json_string(ref, "secret_ref"), secret))
+				continue;
+			if (km_held_has(&held, secret))
+				km_info("container %s: secret %s (%s) kept: another "
+					"container holds it", c->uuid, secret,
+					km_json_string(ref, "name"));
+			else
 				rv = km_barbican_delete(ep, "secrets", secret);
 		}
+	km_held_clear(&held);
 	json_object_put(container);
 	return rv;
 }
@@ -65,7 +78,41 @@ struct rename_call {
 	const char *uuid, *name;
 	km_uuid *renamed;
 	bool keep; /* a copy: the old one stays */
+	const struct km_key_secrets *key; /* joins the copy, if not NULL */
 };
+
+static void add_ref(const struct km_endpoint *ep, json_object *refs,
+		    const char *name, const char *uuid)
+{
+	json_object *ref;
+	char url[4096];
+
+	if (uuid[0] == '\0')
+		return;
+	snprintf(url, sizeof(url), "%s/secrets/%s", ep->base, uuid);
+	ref = json_object_new_object();
+	json_object_object_add(ref, "name", json_object_new_string(name));
+	json_object_object_add(ref, "secret_ref", json_object_new_string(url));
+	json_object_array_add(refs, ref);
+}
+
+/* The secret refs of the new container: the old one's, and the key's. */
+static json_object *renamed_refs(const struct km_endpoint *ep,
+				 json_object *old, const struct km_key_secrets *key)
+{
+	json_object *refs, *out = json_object_new_array();
+
+	if (json_object_object_get_ex(old, "secret_refs", &refs) &&
+	    json_object_is_type(refs, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(refs); i++)
+			json_object_array_add(out, json_object_get(
+						      json_object_array_get_idx(refs, i)));
+	if (key != NULL) {
+		add_ref(ep, out, "private_key", key->private_key);
+		add_ref(ep, out, "private_key_passphrase", key->passphrase);
+	}
+	return out;
+}
 
 /* Containers are immutable: a new one with the same secrets and the new
  * name, then the old one goes, unless a copy was asked for. Its
@@ -73,7 +120,7 @@ struct rename_call {
 static CK_RV rename_call(const struct km_endpoint *ep, void *arg)
 {
 	struct rename_call *c = arg;
-	json_object *old = NULL, *body, *refs, *type;
+	json_object *old = NULL, *body, *type;
 	char who[1024];
 	CK_RV rv = km_barbican_get(ep, "containers", c->uuid, &old);
 
@@ -86,9 +133,8 @@ static CK_RV rename_call(const struct km_endpoint *ep, void *arg)
 		body = json_object_new_object();
 		if (json_object_object_get_ex(old, "type", &type))
 			json_object_object_add(body, "type", json_object_get(type));
-		if (json_object_object_get_ex(old, "secret_refs", &refs))
-			json_object_object_add(body, "secret_refs",
-					       json_object_get(refs));
+		json_object_object_add(body, "secret_refs",
+				       renamed_refs(ep, old, c->key));
 		json_object_object_add(body, "name", json_object_new_string(c->name));
 		rv = km_barbican_create(ep, "containers", body, "container_ref",
 					*c->renamed);
@@ -102,9 +148,9 @@ static CK_RV rename_call(const struct km_endpoint *ep, void *arg)
 }
 
 CK_RV km_copy_container(struct km_token *t, const char *uuid, const char *name,
-			km_uuid copy)
+			const struct km_key_secrets *key, km_uuid copy)
 {
-	struct rename_call c = {uuid, name, (km_uuid *)copy, true};
+	struct rename_call c = {uuid, name, (km_uuid *)copy, true, key};
 	CK_RV rv = km_token_call(t, rename_call, &c);
 
 	if (rv == CKR_OK)
@@ -115,7 +161,7 @@ CK_RV km_copy_container(struct km_token *t, const char *uuid, const char *name,
 CK_RV km_rename_container(struct km_token *t, const char *uuid,
 			  const char *name, km_uuid renamed)
 {
-	struct rename_call c = {uuid, name, (km_uuid *)renamed, false};
+	struct rename_call c = {uuid, name, (km_uuid *)renamed, false, NULL};
 	CK_RV rv = km_token_call(t, rename_call, &c);
 
 	if (rv == CKR_OK)
@@ -134,7 +180,7 @@ CK_RV km_delete_container(struct km_token *t, const char *uuid)
 	CK_RV rv = km_token_call(t, delete_container_call, &c);
 
 	if (rv == CKR_OK)
-		km_info("deleted container %s and its secrets", uuid);
+		km_info("deleted container %s and the secrets only it held", uuid);
 	return rv;
 }
 

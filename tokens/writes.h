@@ -17,8 +17,15 @@ CK_RV km_delete_secret(struct km_token *t, const char *uuid);
 CK_RV km_rename_container(struct km_token *t, const char *uuid,
 			  const char *name, km_uuid renamed);
 
-/* A container of the same secrets under another name; both stay. */
+/* The secrets of a private key: its own and its passphrase's ("" if
+ * none). */
+struct km_key_secrets {
+	km_uuid private_key, passphrase;
+};
+
+/* A container of the same secrets under another name; both stay. key,
+ * if not NULL, joins the copy (the key a certificate was issued for). */
 CK_RV km_copy_container(struct km_token *t, const char *uuid, const char *name,
-			km_uuid copy);
+			const struct km_key_secrets *key, km_uuid copy);
 
 #endif

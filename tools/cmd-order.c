@@ -127,6 +127,7 @@ static int renew_token(struct tool *t, struct tool_token *tok, void *arg)
 				   : "no private key has the certificate's CKA_ID";
 	else
 		req = tool_csr(t, tok->session, key, cert, &why);
+	o->params.hKey = key; /* the new container holds it too */
 	X509_free(cert);
 	if (req == NULL)
 		return tool_error("renew: %s", why);

@@ -47,6 +47,48 @@ static void test_containers(void **state)
 	km_listing_free(l);
 }
 
+/* An order's own container (no name, no creator), the named copy of it
+ * that holds the same certificate with a key, and an order's container
+ * that was never copied. */
+#define CERT_OF(uuid) "[{\"name\": \"certificate\", \"secret_ref\": \"" SREF uuid "\"}]"
+static const char *orders_page =
+	"{\"total\": 3, \"containers\": ["
+	"{\"container_ref\": \"" REF "cccccccc-0000-0000-0000-000000000001\","
+	" \"name\": null, \"creator_id\": null, \"type\": \"certificate\","
+	" \"secret_refs\": " CERT_OF("33333333-0000-0000-0000-000000000001") "},"
+	"{\"container_ref\": \"" REF "cccccccc-0000-0000-0000-000000000002\","
+	" \"name\": \"www\", \"creator_id\": \"u1\", \"type\": \"certificate\","
+	" \"secret_refs\": [{\"name\": \"certificate\", \"secret_ref\": \"" SREF
+	"33333333-0000-0000-0000-000000000001\"},"
+	" {\"name\": \"private_key\", \"secret_ref\": \"" SREF
+	"44444444-0000-0000-0000-000000000001\"}]},"
+	"{\"container_ref\": \"" REF "cccccccc-0000-0000-0000-000000000003\","
+	" \"name\": null, \"creator_id\": null, \"type\": \"certificate\","
+	" \"secret_refs\": " CERT_OF("33333333-0000-0000-0000-000000000002") "}]}";
+
+static void test_order_originals(void **state)
+{
+	struct km_listing *l = calloc(1, sizeof(*l));
+	long total;
+	size_t added;
+
+	assert_int_equal(km_listing_add_containers(l, orders_page, &total, &added),
+			 CKR_OK);
+	assert_true(l->containers[0].by_order);
+	assert_false(l->containers[1].by_order);
+	assert_int_equal(km_listing_drop_order_originals(l), CKR_OK);
+	/* The copied original goes; the one never copied stays. */
+	assert_int_equal(l->n_containers, 2);
+	assert_string_equal(l->containers[0].uuid, "cccccccc-0000-0000-0000-000000000002");
+	assert_string_equal(l->containers[1].uuid, "cccccccc-0000-0000-0000-000000000003");
+	assert_string_equal(km_listing_order_copy(l, "cccccccc-0000-0000-0000-000000000001"),
+			    "cccccccc-0000-0000-0000-000000000002");
+	assert_null(km_listing_order_copy(l, "cccccccc-0000-0000-0000-000000000003"));
+	assert_null(km_listing_order_copy(l, "not a uuid"));
+	km_listing_finish(l);
+	km_listing_free(l);
+}
+
 static void test_wrong_shapes(void **state)
 {
 	struct km_listing *l = calloc(1, sizeof(*l));
@@ -118,6 +160,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_containers),
+		cmocka_unit_test(test_order_originals),
 		cmocka_unit_test(test_wrong_shapes),
 		cmocka_unit_test(test_secrets),
 		cmocka_unit_test(test_uuids),
