@@ -1,6 +1,7 @@
 #include "tokens/token.h"
 
 #include "tokens/barbican.h"
+#include "tokens/changes.h"
 #include "tokens/config.h"
 #include "tokens/http.h"
 #include "tokens/hash.h"
@@ -29,6 +30,8 @@ struct km_token {
 	char *pin; /* the secret given to C_Login, wiped when dropped */
 	struct km_snapshot *snapshot;
 	time_t listed_at;
+	struct timespec listing_began; /* of the snapshot: its changes seen */
+	struct timespec marked;        /* the last change this process made */
 	unsigned generation;
 	bool refreshing;
 	struct km_payload **cache; /* open addressing by uuid and kind */
@@ -261,8 +264,12 @@ CK_RV km_token_call(struct km_token *t, km_call call, void *arg)
 
 void km_token_invalidate(struct km_token *t)
 {
+	struct timespec marked;
+
+	km_changes_mark(t->serial, &marked);
 	pthread_mutex_lock(&t->lock);
 	t->listed_at = 0;
+	t->marked = marked;
 	pthread_mutex_unlock(&t->lock);
 }
 
@@ -318,7 +325,8 @@ static CK_RV list_call(const struct km_endpoint *ep, void *arg)
 static bool fresh_enough(struct km_token *t)
 {
 	return t->snapshot != NULL &&
-	       time(NULL) - t->listed_at < t->config->refresh_interval;
+	       time(NULL) - t->listed_at < t->config->refresh_interval &&
+	       !km_changes_since(t->serial, &t->listing_began, &t->marked);
 }
 
 /* Key secrets without an "algorithm" get the one learned before. */
@@ -360,7 +368,12 @@ static CK_RV refresh(struct km_token *t)
 {
 	struct list_call call = {t->config, NULL};
 	struct km_snapshot *s, *old = NULL;
-	CK_RV rv = with_auth(t, list_call, &call);
+	struct timespec began;
+	CK_RV rv;
+
+	/* A change marked while this lists is seen by the next search. */
+	clock_gettime(CLOCK_REALTIME, &began);
+	rv = with_auth(t, list_call, &call);
 
 	if (rv == CKR_OK && (s = calloc(1, sizeof(*s))) == NULL) {
 		km_listing_free(call.listing);
@@ -378,6 +391,7 @@ static CK_RV refresh(struct km_token *t)
 			old = t->snapshot;
 		t->snapshot = s;
 		t->listed_at = time(NULL);
+		t->listing_began = began;
 	}
 	pthread_mutex_unlock(&t->lock);
 	if (old != NULL)
