@@ -2,15 +2,11 @@
  * Certificate orders through kmp11's vendor mechanism (kmp11.h):
  *   order [URI] (--csr FILE | --stored-key KEY_URI --subject DN)
  *         [--label NAME] [--wait SECONDS]
- *   renew CERT_URI [--wait SECONDS]   the same name, subject and key
  *   orders [URI]                      the orders and their status
- * order and renew exit 0 when the certificate was issued, 3 while the
- * order is pending, 1 when it failed.
+ * order exits 0 when the certificate was issued, 3 while the order is
+ * pending, 1 when it failed.
  */
-#include "tools/sign.h"
-#include "tools/tool.h"
-/* After tool.h: it needs the PKCS#11 types. */
-#include "module/kmp11.h"
+#include "tools/orders.h"
 
 #include <getopt.h>
 #include <openssl/err.h>
@@ -18,13 +14,6 @@
 #include <p11-kit/p11-kit.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct order {
-	CK_KMP11_CERTIFICATE_ORDER_PARAMS params;
-	const char *label;
-	P11KitUri *uri; /* stored-key: the key; renew: the certificate */
-	unsigned char *csr;
-};
 
 /* "STATUS request-type label result message-or-error"; the exit status
  * the order's state gives. */
@@ -55,23 +44,24 @@ static int print_order(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o)
 	return status <= KMP11_ORDER_ERROR ? exits[status] : 1;
 }
 
-static int submit(struct tool *t, CK_SESSION_HANDLE s, struct order *o)
+int tool_order_submit(struct tool *t, CK_SESSION_HANDLE s, struct tool_order *o,
+		      CK_OBJECT_HANDLE *made)
 {
 	CK_MECHANISM m = {CKM_KMP11_CERTIFICATE_ORDER, &o->params, sizeof(o->params)};
 	CK_OBJECT_CLASS klass = CKO_KMP11_ORDER;
 	CK_ATTRIBUTE templ[] = {{CKA_CLASS, &klass, sizeof(klass)},
 				{CKA_LABEL, (void *)o->label,
 				 o->label ? strlen(o->label) : 0}};
-	CK_OBJECT_HANDLE h;
-	CK_RV rv = t->f->C_GenerateKey(s, &m, templ, o->label ? 2 : 1, &h);
+	CK_RV rv = t->f->C_GenerateKey(s, &m, templ, o->label ? 2 : 1, made);
 
-	if (rv != CKR_OK)
-		return tool_error("order: %s", p11_kit_strerror(rv));
-	return print_order(t, s, h);
+	if (rv != CKR_OK) {
+		tool_error("order: %s", p11_kit_strerror(rv));
+		return tool_status_of(rv);
+	}
+	return print_order(t, s, *made);
 }
 
-/* The one object of a class the URI names on the token. */
-static CK_RV find_one(struct tool *t, CK_SESSION_HANDLE s, P11KitUri *uri,
+CK_RV tool_find_one(struct tool *t, CK_SESSION_HANDLE s, P11KitUri *uri,
 		      CK_OBJECT_CLASS klass, CK_OBJECT_HANDLE *out)
 {
 	CK_ATTRIBUTE extra = {CKA_CLASS, &klass, sizeof(klass)};
@@ -93,56 +83,18 @@ static CK_RV find_one(struct tool *t, CK_SESSION_HANDLE s, P11KitUri *uri,
 
 static int order_token(struct tool *t, struct tool_token *tok, void *arg)
 {
-	struct order *o = arg;
+	struct tool_order *o = arg;
+	CK_OBJECT_HANDLE made;
 	CK_RV rv;
 
 	if (o->uri != NULL &&
-	    (rv = find_one(t, tok->session, o->uri, CKO_PRIVATE_KEY,
-			   &o->params.hKey)) != CKR_OK)
-		return tool_error("--stored-key: no private key: %s",
-				  p11_kit_strerror(rv));
-	return submit(t, tok->session, o);
-}
-
-/* A CSR of the certificate's subject and key, signed on the token. */
-static int renew_token(struct tool *t, struct tool_token *tok, void *arg)
-{
-	struct order *o = arg;
-	CK_OBJECT_HANDLE cert_h, key;
-	CK_ULONG n = 0;
-	X509 *cert = NULL;
-	X509_REQ *req = NULL;
-	const char *why = NULL;
-	char *label = NULL;
-	int len, status;
-	CK_RV rv = find_one(t, tok->session, o->uri, CKO_CERTIFICATE, &cert_h);
-
-	if (rv != CKR_OK)
-		return tool_error("renew: no certificate: %s", p11_kit_strerror(rv));
-	if ((cert = tool_certificate(t, tok->session, cert_h)) == NULL)
-		return 1;
-	rv = tool_key_of_certificate(t, tok->session, cert_h, &key, &n);
-	if (rv != CKR_OK || n == 0)
-		why = rv != CKR_OK ? p11_kit_strerror(rv)
-				   : "no private key has the certificate's CKA_ID";
-	else
-		req = tool_csr(t, tok->session, key, cert, &why);
-	o->params.hKey = key; /* the new container holds it too */
-	X509_free(cert);
-	if (req == NULL)
-		return tool_error("renew: %s", why);
-	o->csr = NULL;
-	len = i2d_X509_REQ(req, &o->csr);
-	X509_REQ_free(req);
-	if (len <= 0)
-		return tool_error("renew: out of memory");
-	o->params.ulRequestType = KMP11_REQUEST_CUSTOM;
-	o->params.pRequest = o->csr;
-	o->params.ulRequestLen = (CK_ULONG)len;
-	o->label = label = tool_label(t, tok->session, cert_h);
-	status = submit(t, tok->session, o);
-	free(label);
-	return status;
+	    (rv = tool_find_one(t, tok->session, o->uri, CKO_PRIVATE_KEY,
+				&o->params.hKey)) != CKR_OK) {
+		tool_error("--stored-key: no private key: %s", p11_kit_strerror(rv));
+		return rv == CKR_OBJECT_HANDLE_INVALID ? TOOL_NO_MATCH
+						       : tool_status_of(rv);
+	}
+	return tool_order_submit(t, tok->session, o, &made);
 }
 
 static unsigned char *read_all(const char *path, CK_ULONG *len)
@@ -160,7 +112,7 @@ static unsigned char *read_all(const char *path, CK_ULONG *len)
 	return data;
 }
 
-static bool parse_wait(const char *text, CK_ULONG *out)
+bool tool_parse_wait(const char *text, CK_ULONG *out)
 {
 	char *end;
 	unsigned long v = strtoul(text, &end, 10);
@@ -179,7 +131,7 @@ int cmd_order(struct tool *t, int argc, char **argv)
 		{"wait", required_argument, NULL, 'w'},
 		{"help", no_argument, NULL, 'h'},
 		{0}};
-	struct order o = {.params = {.ulWaitSeconds = 60}};
+	struct tool_order o = {.params = {.ulWaitSeconds = 60}};
 	const char *csr = NULL, *key = NULL, *subject = NULL;
 	P11KitUri *uri = NULL;
 	int status = 0;
@@ -193,7 +145,7 @@ int cmd_order(struct tool *t, int argc, char **argv)
 			subject = optarg;
 		else if (c == 'l')
 			o.label = optarg;
-		else if (c != 'w' || !parse_wait(optarg, &o.params.ulWaitSeconds))
+		else if (c != 'w' || !tool_parse_wait(optarg, &o.params.ulWaitSeconds))
 			status = 2;
 	}
 	if (status != 0 || argc - optind > 1 || (csr == NULL) == (key == NULL) ||
@@ -221,29 +173,6 @@ int cmd_order(struct tool *t, int argc, char **argv)
 	p11_kit_uri_free(uri);
 	p11_kit_uri_free(o.uri);
 	free(o.csr);
-	return status;
-}
-
-int cmd_renew(struct tool *t, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"wait", required_argument, NULL, 'w'},
-		{"help", no_argument, NULL, 'h'},
-		{0}};
-	struct order o = {.params = {.ulWaitSeconds = 60}};
-	int status = 0;
-
-	for (int c; (c = getopt_long(argc, argv, "w:h", opts, NULL)) != -1;)
-		if (c != 'w' || !parse_wait(optarg, &o.params.ulWaitSeconds))
-			status = 2;
-	if (status != 0 || argc - optind != 1)
-		return tool_error("usage: renew CERT_URI [--wait SECONDS]") + 1;
-	if ((o.uri = tool_uri(argv[optind])) == NULL)
-		return tool_error("not a PKCS#11 URI: %s", argv[optind]);
-	t->rw = true;
-	status = tool_single_token(t, o.uri, renew_token, &o);
-	p11_kit_uri_free(o.uri);
-	OPENSSL_free(o.csr);
 	return status;
 }
 

@@ -308,3 +308,18 @@ char *tool_label(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o)
 		return strdup("");
 	return (char *)label;
 }
+
+bool tool_id_uuid(const unsigned char *id, CK_ULONG len, char out[37])
+{
+	char *o = out;
+
+	if (len != 16)
+		return false;
+	for (CK_ULONG i = 0; i < len; i++) {
+		o += sprintf(o, "%02x", id[i]);
+		if (i == 3 || i == 5 || i == 7 || i == 9)
+			*o++ = '-';
+	}
+	*o = '\0';
+	return true;
+}

@@ -58,9 +58,8 @@ const char *tool_sign(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key,
 }
 
 X509_REQ *tool_csr(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key,
-		   X509 *old, const char **why)
+		   const X509_NAME *subject, EVP_PKEY *pub, const char **why)
 {
-	EVP_PKEY *pub = X509_get0_pubkey(old);
 	X509_REQ *req = X509_REQ_new();
 	X509_ALGOR *alg = X509_ALGOR_new();
 	ASN1_BIT_STRING *bits = ASN1_BIT_STRING_new();
@@ -71,7 +70,7 @@ X509_REQ *tool_csr(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key,
 	*why = "out of memory";
 	if (req != NULL && alg != NULL && bits != NULL && pub != NULL &&
 	    X509_REQ_set_version(req, 0) &&
-	    X509_REQ_set_subject_name(req, X509_get_subject_name(old)) &&
+	    X509_REQ_set_subject_name(req, subject) &&
 	    X509_REQ_set_pubkey(req, pub))
 		tbs_len = i2d_re_X509_REQ_tbs(req, &tbs);
 	if (tbs_len > 0)

@@ -11,9 +11,9 @@ const char *tool_sign(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key,
 		      EVP_PKEY *pub, const unsigned char *data, size_t len,
 		      unsigned char *sig, CK_ULONG *sig_len, int *nid);
 
-/* A CSR for the subject and key of old, signed by key on the token (the
- * key never leaves it); NULL with *why set. */
+/* A CSR for subject and the public key pub, signed by key on the token
+ * (the key never leaves it) and checked against pub; NULL with *why set. */
 X509_REQ *tool_csr(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key,
-		   X509 *old, const char **why);
+		   const X509_NAME *subject, EVP_PKEY *pub, const char **why);
 
 #endif

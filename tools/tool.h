@@ -84,6 +84,9 @@ CK_RV tool_find(struct tool *t, CK_SESSION_HANDLE s,
 /* One attribute, malloc'd (NUL-terminated for convenience). */
 CK_RV tool_attr(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
 		CK_ATTRIBUTE_TYPE type, unsigned char **value, CK_ULONG *len);
+/* The text of a CKA_ID that is a Key Manager uuid (16 bytes); false for
+ * another CKA_ID. */
+bool tool_id_uuid(const unsigned char *id, CK_ULONG len, char out[37]);
 /* The label of an object as a string, "" if it has none; malloc'd. */
 char *tool_label(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o);
 

@@ -62,18 +62,22 @@ status 0 verify "pkcs11:object=tw-$run-stored"
 echo "garbage" >"$T/bad.csr"
 status 1 order --csr "$T/bad.csr"
 grep -q "^ERROR custom" "$T/out" || fail "order of a bad CSR: $(cat "$T/out")"
-status 1 order --stored-key "pkcs11:object=tw-$run-none" --subject "CN=x"
+status 4 order --stored-key "pkcs11:object=tw-$run-none" --subject "CN=x"
 status 2 order --csr "$T/o.csr" --stored-key "pkcs11:object=x" --subject "CN=x"
 status 0 orders
 grep -q "^ACTIVE stored-key 'tw-$run-stored'" "$T/out" || fail "orders: $(cat "$T/out")"
 grep -q "^ERROR custom" "$T/out" || fail "orders: no ERROR order: $(cat "$T/out")"
 ok "order --csr / --stored-key issue (exit 0), a bad CSR fails (exit 1); orders lists them"
 
-# renew: a new certificate for the same key and subject, same name; the
-# newest is found last, so export-cert and the servers take it.
+# renew: a new certificate for the same key and subject, same name, in a
+# container that holds the key; the newest is found last, so export-cert
+# and the servers take it.
 serial_before=$(openssl x509 -in "$T/exported.pem" -noout -serial)
-status 0 renew "pkcs11:object=tw-$run-store;type=cert"
+status 0 renew "pkcs11:object=tw-$run-store;type=cert" \
+	--deploy-hook 'echo "hook $KMP11_RENEWED_TOKEN $KMP11_RENEWED_LABEL $KMP11_RENEWED_UUID"'
 grep -q "^ACTIVE custom 'tw-$run-store'" "$T/out" || fail "renew: $(cat "$T/out")"
+renewed=$(sed -n "s,^ACTIVE custom 'tw-$run-store' .*/containers/\([0-9a-f-]*\) .*,\1,p" "$T/out")
+grep -q "^hook tool-writes tw-$run-store $renewed$" "$T/out" || fail "renew --deploy-hook: $(cat "$T/out")"
 status 0 export-cert --no-chain "pkcs11:object=tw-$run-store;type=cert" -o "$T/renewed.pem"
 [ "$(openssl x509 -in "$T/renewed.pem" -noout -serial)" != "$serial_before" ] ||
 	fail "renew: export-cert still gives the old certificate"
@@ -81,9 +85,46 @@ cmp -s <(openssl x509 -in "$T/renewed.pem" -noout -pubkey) \
 	<(openssl pkey -in "$T/leaf.key" -pubout) || fail "renew: another key"
 openssl verify -CAfile "$KM/snakeoil/ca.pem" "$T/renewed.pem" >/dev/null 2>&1 ||
 	fail "renew: the new certificate does not chain to the Key Manager's CA"
-ok "renew: a certificate from the Key Manager's CA for the same key and subject, found first"
+# The new container itself holds the key: verify signs with the private
+# key of the new container's CKA_ID.
+id=$(echo "$renewed" | tr -d - | sed 's/../%&/g')
+status 0 verify "pkcs11:object=tw-$run-store;id=$id"
+grep -q "^ok: 'tw-$run-store'" "$T/out" || fail "renew: the new container has no key: $(cat "$T/out")"
+ok "renew: a certificate from the Key Manager's CA for the same key and subject, found first, in a container with the key; the deploy hook runs with what was renewed"
 
-# delete: both containers of the name; a URI without an object refused.
+# renew --new-key: another key like it (EC P-256), in the new container;
+# the key pair container it was made in is gone.
+status 1 renew --new-key "pkcs11:object=tw-$run-store;type=cert" --deploy-hook 'exit 7'
+grep -q "renewed (.*), but the deploy hook failed (exit 7)" "$T/out" || fail "renew, failed hook: $(cat "$T/out")"
+status 0 export-cert --no-chain "pkcs11:object=tw-$run-store;type=cert" -o "$T/rekeyed.pem"
+cmp -s <(openssl x509 -in "$T/rekeyed.pem" -noout -pubkey) \
+	<(openssl pkey -in "$T/leaf.key" -pubout) && fail "renew --new-key: the same key"
+openssl x509 -in "$T/rekeyed.pem" -noout -text | grep -q "NIST CURVE: P-256" ||
+	fail "renew --new-key: not a P-256 key"
+status 0 verify "pkcs11:object=tw-$run-store"
+[ "$(grep -c "^ok: 'tw-$run-store'" "$T/out")" = 3 ] || fail "verify after renewals: $(cat "$T/out")"
+status 0 list "pkcs11:object=tw-$run-store;type=private"
+[ "$(grep -c "private" "$T/out")" = 3 ] || fail "renew --new-key left a key pair container: $(cat "$T/out")"
+status 4 renew "pkcs11:object=tw-$run-nothing"
+status 2 renew "pkcs11:object=tw-$run-store" --wait forever
+ok "renew --new-key: a new key of the same kind in the new container, no key pair left over; a failed hook is exit 1 with the renewal kept"
+
+# delete: the first container shares its key with the renewal: refused
+# (nothing deleted), then with --force the container goes and the key
+# stays for the renewal; then every container of the name.
+first=$(tool list "pkcs11:object=tw-$run-store;type=cert" | sed -n 's/.*;id=\([^;]*\);.*/\1/p' | head -1)
+status 1 delete "pkcs11:object=tw-$run-store;id=$first"
+grep -q "its private key is also held by 'tw-$run-store' ($renewed); --force" "$T/out" ||
+	fail "delete of a container sharing its key: $(cat "$T/out")"
+status 0 delete --dry-run --force "pkcs11:object=tw-$run-store;id=$first"
+grep -q "^would delete 'tw-$run-store' (" "$T/out" || fail "delete --dry-run: $(cat "$T/out")"
+status 0 verify "pkcs11:object=tw-$run-store"
+[ "$(grep -c "^ok:" "$T/out")" = 3 ] || fail "delete refused or dry, yet: $(cat "$T/out")"
+status 0 delete --force "pkcs11:object=tw-$run-store;id=$first"
+[ "$(grep -c "^deleted 'tw-$run-store' (" "$T/out")" = 1 ] || fail "delete --force: $(cat "$T/out")"
+status 0 verify "pkcs11:object=tw-$run-store;id=$id"
+ok "delete: refused while another container holds the key, --force keeps the key for it (the renewal still verifies), --dry-run deletes nothing"
+status 4 delete "pkcs11:object=tw-$run-nothing"
 status 0 delete "pkcs11:object=tw-$run-store"
 status 1 export-cert "pkcs11:object=tw-$run-store;type=cert" -o "$T/gone.pem"
 status 2 delete "pkcs11:"
