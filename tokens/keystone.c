@@ -233,6 +233,27 @@ static CK_RV read_token(const struct km_token_config *tc, json_object *root,
 	return CKR_OK;
 }
 
+/* What Keystone refused, and what to check: said once per failure, in
+ * words an operator acts on. */
+static void say_refused(const struct km_token_config *tc, const char *pin)
+{
+	const char *who = tc->username ? tc->username : tc->user_id;
+
+	if (tc->application_credential_id || tc->application_credential_name)
+		km_error("Keystone refused application credential '%s' (HTTP 401): "
+			 "check its secret (%s)",
+			 tc->application_credential_id ? tc->application_credential_id
+						       : tc->application_credential_name,
+			 pin ? "the PIN" : "OS_APPLICATION_CREDENTIAL_SECRET");
+	else if (who != NULL)
+		km_error("Keystone refused the credentials of user '%s' (HTTP 401): "
+			 "check %s, the user's domain and that it has a role in the "
+			 "project", who, pin ? "the PIN (the password)" : "OS_PASSWORD");
+	else
+		km_error("Keystone refused the token (HTTP 401): OS_TOKEN is "
+			 "expired or revoked");
+}
+
 CK_RV km_keystone_auth(struct km_http *http, const struct km_token_config *tc,
 		       const char *pin, struct km_auth *out)
 {
@@ -252,13 +273,18 @@ CK_RV km_keystone_auth(struct km_http *http, const struct km_token_config *tc,
 		return CKR_HOST_MEMORY;
 	rv = km_http_request(http, "POST", url, headers, body, &r);
 	km_free_secret_string(body);
+	if (rv == CKR_DEVICE_ERROR)
+		km_error("Keystone at %.*s cannot be reached: check OS_AUTH_URL "
+			 "(auth_url) and that Keystone runs", (int)n, tc->auth_url);
 	if (rv != CKR_OK)
 		goto done;
+	if (r.status == 401) {
+		say_refused(tc, pin);
+		rv = pin != NULL ? CKR_PIN_INCORRECT : CKR_USER_NOT_LOGGED_IN;
+		goto done;
+	}
 	if (r.status != 201 && r.status != 200) {
 		rv = km_http_failed("Keystone authentication", &r);
-		if (r.status == 401)
-			rv = pin != NULL ? CKR_PIN_INCORRECT
-					 : CKR_USER_NOT_LOGGED_IN;
 		goto done;
 	}
 	if (r.subject_token == NULL ||

@@ -46,7 +46,7 @@ CASES = {
     "huge": ("DEVICE_MEMORY", 0, 10, "larger than"),
     "redirect": ("DEVICE_ERROR", 0, 5, "302"),
     "endless": ("DEVICE_ERROR", 0, 5, "the same page again"),
-    "auth-401": ("DEVICE_ERROR", 0, 5, "Keystone authentication: HTTP 401"),
+    "auth-401": ("DEVICE_ERROR", 0, 5, "Keystone refused the credentials of user"),
     "keystone-down": ("DEVICE_ERROR", 0, 5, "auth/tokens"),
     "forbidden": ("DEVICE_ERROR", 0, 5, "role creator is required"),
     "401-once": ("OK", 1, 5, "authenticating again"),

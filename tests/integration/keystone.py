@@ -7,7 +7,7 @@ A user of its own (kmp11-rotated, creator in project kmp11) so that the
 other tests' tokens are not revoked:
 - its password changed: Keystone revokes the module's token; what needs
   the Key Manager (a key's first use) answers CKR_DEVICE_ERROR (logged
-  "Keystone authentication: HTTP 401"), the listing stays, keys already
+  "Keystone refused the credentials"), the listing stays, keys already
   fetched keep signing; the password restored, the next call
   authenticates again, without a restart;
 - its role removed: CKR_DEVICE_ERROR; given back: recovery.
