@@ -1,7 +1,9 @@
 /*
  * kmp11-tool store [URI] --cert FILE --key FILE [--chain FILE]
- * [--label NAME]: a certificate, its private key and its chain written
- * to the token, which makes them one certificate container.
+ * [--label NAME] [--force]: a certificate, its private key and its chain
+ * written to the token, which makes them one certificate container. A
+ * certificate the token has already (under any label) is refused without
+ * --force: finding it reads every certificate of the token once.
  */
 #include "tools/templates.h"
 #include "tools/tool.h"
@@ -17,6 +19,7 @@ struct store {
 	STACK_OF(X509) *chain;
 	EVP_PKEY *key;
 	const char *label;
+	bool force; /* store a certificate the token already has */
 };
 
 /* No passphrase prompt: an encrypted key file is an error. */
@@ -64,6 +67,42 @@ static int create(struct tool *t, CK_SESSION_HANDLE s, struct tool_template *tp,
 			    : tool_error("writing the %s: %s", what, p11_kit_strerror(rv));
 }
 
+/* The certificate is on the token already (under any label): storing it
+ * again makes a second container that only --force asks for. */
+static int already_stored(struct tool *t, CK_SESSION_HANDLE s, X509 *cert)
+{
+	CK_OBJECT_CLASS klass = CKO_CERTIFICATE;
+	unsigned char *der = NULL;
+	int len = i2d_X509(cert, &der);
+	CK_ATTRIBUTE templ[] = {{CKA_CLASS, &klass, sizeof(klass)},
+				{CKA_VALUE, der, len > 0 ? (CK_ULONG)len : 0}};
+	CK_OBJECT_HANDLE *found = NULL;
+	CK_ULONG n = 0;
+	char *label, uuid[37];
+	unsigned char *id;
+	CK_ULONG id_len;
+	CK_RV rv = len > 0 ? tool_find(t, s, templ, 2, &found, &n) : CKR_HOST_MEMORY;
+	int status = TOOL_OK;
+
+	if (rv != CKR_OK) {
+		tool_error("store: %s", p11_kit_strerror(rv));
+		status = tool_status_of(rv);
+	} else if (n > 0) {
+		label = tool_label(t, s, found[n - 1]);
+		if (tool_attr(t, s, found[n - 1], CKA_ID, &id, &id_len) != CKR_OK ||
+		    !tool_id_uuid(id, id_len, uuid))
+			strcpy(uuid, "?");
+		status = tool_error("store: the certificate is stored already, as "
+				    "'%s' (%s); --force stores another copy",
+				    label, uuid);
+		free(label);
+		free(id);
+	}
+	OPENSSL_free(der);
+	free(found);
+	return status;
+}
+
 static int store_token(struct tool *t, struct tool_token *tok, void *arg)
 {
 	struct store *st = arg;
@@ -73,6 +112,8 @@ static int store_token(struct tool *t, struct tool_token *tok, void *arg)
 
 	if (!X509_check_private_key(st->cert, st->key))
 		return tool_error("the key is not the certificate's");
+	if (!st->force && (status = already_stored(t, tok->session, st->cert)) != 0)
+		return status;
 	if (!tool_key_id(st->key, id))
 		return tool_error("out of memory");
 	/* One CKA_ID for all: kmp11 puts them in one container. */
@@ -102,6 +143,7 @@ int cmd_store(struct tool *t, int argc, char **argv)
 		{"key", required_argument, NULL, 'k'},
 		{"chain", required_argument, NULL, 'C'},
 		{"label", required_argument, NULL, 'l'},
+		{"force", no_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{0}};
 	const char *cert = NULL, *key = NULL, *chain = NULL;
@@ -111,8 +153,10 @@ int cmd_store(struct tool *t, int argc, char **argv)
 	P11KitUri *uri = NULL;
 	int status = 0;
 
-	for (int c; (c = getopt_long(argc, argv, "c:k:C:l:h", opts, NULL)) != -1;) {
-		if (c == 'c')
+	for (int c; (c = getopt_long(argc, argv, "c:k:C:l:fh", opts, NULL)) != -1;) {
+		if (c == 'f')
+			st.force = true;
+		else if (c == 'c')
 			cert = optarg;
 		else if (c == 'k')
 			key = optarg;
@@ -126,8 +170,9 @@ int cmd_store(struct tool *t, int argc, char **argv)
 	if (status != 0 || cert == NULL || key == NULL || argc - optind > 1) {
 		sk_X509_free(certs);
 		sk_X509_free(st.chain);
-		return tool_error("usage: store [URI] --cert FILE --key FILE "
-				  "[--chain FILE] [--label NAME]") + 1;
+		tool_error("usage: store [URI] --cert FILE --key FILE "
+			   "[--chain FILE] [--label NAME] [--force]");
+		return TOOL_USAGE;
 	}
 	/* The certificate file may carry the chain after the certificate. */
 	status = read_certs(cert, certs);
