@@ -1,5 +1,5 @@
 /* kmp11-tool export-cert URI [-o FILE]: certificate and chain as PEM. */
-#include "tools/tool.h"
+#include "tools/deploy.h"
 
 #include <getopt.h>
 #include <openssl/pem.h>
@@ -87,6 +87,14 @@ static int export_to(struct tool *t, struct export *e, const char *path)
 		unlink(tmp);
 	free(tmp);
 	return status;
+}
+
+int tool_export_file(struct tool *t, P11KitUri *uri, const char *uri_text,
+		     const char *path)
+{
+	struct export e = {.uri = uri, .uri_text = uri_text, .chain = true};
+
+	return export_to(t, &e, path);
 }
 
 int cmd_export_cert(struct tool *t, int argc, char **argv)

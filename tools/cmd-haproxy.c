@@ -6,7 +6,7 @@
  * The key only exists in memory here and in haproxy; it needs a token
  * with "extractable = yes".
  */
-#include "tools/tool.h"
+#include "tools/deploy.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -193,6 +193,19 @@ static int sync_once(struct tool *t, struct sync *s)
 	OPENSSL_free(s->found);
 	s->found = NULL;
 	BIO_free(s->pem); /* a secure-heap BIO: cleared when freed */
+	return status;
+}
+
+int tool_haproxy_push(struct tool *t, P11KitUri *uri, const char *uri_text,
+		      const char *socket, const char *crt)
+{
+	struct sync s = {.uri = uri, .uri_text = uri_text, .socket = socket,
+			 .crt = crt};
+	int status;
+
+	signal(SIGPIPE, SIG_IGN);
+	status = sync_once(t, &s);
+	OPENSSL_free(s.pushed);
 	return status;
 }
 

@@ -16,6 +16,7 @@ static const struct command {
 	{"verify", cmd_verify, "certificate matches its private key"},
 	{"expiring", cmd_expiring, "certificates expiring within N days"},
 	{"haproxy-sync", cmd_haproxy_sync, "push a container into haproxy"},
+	{"deploy", cmd_deploy, "certificate to nginx's file or haproxy, reload"},
 	{"store", cmd_store, "certificate, key and chain into a container"},
 	{"order", cmd_order, "order a certificate from the Key Manager's CA"},
 	{"orders", cmd_orders, "the orders and their status"},

@@ -127,5 +127,6 @@ int cmd_order(struct tool *t, int argc, char **argv);
 int cmd_orders(struct tool *t, int argc, char **argv);
 int cmd_renew(struct tool *t, int argc, char **argv);
 int cmd_delete(struct tool *t, int argc, char **argv);
+int cmd_deploy(struct tool *t, int argc, char **argv);
 
 #endif
