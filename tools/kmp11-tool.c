@@ -3,6 +3,7 @@
 #include "tools/tool.h"
 
 #include <getopt.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +91,10 @@ int main(int argc, char **argv)
 	const struct command *cmd = NULL;
 	int status, verbose = 0;
 
+	/* The host's openssl.cnf may load the pkcs11 engine or provider
+	 * (for nginx): the keys this tool rebuilds and checks must not go
+	 * through them, so it reads no OpenSSL configuration. */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 	/* "+": options end at the subcommand, which has its own. */
 	for (int c; (c = getopt_long(argc, argv, "+m:p:vhV", opts, NULL)) != -1;) {
 		switch (c) {
