@@ -11,18 +11,20 @@ static const struct command {
 	const char *name;
 	int (*run)(struct tool *, int, char **);
 	const char *summary;
+	bool loads_module; /* itself, when it wants to */
 } commands[] = {
-	{"list", cmd_list, "tokens and objects, with expiry dates"},
-	{"export-cert", cmd_export_cert, "certificate + chain as PEM"},
-	{"verify", cmd_verify, "certificate matches its private key"},
-	{"expiring", cmd_expiring, "certificates expiring within N days"},
-	{"haproxy-sync", cmd_haproxy_sync, "push a container into haproxy"},
-	{"deploy", cmd_deploy, "certificate to nginx's file or haproxy, reload"},
-	{"store", cmd_store, "certificate, key and chain into a container"},
-	{"order", cmd_order, "order a certificate from the Key Manager's CA"},
-	{"orders", cmd_orders, "the orders and their status"},
-	{"renew", cmd_renew, "a new certificate for a container's key"},
-	{"delete", cmd_delete, "delete the containers a URI names"},
+	{"list", cmd_list, "tokens and objects, with expiry dates", false},
+	{"export-cert", cmd_export_cert, "certificate + chain as PEM", false},
+	{"verify", cmd_verify, "certificate matches its private key", false},
+	{"expiring", cmd_expiring, "certificates expiring within N days", false},
+	{"haproxy-sync", cmd_haproxy_sync, "push a container into haproxy", false},
+	{"deploy", cmd_deploy, "certificate to nginx's file or haproxy, reload", false},
+	{"store", cmd_store, "certificate, key and chain into a container", false},
+	{"order", cmd_order, "order a certificate from the Key Manager's CA", false},
+	{"orders", cmd_orders, "the orders and their status", false},
+	{"renew", cmd_renew, "a new certificate for a container's key", false},
+	{"delete", cmd_delete, "delete the containers a URI names", false},
+	{"doctor", cmd_doctor, "check configuration, Keystone, keys", true},
 };
 
 static int usage(FILE *out, int status)
@@ -87,7 +89,7 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{0}};
 	struct tool t = {0};
-	const char *module = NULL, *timeout = NULL;
+	const char *timeout = NULL;
 	const struct command *cmd = NULL;
 	int status, verbose = 0;
 
@@ -99,7 +101,7 @@ int main(int argc, char **argv)
 	for (int c; (c = getopt_long(argc, argv, "+m:p:vhV", opts, NULL)) != -1;) {
 		switch (c) {
 		case 'm':
-			module = optarg;
+			t.module_path = optarg;
 			break;
 		case 'p':
 			t.pin_file = optarg;
@@ -141,7 +143,8 @@ int main(int argc, char **argv)
 	optind = 0; /* glibc: scan afresh, with argument permutation */
 	module_environment(verbose, timeout);
 	/* A command's --help answers before it uses the module. */
-	if (!asks_help(argc, argv) && tool_load(&t, module) != 0)
+	if (!asks_help(argc, argv) && !cmd->loads_module &&
+	    tool_load(&t, t.module_path) != 0)
 		return TOOL_FAILED;
 	status = cmd->run(&t, argc, argv);
 	if (t.f != NULL)

@@ -48,10 +48,12 @@ int tool_load(struct tool *t, const char *path)
 	get = (CK_C_GetFunctionList)dlsym(t->dl, "C_GetFunctionList");
 	if (get == NULL || get(&t->f) != CKR_OK) {
 		dlclose(t->dl);
+		t->f = NULL;
 		return tool_error("%s is not a PKCS#11 module", path);
 	}
 	if ((rv = t->f->C_Initialize(&args)) != CKR_OK) {
 		dlclose(t->dl);
+		t->f = NULL; /* nothing to finalize */
 		return tool_error("%s: C_Initialize: %s", path,
 				  p11_kit_strerror(rv));
 	}

@@ -3,6 +3,7 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
+#include <openssl/rand.h>
 #include <stdlib.h>
 
 /* r||s (two equal halves) to a DER ECDSA-Sig-Value; false if malformed. */
@@ -98,4 +99,32 @@ X509_REQ *tool_csr(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key,
 		return NULL;
 	}
 	return req;
+}
+
+const char *tool_prove_key(struct tool *t, CK_SESSION_HANDLE s,
+			   CK_OBJECT_HANDLE key, X509 *cert)
+{
+	EVP_PKEY *pub = X509_get0_pubkey(cert);
+	unsigned char challenge[32], sig[1024];
+	CK_ULONG len = sizeof(sig);
+	const char *why;
+	EVP_MD_CTX *ctx;
+	int nid;
+	bool ok;
+
+	if (pub == NULL)
+		return "the certificate's key type is not supported";
+	if (RAND_bytes(challenge, sizeof(challenge)) != 1)
+		return "no random challenge";
+	if ((why = tool_sign(t, s, key, pub, challenge, sizeof(challenge), sig,
+			     &len, &nid)) != NULL)
+		return why;
+	ctx = EVP_MD_CTX_new();
+	ok = ctx != NULL &&
+	     EVP_DigestVerifyInit(ctx, NULL,
+				  nid == NID_ED25519 ? NULL : EVP_sha256(), NULL,
+				  pub) == 1 &&
+	     EVP_DigestVerify(ctx, sig, len, challenge, sizeof(challenge)) == 1;
+	EVP_MD_CTX_free(ctx);
+	return ok ? NULL : "the private key does not match the certificate";
 }

@@ -14,6 +14,7 @@
 struct tool {
 	void *dl;
 	CK_FUNCTION_LIST *f;
+	const char *module_path; /* --module, or NULL */
 	const char *pin_file; /* --pin-file */
 	bool rw;              /* sessions are read-write: the command writes */
 };
@@ -128,5 +129,7 @@ int cmd_orders(struct tool *t, int argc, char **argv);
 int cmd_renew(struct tool *t, int argc, char **argv);
 int cmd_delete(struct tool *t, int argc, char **argv);
 int cmd_deploy(struct tool *t, int argc, char **argv);
+/* Loads the module itself (tool_load), to report its failure as a check. */
+int cmd_doctor(struct tool *t, int argc, char **argv);
 
 #endif

@@ -1,0 +1,205 @@
+/* kmp11-tool doctor's checks of a token, and the module log they read. */
+#include "tools/doctor.h"
+#include "tools/sign.h"
+
+#include <p11-kit/p11-kit.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void doctor_log_begin(struct doctor_log *log)
+{
+	*log = (struct doctor_log){.saved_stderr = -1};
+	fflush(stderr);
+	if ((log->file = tmpfile()) == NULL)
+		return;
+	log->saved_stderr = dup(STDERR_FILENO);
+	dup2(fileno(log->file), STDERR_FILENO);
+}
+
+/* The message of a log line "kmp11[pid] level: message", or NULL. */
+static const char *message(const char *line, const char *level)
+{
+	const char *p = strstr(line, "] ");
+
+	if (strncmp(line, "kmp11[", 6) != 0 || p == NULL ||
+	    strncmp(p + 2, level, strlen(level)) != 0)
+		return NULL;
+	return p + 2 + strlen(level);
+}
+
+void doctor_log_take(struct doctor_log *log)
+{
+	long end;
+	char *line, *save = NULL;
+	const char *m;
+
+	free(log->text);
+	log->text = NULL;
+	log->last_error[0] = '\0';
+	if (log->file == NULL || fflush(stderr) != 0 ||
+	    fseek(log->file, 0, SEEK_END) != 0 || (end = ftell(log->file)) < log->taken ||
+	    (log->text = calloc(1, (size_t)(end - log->taken) + 1)) == NULL ||
+	    fseek(log->file, log->taken, SEEK_SET) != 0)
+		return;
+	log->taken += (long)fread(log->text, 1, (size_t)(end - log->taken), log->file);
+	/* The last error, from a copy: strtok_r cuts what it reads. */
+	line = strdup(log->text);
+	for (char *l = strtok_r(line, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if ((m = message(l, "error: ")) != NULL)
+			snprintf(log->last_error, sizeof(log->last_error), "%s", m);
+	free(line);
+}
+
+void doctor_log_end(struct doctor_log *log)
+{
+	fflush(stderr);
+	if (log->saved_stderr >= 0) {
+		dup2(log->saved_stderr, STDERR_FILENO);
+		close(log->saved_stderr);
+	}
+	if (log->file != NULL)
+		fclose(log->file);
+	free(log->text);
+	log->text = NULL;
+}
+
+/* The rest of the line of the log text after needle, into out; false
+ * when no line has it. */
+static bool logged(const char *text, const char *needle, char *out, size_t size)
+{
+	const char *p = text ? strstr(text, needle) : NULL;
+
+	if (p == NULL)
+		return false;
+	p += strlen(needle);
+	snprintf(out, size, "%.*s", (int)strcspn(p, "\n"), p);
+	return true;
+}
+
+bool doctor_listing(struct tool *t, struct tool_token *tok, const char *name,
+		    struct doctor_log *log, int *worst)
+{
+	CK_OBJECT_HANDLE *found = NULL;
+	CK_ULONG count = 0;
+	CK_RV rv = tool_find(t, tok->session, NULL, 0, &found, &count);
+	char what[128], detail[512];
+
+	free(found);
+	doctor_log_take(log);
+	snprintf(what, sizeof(what), "%s: Keystone", name);
+	if (logged(log->text, "Keystone: token for project ", detail + 25,
+		   sizeof(detail) - 25)) {
+		memcpy(detail, "token issued for project ", 25);
+		doctor_say(worst, DOCTOR_OK, what, detail, NULL);
+	} else if (rv != CKR_OK) {
+		doctor_say(worst, DOCTOR_FAIL, what,
+			   log->last_error[0] ? log->last_error : p11_kit_strerror(rv),
+			   NULL); /* the module's message says what to check */
+		*worst = TOOL_UNREACHABLE;
+		return false;
+	}
+	snprintf(what, sizeof(what), "%s: listing", name);
+	if (rv != CKR_OK) {
+		doctor_say(worst, DOCTOR_FAIL, what,
+			   log->last_error[0] ? log->last_error : p11_kit_strerror(rv),
+			   "check the user's role in the project (creator or observer)");
+		*worst = TOOL_UNREACHABLE;
+		return false;
+	}
+	if (!logged(log->text, "listed ", detail, sizeof(detail)))
+		snprintf(detail, sizeof(detail), "%lu objects", count);
+	doctor_say(worst, DOCTOR_OK, what, detail, NULL);
+	return true;
+}
+
+/* Each end-entity certificate with a key proves it; those without one
+ * are counted. */
+static void check_pairs(struct tool *t, struct tool_token *tok, const char *name,
+			int *worst)
+{
+	CK_OBJECT_HANDLE *found = NULL, key;
+	CK_ULONG count = 0, n, matched = 0, keyless = 0;
+	P11KitUri *all = tool_uri(NULL);
+	char what[128], detail[512];
+	const char *why;
+	X509 *cert;
+	char *label;
+
+	snprintf(what, sizeof(what), "%s: keys", name);
+	if (all == NULL || tool_find_leaves(t, tok, all, &found, &count) != CKR_OK)
+		count = 0;
+	for (CK_ULONG i = 0; i < count; i++) {
+		if ((cert = tool_certificate(t, tok->session, found[i])) == NULL)
+			continue;
+		n = 0;
+		why = tool_key_of_certificate(t, tok->session, found[i], &key, &n) != CKR_OK
+			      ? "its key cannot be searched"
+		      : n == 0 ? NULL
+			       : tool_prove_key(t, tok->session, key, cert);
+		keyless += n == 0;
+		matched += n > 0 && why == NULL;
+		if (why != NULL) {
+			label = tool_label(t, tok->session, found[i]);
+			snprintf(detail, sizeof(detail), "'%s': %s", label, why);
+			doctor_say(worst, DOCTOR_FAIL, what, detail,
+				   "renew --new-key, or delete the container");
+			free(label);
+		}
+		X509_free(cert);
+	}
+	snprintf(detail, sizeof(detail), "%lu certificates match their private "
+		 "keys; %lu have none on the token", matched, keyless);
+	doctor_say(worst, DOCTOR_OK, what, detail, NULL);
+	free(found);
+	p11_kit_uri_free(all);
+}
+
+/* Debian 12's libp11 (0.4.12, in the pkcs11 engine's package) stops
+ * listing private keys at the first EdDSA key, so the engine finds none
+ * after it on such a token. */
+static bool old_libp11(char *version, size_t size)
+{
+	FILE *p = popen("dpkg-query -W -f '${Version}' libengine-pkcs11-openssl 2>/dev/null", "r");
+	unsigned major = 0, minor = 0, patch = 0;
+	bool got = p != NULL && fgets(version, (int)size, p) != NULL &&
+		   sscanf(version, "%u.%u.%u", &major, &minor, &patch) == 3;
+
+	if (p != NULL)
+		pclose(p);
+	return got && major == 0 && (minor < 4 || (minor == 4 && patch < 13));
+}
+
+static void check_eddsa(struct tool *t, struct tool_token *tok, const char *name,
+			int *worst)
+{
+	CK_OBJECT_CLASS klass = CKO_PRIVATE_KEY;
+	CK_KEY_TYPE type = CKK_EC_EDWARDS;
+	CK_ATTRIBUTE templ[] = {{CKA_CLASS, &klass, sizeof(klass)},
+				{CKA_KEY_TYPE, &type, sizeof(type)}};
+	CK_OBJECT_HANDLE *found = NULL;
+	CK_ULONG count = 0;
+	char what[128], version[64] = "", detail[256];
+
+	snprintf(what, sizeof(what), "%s: libp11", name);
+	if (tool_find(t, tok->session, templ, 2, &found, &count) == CKR_OK &&
+	    count > 0 && old_libp11(version, sizeof(version))) {
+		snprintf(detail, sizeof(detail), "libp11 %s (the pkcs11 engine) "
+			 "stops listing private keys at the first Ed25519 key, "
+			 "and this token has %lu", version, count);
+		doctor_say(worst, DOCTOR_WARN, what, detail,
+			   "give nginx a token whose containers patterns leave "
+			   "Ed25519 containers out, or use pkcs11-provider");
+	} else {
+		doctor_say(worst, DOCTOR_OK, what, count ? "no EdDSA limit applies"
+							 : "no Ed25519 key", NULL);
+	}
+	free(found);
+}
+
+void doctor_keys(struct tool *t, struct tool_token *tok, const char *name,
+		 int *worst)
+{
+	check_pairs(t, tok, name, worst);
+	check_eddsa(t, tok, name, worst);
+}
