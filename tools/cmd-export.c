@@ -50,9 +50,10 @@ static int export_all(struct tool *t, struct export *e)
 {
 	int status = tool_each_token(t, e->uri, export_token, e);
 
-	if (status == 0 && !e->done)
-		status = tool_error("export-cert: no certificate matches %s",
-				    e->uri_text);
+	if (status == 0 && !e->done) {
+		tool_error("export-cert: no certificate matches %s", e->uri_text);
+		status = TOOL_NO_MATCH;
+	}
 	return status;
 }
 
@@ -128,8 +129,10 @@ int cmd_export_cert(struct tool *t, int argc, char **argv)
 			return 2;
 		}
 	}
-	if (argc - optind != 1)
-		return tool_error("export-cert: one URI expected") + 1;
+	if (argc - optind != 1) {
+		tool_error("export-cert: one URI expected");
+		return TOOL_USAGE;
+	}
 	e.uri_text = argv[optind];
 	if ((e.uri = tool_uri(e.uri_text)) == NULL)
 		return 2;

@@ -50,8 +50,10 @@ static int collect_token(struct tool *t, struct tool_token *tok, void *arg)
 
 	if (s->found != NULL)
 		return 0;
-	if ((rv = tool_find_leaves(t, tok, s->uri, &found, &count)) != CKR_OK)
-		return tool_error("C_FindObjects: %s", p11_kit_strerror(rv));
+	if ((rv = tool_find_leaves(t, tok, s->uri, &found, &count)) != CKR_OK) {
+		tool_error("C_FindObjects: %s", p11_kit_strerror(rv));
+		return tool_status_of(rv);
+	}
 	if (count == 0) {
 		free(found);
 		return 0;
@@ -178,9 +180,10 @@ static int sync_once(struct tool *t, struct sync *s)
 	if (s->pem == NULL)
 		return tool_error("out of memory");
 	status = tool_each_token(t, s->uri, collect_token, s);
-	if (status == 0 && s->found == NULL)
-		status = tool_error("haproxy-sync: no certificate matches %s",
-				    s->uri_text);
+	if (status == 0 && s->found == NULL) {
+		tool_error("haproxy-sync: no certificate matches %s", s->uri_text);
+		status = TOOL_NO_MATCH;
+	}
 	if (status == 0 && (s->pushed == NULL || s->found_len != s->pushed_len ||
 			    memcmp(s->found, s->pushed, (size_t)s->found_len))) {
 		if ((status = push(s)) == 0) {

@@ -185,8 +185,10 @@ static int orders_token(struct tool *t, struct tool_token *tok, void *arg)
 	CK_RV rv = tool_find(t, tok->session, &templ, 1, &found, &n);
 
 	(void)arg;
-	if (rv != CKR_OK)
-		return tool_error("listing the orders: %s", p11_kit_strerror(rv));
+	if (rv != CKR_OK) {
+		tool_error("listing the orders: %s", p11_kit_strerror(rv));
+		return tool_status_of(rv);
+	}
 	for (CK_ULONG i = 0; i < n; i++)
 		print_order(t, tok->session, found[i]);
 	free(found);

@@ -63,8 +63,10 @@ static int create(struct tool *t, CK_SESSION_HANDLE s, struct tool_template *tp,
 			 : CKR_HOST_MEMORY;
 
 	tool_template_free(tp);
-	return rv == CKR_OK ? 0
-			    : tool_error("writing the %s: %s", what, p11_kit_strerror(rv));
+	if (rv == CKR_OK)
+		return TOOL_OK;
+	tool_error("writing the %s: %s", what, p11_kit_strerror(rv));
+	return tool_status_of(rv);
 }
 
 /* The certificate is on the token already (under any label): storing it

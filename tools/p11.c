@@ -167,18 +167,22 @@ static int with_token(struct tool *t, P11KitUri *uri, struct tool_token *tok,
 	rv = t->f->C_OpenSession(tok->slot,
 				 CKF_SERIAL_SESSION | (t->rw ? CKF_RW_SESSION : 0),
 				 NULL, NULL, &tok->session);
-	if (rv != CKR_OK)
-		return tool_error("token %.*s: C_OpenSession: %s", label_len,
-				  tok->info.label, p11_kit_strerror(rv));
+	if (rv != CKR_OK) {
+		tool_error("token %.*s: C_OpenSession: %s", label_len,
+			   tok->info.label, p11_kit_strerror(rv));
+		return tool_status_of(rv);
+	}
 	if (tok->info.flags & CKF_LOGIN_REQUIRED &&
 	    (rv = login(t, tok, uri)) != CKR_OK) {
 		t->f->C_CloseSession(tok->session);
-		if (rv == CKR_USER_NOT_LOGGED_IN)
-			return tool_error("token %.*s needs a PIN: give "
-					  "pin-source in the URI or --pin-file",
-					  label_len, tok->info.label);
-		return tool_error("token %.*s: C_Login: %s", label_len,
-				  tok->info.label, p11_kit_strerror(rv));
+		if (rv == CKR_USER_NOT_LOGGED_IN) {
+			tool_error("token %.*s needs a PIN: give pin-source in "
+				   "the URI or --pin-file", label_len, tok->info.label);
+			return TOOL_USAGE;
+		}
+		tool_error("token %.*s: C_Login: %s", label_len, tok->info.label,
+			   p11_kit_strerror(rv));
+		return tool_status_of(rv);
 	}
 	status = fn(t, tok, arg);
 	t->f->C_CloseSession(tok->session);
@@ -207,11 +211,15 @@ static int matching_tokens(struct tool *t, P11KitUri *uri,
 			(*out)[(*n)++] = tok;
 	}
 	free(slots);
-	if (rv != CKR_OK)
-		return tool_error("listing the tokens: %s", p11_kit_strerror(rv));
-	if (*n == 0)
-		return tool_error("no token matches the URI");
-	return 0;
+	if (rv != CKR_OK) {
+		tool_error("listing the tokens: %s", p11_kit_strerror(rv));
+		return tool_status_of(rv);
+	}
+	if (*n == 0) {
+		tool_error("no token matches the URI");
+		return TOOL_NO_MATCH;
+	}
+	return TOOL_OK;
 }
 
 int tool_each_token(struct tool *t, P11KitUri *uri,
@@ -236,9 +244,11 @@ int tool_single_token(struct tool *t, P11KitUri *uri,
 	CK_ULONG n;
 	int status = matching_tokens(t, uri, &tokens, &n);
 
-	if (status == 0 && n > 1)
-		status = tool_error("the URI matches %lu tokens: name one "
-				    "(token= or serial=)", n);
+	if (status == 0 && n > 1) {
+		tool_error("the URI matches %lu tokens: name one (token= or "
+			   "serial=)", n);
+		status = TOOL_USAGE;
+	}
 	if (status == 0)
 		status = with_token(t, uri, &tokens[0], fn, arg);
 	free(tokens);

@@ -65,15 +65,15 @@ CK_ATTRIBUTE *tool_uri_template(P11KitUri *uri, const CK_ATTRIBUTE *extra,
 
 /*
  * Calls fn for each token the URI matches, with a session open on it;
- * stops at the first non-zero return and returns it. Returns 1 when no
- * token matches.
+ * stops at the first non-zero return and returns it. Returns
+ * TOOL_NO_MATCH when no token matches.
  */
 int tool_each_token(struct tool *t, P11KitUri *uri,
 		    int (*fn)(struct tool *, struct tool_token *, void *),
 		    void *arg);
 
-/* The same for the one token the URI matches; 1 with a message when it
- * matches none or several. */
+/* The same for the one token the URI matches; TOOL_NO_MATCH or
+ * TOOL_USAGE with a message when it matches none or several. */
 int tool_single_token(struct tool *t, P11KitUri *uri,
 		      int (*fn)(struct tool *, struct tool_token *, void *),
 		      void *arg);
