@@ -890,7 +890,8 @@ static CK_RV find_orders(CK_SESSION_HANDLE h, struct kmp_session *session,
 	}
 
 	pthread_mutex_lock(&kmp_gl.lock);
-	if (rv == CKR_USER_NOT_LOGGED_IN && !slot->logged_in) {
+	if (rv == CKR_USER_NOT_LOGGED_IN && !slot->logged_in &&
+	    km_token_login_required(slot->token)) {
 		kmp_orders_clear(&slot->orders);
 		rv = CKR_OK;
 	} else if (rv == CKR_OK &&

@@ -27,6 +27,7 @@ int tool_status_of(CK_RV rv)
 	case CKR_DEVICE_REMOVED:
 	case CKR_TOKEN_NOT_PRESENT:
 	case CKR_PIN_INCORRECT:
+	case CKR_USER_NOT_LOGGED_IN: /* Keystone refused the credentials */
 		return TOOL_UNREACHABLE;
 	default:
 		return TOOL_FAILED;
