@@ -31,6 +31,8 @@ bash "$SRC/tests/integration/kmp11-tool.sh" "$MODULE" "$TOOL" "$KM/seed"
 # certificates valid for 730 seconds.
 bash "$SRC/tests/integration/orders.sh" "$MODULE" "$BUILD_DIR/docs/examples/kmp11-order" "$TOOL" "$KM"
 bash "$SRC/tests/integration/tool-writes.sh" "$MODULE" "$TOOL" "$KM"
+bash "$SRC/tests/integration/tool-failures.sh" "$MODULE" "$TOOL"
+bash "$SRC/tests/integration/lifecycle.sh" "$MODULE" "$TOOL"
 /usr/bin/python3 "$SRC/tests/integration/isolation.py" "$MODULE" "$KM"
 /usr/bin/python3 "$SRC/tests/integration/keystone.py" "$MODULE" "$KM"
 /usr/bin/python3 "$SRC/tests/integration/expiry.py" "$MODULE" "$KM"

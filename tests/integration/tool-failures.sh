@@ -1,0 +1,101 @@
+#!/bin/bash
+# Every kmp11-tool command as a script meets it when things go wrong:
+# Keystone down, Keystone refusing the password, a typo in a label, a bad
+# option. Each must exit with its documented status, quickly, say why on
+# stderr, and never crash (run under ASan by sanitizers.sh too).
+# (list, expiring and verify: tool-monitoring.sh.)
+# Usage: tool-failures.sh MODULE TOOL   (OS_* of the test user)
+set -euo pipefail
+MODULE=$1 TOOL=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "ok - $*"; }
+bash "$HERE/../km/token-conf.sh" failures "tf-*" "$T/kmp11.conf"
+echo "extractable = yes" >>"$T/kmp11.conf"
+export KMP11_CONF=$T/kmp11.conf
+# expect STATUS PATTERN COMMAND...: exit status, a line of stderr, in time.
+expect() {
+	local want=$1 pattern=$2 got=0 start
+	shift 2
+	start=$(date +%s)
+	"$TOOL" --module "$MODULE" "$@" >"$T/out" 2>"$T/err" || got=$?
+	[ "$got" = "$want" ] || fail "kmp11-tool $*: exit $got, expected $want: $(cat "$T/err")"
+	# doctor reports on stdout what the others say on stderr.
+	cat "$T/err" "$T/out" | grep -q -- "$pattern" ||
+		fail "kmp11-tool $*: no '$pattern' in: $(cat "$T/err" "$T/out")"
+	[ $(($(date +%s) - start)) -le 10 ] || fail "kmp11-tool $*: took over 10 s"
+}
+
+# What the commands work on: a stored certificate and key, a CSR.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=tf-www \
+	-keyout "$T/key.pem" -out "$T/cert.pem" -days 30 2>/dev/null
+openssl req -new -key "$T/key.pem" -subj /CN=tf-www -out "$T/req.csr" 2>/dev/null
+"$TOOL" --module "$MODULE" store --cert "$T/cert.pem" --key "$T/key.pem" --label "tf-www" >/dev/null
+
+URI="pkcs11:object=tf-www;type=cert"
+commands() { # one command per line: NAME ARGS (tab-free)
+	cat <<EOF
+export-cert $URI -o $T/x.pem
+haproxy-sync $URI --socket $T/none.sock --crt $T/x.pem
+deploy $URI --file $T/x.pem
+store --cert $T/cert.pem --key $T/key.pem --label tf-again
+order --csr $T/req.csr --label tf-order --wait 5
+orders
+renew $URI --wait 5
+delete pkcs11:object=tf-www
+doctor
+EOF
+}
+
+# Keystone down, and refusing the password, in the config file.
+sed "s|^auth_url = .*|auth_url = http://127.0.0.1:1/v3|" "$T/kmp11.conf" >"$T/down.conf"
+sed "s|^password = .*|password = wrong|" "$T/kmp11.conf" >"$T/refused.conf"
+while read -r cmd args; do
+	# shellcheck disable=SC2086
+	KMP11_CONF=$T/down.conf expect 5 "cannot be reached: check OS_AUTH_URL" $cmd $args
+	# shellcheck disable=SC2086
+	KMP11_CONF=$T/refused.conf expect 5 "refused the credentials of user '$OS_USERNAME'" $cmd $args
+	# shellcheck disable=SC2086
+	expect 2 "" $cmd $args --no-such-option
+done < <(commands)
+ok "every command: Keystone down and a refused password exit 5 in seconds with the reason, a bad option exits 2"
+
+# The same from the OS_* environment (no config file), and configs that
+# are wrong.
+KMP11_CONF= OS_AUTH_URL=http://127.0.0.1:1/v3 expect 5 "cannot be reached" export-cert "$URI"
+KMP11_CONF= OS_PASSWORD=wrong expect 5 "check OS_PASSWORD" renew "$URI"
+printf '[token]\nrefresh_intervall = 3\n' >"$T/typo.conf"
+KMP11_CONF=$T/typo.conf expect 1 "typo.conf:2: unknown key 'refresh_intervall'" orders
+KMP11_CONF=$T/missing.conf expect 1 "missing.conf: No such file or directory" delete "$URI"
+KMP11_CONF= OS_AUTH_URL= expect 1 "no auth_url (OS_AUTH_URL)" export-cert "$URI"
+ok "OS_* with Keystone down or a wrong password, a typo'd config key, a missing file, no OS_AUTH_URL: each says which"
+
+# Typos in what to act on: exit 4, saying what did not match.
+typo="pkcs11:object=tf-wwww;type=cert"
+expect 4 "no certificate matches" export-cert "$typo" -o "$T/x.pem"
+expect 4 "no certificate matches" haproxy-sync "$typo" --socket "$T/none.sock" --crt x
+expect 4 "no certificate matches" deploy "$typo" --file "$T/x.pem"
+expect 4 "no certificate matches" renew "$typo"
+expect 4 "no object matches" delete "pkcs11:object=tf-wwww"
+expect 4 "no private key" order --stored-key "pkcs11:object=tf-wwww" --subject CN=x
+expect 4 "no token matches" orders "pkcs11:token=no-such-token"
+expect 2 "not 1 to 3600 seconds" --timeout 0 orders
+expect 2 "unknown command" lsit
+expect 2 "usage: delete" delete
+expect 2 "names no object" delete "pkcs11:"
+expect 2 "" deploy "$URI"
+expect 2 "" renew "$URI" --wait soon
+ok "typos: a label that matches nothing exits 4 and says so; bad usage exits 2"
+
+# The file deploy writes is never half-written nor lost: a failing check
+# puts the previous one back.
+echo previous >"$T/site.crt"
+expect 1 "is back as it was" deploy "$URI" --file "$T/site.crt" --check false --reload "touch $T/reloaded"
+[ "$(cat "$T/site.crt")" = previous ] || fail "deploy: the previous file is not back"
+[ ! -e "$T/reloaded" ] || fail "deploy: reloaded after a failed check"
+expect 1 "the reload command failed (exit 3)" deploy "$URI" --file "$T/site.crt" --reload "exit 3"
+grep -q "BEGIN CERTIFICATE" "$T/site.crt" || fail "deploy: the certificate was not written"
+ok "deploy: a failed check restores the previous file and skips the reload; a failed reload exits 1"
+"$TOOL" --module "$MODULE" delete --force "pkcs11:object=tf-www" >/dev/null
