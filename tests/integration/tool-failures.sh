@@ -72,6 +72,22 @@ KMP11_CONF=$T/missing.conf expect 1 "missing.conf: No such file or directory" de
 KMP11_CONF= OS_AUTH_URL= expect 1 "no auth_url (OS_AUTH_URL)" export-cert "$URI"
 ok "OS_* with Keystone down or a wrong password, a typo'd config key, a missing file, no OS_AUTH_URL: each says which"
 
+# A Keystone that takes the connection and never answers: the tools'
+# request timeout (10 s, --timeout) bounds the wait, and says so.
+/usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+print(s.getsockname()[1], flush=True); time.sleep(120)' >"$T/port" &
+MUTE=$!
+for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
+mute="http://127.0.0.1:$(cat "$T/port")/v3"
+start=$(date +%s)
+KMP11_CONF= OS_AUTH_URL=$mute expect 5 "timed out" --timeout 2 orders
+[ $(($(date +%s) - start)) -le 4 ] || fail "--timeout 2 took $(($(date +%s) - start)) s"
+KMP11_CONF= OS_AUTH_URL=$mute expect 5 "cannot be reached" export-cert "$URI"
+kill "$MUTE"
+ok "a Keystone that never answers: reported as timed out after --timeout (2 s), or the 10 s default"
+
 # Typos in what to act on: exit 4, saying what did not match.
 typo="pkcs11:object=tf-wwww;type=cert"
 expect 4 "no certificate matches" export-cert "$typo" -o "$T/x.pem"
