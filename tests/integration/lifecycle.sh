@@ -61,6 +61,14 @@ status 0 order --stored-key "pkcs11:object=$name-key;type=private" \
 first=$(newest_uuid)
 status 0 verify "pkcs11:object=$name"
 ok "order: a certificate of the Key Manager's CA in a container with its key"
+status 0 doctor
+for check in "configuration: $T/kmp11.conf (mode 600)" "module: started" \
+	"token lifecycle: Keystone: token issued for project" "token lifecycle: listing" \
+	"token lifecycle: keys: [0-9]* certificates match their private keys; 0 have none" \
+	"token lifecycle: libp11: no Ed25519 key"; do
+	grep -q "^ok   $check" "$T/out" || fail "doctor: no 'ok $check' in $(cat "$T/out")"
+done
+ok "doctor: every check ok"
 
 # Serving: nginx with the key through the engine, haproxy with a
 # placeholder until the first deploy.

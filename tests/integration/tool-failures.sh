@@ -89,6 +89,15 @@ KMP11_CONF= OS_AUTH_URL=$mute expect 5 "cannot be reached" export-cert "$URI"
 kill "$MUTE"
 ok "a Keystone that never answers: reported as timed out after --timeout (2 s), or the 10 s default"
 
+# doctor on the whole seeded project: the container whose key is not its
+# certificate's fails, and the Ed25519 key meets Debian 12's libp11.
+KMP11_CONF= expect 1 "" doctor
+grep -q "^FAIL token .*: keys: 'mismatch': the private key does not match the certificate; fix: " "$T/out" ||
+	fail "doctor, mismatch: $(cat "$T/out")"
+grep -q "^warn token .*: libp11: libp11 0.4.12.* stops listing private keys at the first Ed25519 key" "$T/out" ||
+	fail "doctor, Ed25519: $(cat "$T/out")"
+ok "doctor: a key that is not its certificate's fails, the libp11 limit warns"
+
 # Typos in what to act on: exit 4, saying what did not match.
 typo="pkcs11:object=tf-wwww;type=cert"
 expect 4 "no certificate matches" export-cert "$typo" -o "$T/x.pem"
