@@ -8,9 +8,10 @@ MODULE=$1 TOOL=$2 SEED=$3
 HERE=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d)
 PORT=18543
+. "$HERE/haproxy-lib.sh"
 stop_all() {
 	[ -z "${WATCH:-}" ] || kill "$WATCH" 2>/dev/null || true
-	[ ! -f "$T/haproxy.pid" ] || kill "$(cat "$T/haproxy.pid")" 2>/dev/null || true
+	haproxy_stop "$T"
 	rm -rf "$T"
 }
 trap stop_all EXIT
@@ -22,24 +23,7 @@ served_subject() {
 }
 
 # haproxy starts with a self-signed placeholder: the key is never on disk.
-openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=placeholder -days 1 \
-	-keyout "$T/site.pem" -out "$T/cert.pem" 2>/dev/null
-cat "$T/cert.pem" >>"$T/site.pem"
-cat >"$T/haproxy.cfg" <<CFG
-global
-	stats socket $T/admin.sock mode 600 level admin
-	log stdout format raw local0 err
-defaults
-	mode http
-	timeout connect 5s
-	timeout client 5s
-	timeout server 5s
-frontend www
-	bind 127.0.0.1:$PORT ssl crt $T/site.pem
-	http-request return status 200 content-type text/plain string "haproxy\n"
-CFG
-haproxy -D -p "$T/haproxy.pid" -f "$T/haproxy.cfg"
-for _ in $(seq 50); do [ -S "$T/admin.sock" ] && break; sleep 0.1; done
+haproxy_start "$T" "$PORT" || fail "haproxy did not start"
 case "$(served_subject)" in *placeholder*) ;; *) fail "haproxy did not start" ;; esac
 
 sync() { "$TOOL" --module "$MODULE" haproxy-sync "$@" --socket "$T/admin.sock" --crt "$T/site.pem"; }

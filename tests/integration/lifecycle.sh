@@ -14,22 +14,17 @@ T=$(mktemp -d)
 NGINX_PORT=18643 HAPROXY_PORT=18644
 stop_all() {
 	nginx_stop "$T/nginx"
-	[ ! -f "$T/haproxy.pid" ] || kill "$(cat "$T/haproxy.pid")" 2>/dev/null || true
+	haproxy_stop "$T"
 	rm -rf "$T"
 }
 . "$HERE/../consumers/nginx-lib.sh"
+. "$HERE/../consumers/haproxy-lib.sh"
 trap stop_all EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok - $*"; }
 run=$RANDOM
 name=lc-$run
-tool() { "$TOOL" --module "$MODULE" "$@"; }
-status() { # EXPECTED COMMAND...: runs kmp11-tool, output in $T/out
-	local want=$1 got=0
-	shift
-	tool "$@" >"$T/out" 2>&1 || got=$?
-	[ "$got" = "$want" ] || fail "kmp11-tool $*: exit $got, expected $want: $(cat "$T/out")"
-}
+. "$HERE/tool-lib.sh"
 served() { # PORT: serial and public key of the certificate served
 	openssl s_client -connect "127.0.0.1:$1" </dev/null 2>/dev/null |
 		openssl x509 -noout -serial -pubkey
@@ -75,23 +70,7 @@ ok "doctor: every check ok"
 mkdir -p "$T/nginx"
 TOOL=$TOOL nginx_start "$T/nginx" 2 "$NGINX_PORT:$name" || fail "nginx: $(cat "$T/nginx/error.log")"
 export OPENSSL_CONF=$T/nginx/openssl.cnf # nginx -t loads the key as nginx does
-openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=placeholder -days 1 \
-	-keyout "$T/site.pem" -out "$T/cert.pem" 2>/dev/null
-cat "$T/cert.pem" >>"$T/site.pem"
-cat >"$T/haproxy.cfg" <<CFG
-global
-	stats socket $T/admin.sock mode 600 level admin
-defaults
-	mode http
-	timeout connect 5s
-	timeout client 5s
-	timeout server 5s
-frontend www
-	bind 127.0.0.1:$HAPROXY_PORT ssl crt $T/site.pem
-	http-request return status 200 content-type text/plain string "haproxy\n"
-CFG
-haproxy -D -p "$T/haproxy.pid" -f "$T/haproxy.cfg"
-for _ in $(seq 50); do [ -S "$T/admin.sock" ] && break; sleep 0.1; done
+haproxy_start "$T" "$HAPROXY_PORT" || fail "haproxy did not start"
 deploy() {
 	status 0 deploy "pkcs11:object=$name;type=cert" --file "$T/nginx/$name.crt" \
 		--check "nginx -t -q -c $T/nginx/nginx.conf" \

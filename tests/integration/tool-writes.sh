@@ -12,13 +12,7 @@ ok() { echo "ok - $*"; }
 bash "$HERE/../km/token-conf.sh" tool-writes "tw-*" "$T/kmp11.conf"
 export KMP11_CONF=$T/kmp11.conf
 run=$RANDOM
-tool() { "$TOOL" --module "$MODULE" "$@"; }
-status() { # EXPECTED COMMAND...: runs kmp11-tool, output in $T/out
-	local want=$1 got=0
-	shift
-	tool "$@" >"$T/out" 2>&1 || got=$?
-	[ "$got" = "$want" ] || fail "kmp11-tool $*: exit $got, expected $want: $(cat "$T/out")"
-}
+. "$HERE/tool-lib.sh"
 
 # A CA, an intermediate, and an EC leaf it issues.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$T/ca.key" \

@@ -1,0 +1,35 @@
+# haproxy serving TLS with a certificate kmp11-tool pushes over its runtime
+# API. Sourced.
+#
+#   haproxy_start DIR PORT   haproxy on 127.0.0.1:PORT with a self-signed
+#                            placeholder in DIR/site.pem (haproxy updates
+#                            only certificates it loaded at start), its
+#                            admin socket DIR/admin.sock, pid DIR/haproxy.pid
+#   haproxy_stop DIR
+
+haproxy_start() {
+	local d=$1 port=$2
+	openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=placeholder -days 1 \
+		-keyout "$d/site.pem" -out "$d/placeholder.pem" 2>/dev/null
+	cat "$d/placeholder.pem" >>"$d/site.pem"
+	cat >"$d/haproxy.cfg" <<CFG
+global
+	stats socket $d/admin.sock mode 600 level admin
+	log stdout format raw local0 err
+defaults
+	mode http
+	timeout connect 5s
+	timeout client 5s
+	timeout server 5s
+frontend www
+	bind 127.0.0.1:$port ssl crt $d/site.pem
+	http-request return status 200 content-type text/plain string "haproxy\n"
+CFG
+	haproxy -D -p "$d/haproxy.pid" -f "$d/haproxy.cfg" || return 1
+	for _ in $(seq 50); do [ -S "$d/admin.sock" ] && return 0; sleep 0.1; done
+	return 1
+}
+
+haproxy_stop() {
+	[ ! -f "$1/haproxy.pid" ] || kill "$(cat "$1/haproxy.pid")" 2>/dev/null || true
+}
