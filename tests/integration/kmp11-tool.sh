@@ -47,7 +47,7 @@ cmp -s <(openssl x509 -in "$T/out" -outform DER) <(openssl x509 -in "$SEED/der-c
 status 0 tool export-cert "pkcs11:object=renewed"
 grep -q renewed-new <(openssl x509 -in "$T/out" -noout -subject) ||
 	fail "export-cert: of two containers named renewed, not the newest"
-status 1 tool export-cert "pkcs11:object=nothing-here" -o "$T/none.pem"
+status 4 tool export-cert "pkcs11:object=nothing-here" -o "$T/none.pem"
 grep -q "no certificate matches" "$T/err" || fail "export-cert: $(cat "$T/err")"
 [ ! -e "$T/none.pem" ] && [ -z "$(ls "$T" | grep none.pem)" ] || fail "export-cert left a file"
 ok "export-cert writes certificate + chain (newest of a name); a miss leaves no file"
@@ -58,14 +58,15 @@ status 0 tool verify "pkcs11:object=ed-www"
 status 1 tool verify "pkcs11:object=mismatch"
 grep -q "'mismatch': the private key does not match the certificate" "$T/err" ||
 	fail "verify mismatch: $(cat "$T/err")"
-status 1 tool verify "pkcs11:object=nothing-here"
-ok "verify proves RSA, EC and Ed25519 pairs by a signature; a mismatch exits 1"
+status 4 tool verify "pkcs11:object=nothing-here"
+ok "verify proves RSA, EC and Ed25519 pairs by a signature; a mismatch exits 1, no match 4"
 
 status 0 tool expiring --days 30
 [ ! -s "$T/out" ] || fail "expiring --days 30: $(cat "$T/out")"
-status 1 tool expiring --days 4000 "pkcs11:object=rsa-www"
-grep -q "^2035-12-30 expires .*CN = rsa.example.test" "$T/out" || fail "expiring: $(cat "$T/out")"
-ok "expiring exits 1 and lists certificates only within the period"
+status 6 tool expiring --days 4000 "pkcs11:object=rsa-www"
+grep -q "^2035-12-30T00:00:00Z	expires-in=[0-9]*d	rsa-www	pkcs11:.*	CN = rsa.example.test$" "$T/out" ||
+	fail "expiring: $(cat "$T/out")"
+ok "expiring exits 6 and lists certificates only within the period"
 
 # A token that needs login: the PIN from a file or the URI.
 cat >"$T/login.conf" <<CNF
@@ -77,11 +78,11 @@ project_name = $OS_PROJECT_NAME
 CNF
 echo "$OS_PASSWORD" >"$T/pin"
 export KMP11_CONF=$T/login.conf
-status 1 tool verify "pkcs11:object=rsa-www"
+status 2 tool verify "pkcs11:object=rsa-www"
 grep -q "token login needs a PIN" "$T/err" || fail "no PIN: $(cat "$T/err")"
 status 0 tool --pin-file "$T/pin" verify "pkcs11:object=rsa-www"
 status 0 tool verify "pkcs11:object=rsa-www?pin-source=$T/pin"
 echo wrong >"$T/bad-pin"
-status 1 tool --pin-file "$T/bad-pin" list
+status 5 tool --pin-file "$T/bad-pin" list
 grep -q "C_Login" "$T/err" || fail "wrong PIN: $(cat "$T/err")"
-ok "login token: PIN from --pin-file or pin-source; missing or wrong PIN said"
+ok "login token: PIN from --pin-file or pin-source; a missing PIN is a usage error (2), a wrong one refused (5)"
