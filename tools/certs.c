@@ -1,5 +1,5 @@
 /* Certificates on a token: the ones a URI names, and the issuers of one. */
-#include "tools/tool.h"
+#include "tools/output.h"
 
 #include <p11-kit/p11-kit.h>
 #include <stdlib.h>
@@ -29,29 +29,46 @@ X509 *tool_certificate(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o)
 	return cert;
 }
 
+CK_RV tool_find_certs(struct tool *t, struct tool_token *tok, P11KitUri *uri,
+		      bool leaves, CK_OBJECT_HANDLE **found, CK_ULONG *count)
+{
+	CK_OBJECT_CLASS klass = CKO_CERTIFICATE;
+	CK_ULONG leaf = 1; /* not the intermediates */
+	CK_ATTRIBUTE extra[] = {{CKA_CLASS, &klass, sizeof(klass)},
+				{CKA_CERTIFICATE_CATEGORY, &leaf, sizeof(leaf)}};
+	CK_ULONG n;
+	CK_ATTRIBUTE *templ = tool_uri_template(uri, extra, leaves ? 2 : 1, &n);
+	CK_RV rv;
+
+	*found = NULL;
+	*count = 0;
+	if (templ == NULL)
+		return CKR_HOST_MEMORY;
+	rv = tool_find(t, tok->session, templ, n, found, count);
+	free(templ);
+	return rv;
+}
+
+CK_RV tool_find_leaves(struct tool *t, struct tool_token *tok, P11KitUri *uri,
+		       CK_OBJECT_HANDLE **found, CK_ULONG *count)
+{
+	return tool_find_certs(t, tok, uri, true, found, count);
+}
+
 int tool_find_certificates(struct tool *t, struct tool_token *tok,
 			   P11KitUri *uri, STACK_OF(X509) **certs)
 {
-	CK_OBJECT_CLASS klass = CKO_CERTIFICATE;
-	CK_ATTRIBUTE is_cert = {CKA_CLASS, &klass, sizeof(klass)};
 	CK_OBJECT_HANDLE *found;
-	CK_ULONG n, count;
-	CK_ATTRIBUTE *templ = tool_uri_template(uri, &is_cert, 1, &n);
-	CK_RV rv;
+	CK_ULONG count;
+	CK_RV rv = tool_find_certs(t, tok, uri, false, &found, &count);
 	X509 *cert;
 
-	if (templ == NULL || (*certs = sk_X509_new_null()) == NULL) {
-		free(templ);
-		*certs = NULL;
+	*certs = NULL;
+	if (rv != CKR_OK)
+		return tool_find_failed(rv);
+	if ((*certs = sk_X509_new_null()) == NULL) {
+		free(found);
 		return tool_error("out of memory");
-	}
-	rv = tool_find(t, tok->session, templ, n, &found, &count);
-	free(templ);
-	if (rv != CKR_OK) {
-		sk_X509_free(*certs);
-		*certs = NULL;
-		tool_error("C_FindObjects: %s", p11_kit_strerror(rv));
-		return tool_status_of(rv);
 	}
 	for (CK_ULONG i = 0; i < count; i++) {
 		if ((cert = tool_certificate(t, tok->session, found[i])) == NULL)
@@ -63,22 +80,44 @@ int tool_find_certificates(struct tool *t, struct tool_token *tok,
 	return 0;
 }
 
-CK_RV tool_find_leaves(struct tool *t, struct tool_token *tok, P11KitUri *uri,
-			CK_OBJECT_HANDLE **found, CK_ULONG *count)
+/* One line, as openssl x509 -subject prints it, UTF-8 kept. */
+static char *subject_line(X509 *cert)
 {
-	CK_OBJECT_CLASS klass = CKO_CERTIFICATE;
-	CK_ULONG leaf = 1; /* not the intermediates */
-	CK_ATTRIBUTE extra[] = {{CKA_CLASS, &klass, sizeof(klass)},
-				{CKA_CERTIFICATE_CATEGORY, &leaf, sizeof(leaf)}};
-	CK_ULONG n;
-	CK_ATTRIBUTE *templ = tool_uri_template(uri, extra, 2, &n);
-	CK_RV rv;
+	BIO *out = BIO_new(BIO_s_mem());
+	char *data, *line = NULL;
+	long len;
 
-	if (templ == NULL)
-		return CKR_HOST_MEMORY;
-	rv = tool_find(t, tok->session, templ, n, found, count);
-	free(templ);
-	return rv;
+	if (out != NULL &&
+	    X509_NAME_print_ex(out, X509_get_subject_name(cert), 0,
+			       XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
+	    (len = BIO_get_mem_data(out, &data)) >= 0)
+		line = strndup(data, (size_t)len);
+	BIO_free(out);
+	return line;
+}
+
+bool tool_cert_facts(X509 *cert, struct tool_cert_facts *f)
+{
+	const ASN1_TIME *not_after = X509_get0_notAfter(cert);
+	ASN1_TIME *epoch = ASN1_TIME_set(NULL, 0);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len;
+	struct tm tm;
+	int days, secs;
+	bool ok = epoch != NULL &&
+		  ASN1_TIME_diff(&days, &secs, epoch, not_after) &&
+		  ASN1_TIME_to_tm(not_after, &tm) &&
+		  X509_digest(cert, EVP_sha256(), md, &md_len);
+
+	ASN1_TIME_free(epoch);
+	*f = (struct tool_cert_facts){0};
+	if (!ok || (f->subject = subject_line(cert)) == NULL)
+		return false;
+	f->not_after = (long long)days * 86400 + secs;
+	strftime(f->not_after_iso, sizeof(f->not_after_iso),
+		 "%Y-%m-%dT%H:%M:%SZ", &tm);
+	tool_hex(md, md_len, f->sha256);
+	return true;
 }
 
 /* The private key with the certificate's CKA_ID: the pair's other half. */

@@ -1,95 +1,205 @@
 /*
- * kmp11-tool expiring --days N [URI]: lists the certificates that expire
- * within N days (or already have); exits 1 when there is any, for
- * monitoring.
+ * kmp11-tool expiring --days N [URI] [-o text|json|prometheus]: the
+ * certificates that expire within N days (or have), for monitoring: exit
+ * status 6 when there is any. Prometheus output gives every certificate's
+ * notAfter, for alerts to compute the period themselves.
  */
-#include "tools/tool.h"
+#include "tools/output.h"
 
 #include <getopt.h>
-#include <p11-kit/p11-kit.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#define METRIC "kmp11_certificate_not_after_seconds"
+#define HELP                                                                   \
+	"usage: kmp11-tool expiring --days N [URI] [-o text|json|prometheus]\n"  \
+	"Lists the certificates (of the URI, default all) that expire within "  \
+	"N days\nor have expired, each once: text (tab-separated not_after, "   \
+	"state, label,\nURI, subject) or a JSON array. -o prometheus gives "    \
+	"the notAfter of every\ncertificate as a gauge, for node_exporter's "   \
+	"textfile collector; --days is\noptional then. Exit status 6 when "     \
+	"some certificate expires within the period,\n0 when none, 4 when the " \
+	"URI names objects and no certificate matches.\n"
 
 struct expiring {
-	P11KitUri *uri;
-	long days;
-	int found;
+	struct tool_read read;
+	long days; /* -1: not given */
+	long long now;
+	unsigned long expiring;
+	/* The certificates reported on the current token, by sha256 and
+	 * uuid: an intermediate comes with each container that has it. */
+	char (*seen)[65 + 37];
+	size_t n_seen;
 };
 
-static void print_name(X509 *cert)
+/* Whether r was not reported yet on this token; e->seen has room. */
+static bool first_sighting(struct expiring *e, const struct tool_record *r)
 {
-	BIO *out = BIO_new_fp(stdout, BIO_NOCLOSE);
+	char key[sizeof(*e->seen)];
 
-	if (out != NULL)
-		X509_NAME_print_ex(out, X509_get_subject_name(cert), 0,
-				   XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB);
-	BIO_free(out);
+	snprintf(key, sizeof(key), "%s%s", r->facts.sha256, r->uuid);
+	for (size_t i = 0; i < e->n_seen; i++)
+		if (strcmp(e->seen[i], key) == 0)
+			return false;
+	strcpy(e->seen[e->n_seen++], key);
+	return true;
+}
+
+/* Room in e->seen for the count certificates of a token. */
+static int make_room(struct expiring *e, CK_ULONG count)
+{
+	void *grown = realloc(e->seen, (count + 1) * sizeof(*e->seen));
+
+	if (grown == NULL)
+		return tool_error("out of memory");
+	e->seen = grown;
+	e->n_seen = 0;
+	return 0;
+}
+
+/* "expired", or the time left in its largest unit: "expires-in=3d". */
+static void state(char *out, size_t size, long long left)
+{
+	static const struct {
+		long long seconds;
+		char unit;
+	} units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}};
+	size_t i = 0;
+
+	if (left <= 0) {
+		snprintf(out, size, "expired");
+		return;
+	}
+	while (i < 2 && left < units[i].seconds)
+		i++;
+	snprintf(out, size, "expires-in=%lld%c", left / units[i].seconds,
+		 units[i].unit);
+}
+
+/* not_after, state, label, URI, subject; tab-separated. */
+static void print_text(FILE *f, const struct tool_record *r, long long left)
+{
+	char when[32];
+
+	state(when, sizeof(when), left);
+	fprintf(f, "%s\t%s\t", r->facts.not_after_iso, when);
+	tool_put_text(f, r->label, r->label_len);
+	fprintf(f, "\t%s\t", r->uri ? r->uri : "?");
+	tool_put_text(f, r->facts.subject, strlen(r->facts.subject));
+	fputc('\n', f);
+}
+
+static void print_json(struct tool_output *o, const struct tool_record *r,
+		       long long left)
+{
+	tool_json_begin(o);
+	tool_json_record(o, r);
+	tool_json_number(o, "seconds_left", left);
+	tool_json_bool(o, "expired", left <= 0);
+	tool_json_end(o);
+}
+
+static void print_prometheus(FILE *f, const struct tool_record *r)
+{
+	const char *names[] = {"token", "label", "uuid", "sha256"};
+	const char *values[] = {r->token, r->label, r->uuid, r->facts.sha256};
+	const size_t lens[] = {strlen(r->token), r->label_len, strlen(r->uuid),
+			       strlen(r->facts.sha256)};
+
+	fputs(METRIC "{", f);
+	for (size_t i = 0; i < 4; i++) {
+		fprintf(f, "%s%s=", i > 0 ? "," : "", names[i]);
+		tool_put_prometheus(f, values[i], lens[i]);
+	}
+	fprintf(f, "} %lld\n", r->facts.not_after);
+}
+
+static void report(struct expiring *e, const struct tool_record *r)
+{
+	long long left = r->facts.not_after - e->now;
+	bool within = e->days >= 0 && left <= e->days * 86400LL;
+
+	e->expiring += within;
+	if (e->read.out.format == TOOL_PROMETHEUS)
+		print_prometheus(e->read.out.f, r);
+	else if (within && e->read.out.format == TOOL_JSON)
+		print_json(&e->read.out, r, left);
+	else if (within)
+		print_text(e->read.out.f, r, left);
 }
 
 static int expiring_token(struct tool *t, struct tool_token *tok, void *arg)
 {
 	struct expiring *e = arg;
-	STACK_OF(X509) *certs;
-	int status = tool_find_certificates(t, tok, e->uri, &certs);
+	CK_OBJECT_HANDLE *found;
+	CK_ULONG count;
+	CK_RV rv = tool_find_certs(t, tok, e->read.uri, false, &found, &count);
+	struct tool_record r;
+	int status;
 
-	for (int i = 0; status == 0 && i < sk_X509_num(certs); i++) {
-		X509 *cert = sk_X509_value(certs, i);
-		int days, secs;
-		struct tm tm;
-		char date[16] = "?";
-		if (!ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(cert)))
-			continue;
-		if (days > e->days || (days == e->days && secs > 0))
-			continue;
-		if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm))
-			strftime(date, sizeof(date), "%Y-%m-%d", &tm);
-		printf("%s %s (%d days): ", date,
-		       days < 0 || secs < 0 ? "expired" : "expires", days);
-		print_name(cert);
-		putchar('\n');
-		e->found++;
+	if (rv != CKR_OK)
+		return tool_find_failed(rv);
+	status = make_room(e, count);
+	for (CK_ULONG i = 0; status == 0 && i < count; i++) {
+		if (!tool_record_read(t, tok, found[i], &r))
+			status = TOOL_FAILED;
+		else if (r.cert != NULL && first_sighting(e, &r))
+			report(e, &r);
+		tool_record_free(&r);
 	}
-	sk_X509_pop_free(certs, X509_free);
+	e->read.matched += count;
+	free(found);
 	return status;
+}
+
+/* --days N: 0 to 100000; -1 to go on, or TOOL_USAGE with a message. */
+static int parse_days(const char *text, long *days)
+{
+	char *end;
+
+	*days = strtol(text, &end, 10);
+	if (*text != '\0' && *end == '\0' && *days >= 0 && *days <= 100000)
+		return -1;
+	tool_error("expiring: --days %s: not a number of days (0 to 100000)",
+		   text);
+	return TOOL_USAGE;
 }
 
 int cmd_expiring(struct tool *t, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"days", required_argument, NULL, 'd'},
+		{"output", required_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
 		{0}};
-	struct expiring e = {.days = -1};
-	char *end;
-	int status;
+	struct expiring e = {.read = {
+		.name = "expiring",
+		.help = HELP,
+		.formats = TOOL_TEXT | TOOL_JSON | TOOL_PROMETHEUS,
+		.what = "certificate",
+		.out.format = TOOL_TEXT,
+	}, .days = -1};
+	int status = -1;
 
-	for (int c; (c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1;) {
-		switch (c) {
-		case 'd':
-			e.days = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || e.days < 0 ||
-			    e.days > 100000)
-				return tool_error("expiring: --days %s: not "
-						  "a number of days", optarg) + 1;
-			break;
-		case 'h':
-			puts("usage: kmp11-tool expiring --days N [URI]\n"
-			     "Lists the certificates (of the URI, default "
-			     "all) that expire within\nN days or have "
-			     "expired. Exit status 1 when there is any, 0 "
-			     "when none.");
-			return 0;
-		default:
-			return 2;
-		}
-	}
-	if (e.days < 0)
-		return tool_error("expiring: --days N is required") + 1;
-	if (argc - optind > 1)
-		return tool_error("expiring: one URI at most") + 1;
-	if ((e.uri = tool_uri(optind < argc ? argv[optind] : NULL)) == NULL)
-		return 2;
-	status = tool_each_token(t, e.uri, expiring_token, &e);
-	p11_kit_uri_free(e.uri);
-	return status != 0 ? status : e.found > 0;
+	for (int c; status < 0 &&
+		    (c = getopt_long(argc, argv, "d:o:h", opts, NULL)) != -1;)
+		status = c == 'd' ? parse_days(optarg, &e.days)
+				  : tool_read_option(&e.read, c, optarg);
+	if (status < 0 && e.days < 0 && e.read.out.format != TOOL_PROMETHEUS)
+		status = (tool_error("expiring: --days N is required"),
+			  TOOL_USAGE);
+	if (status < 0 && argc - optind > 1)
+		status = (tool_error("expiring: one URI at most"), TOOL_USAGE);
+	if (status >= 0)
+		return status;
+	if (e.read.out.format == TOOL_PROMETHEUS)
+		e.read.header = "# HELP " METRIC " When the certificate "
+				"expires (notAfter), in Unix seconds.\n"
+				"# TYPE " METRIC " gauge\n";
+	e.read.uri_text = optind < argc ? argv[optind] : NULL;
+	e.now = (long long)time(NULL);
+	status = tool_read_run(t, &e.read, expiring_token, &e);
+	free(e.seen);
+	return status == 0 && e.expiring > 0 ? TOOL_EXPIRING : status;
 }

@@ -1,10 +1,10 @@
 /*
- * kmp11-tool verify URI: each certificate the URI names is checked
+ * kmp11-tool verify URI [-o text|json]: each certificate the URI names is checked
  * against the private key with its CKA_ID by a signature, made by the
  * token and verified with the certificate's public key.
  */
 #include "tools/sign.h"
-#include "tools/tool.h"
+#include "tools/output.h"
 
 #include <getopt.h>
 #include <openssl/evp.h>
@@ -14,8 +14,8 @@
 #include <string.h>
 
 struct verify {
-	P11KitUri *uri;
-	int checked, failed;
+	struct tool_read read;
+	unsigned long failed;
 };
 
 /* Signs a random challenge with key and verifies it with the certificate. */
@@ -47,35 +47,50 @@ static const char *prove(struct tool *t, CK_SESSION_HANDLE s,
 	return ok ? NULL : "the private key does not match the certificate";
 }
 
-static void verify_one(struct tool *t, struct tool_token *tok,
-		       struct verify *v, CK_OBJECT_HANDLE o)
+/* Why the certificate of r does not match its private key; NULL when
+ * it does. */
+static const char *mismatch(struct tool *t, struct tool_token *tok,
+			    CK_OBJECT_HANDLE o, const struct tool_record *r)
 {
-	char *label = tool_label(t, tok->session, o);
-	X509 *cert = tool_certificate(t, tok->session, o);
 	CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
 	CK_ULONG n;
 	CK_RV rv;
-	const char *why = "the certificate is unreadable";
 
-	if (cert != NULL) {
-		rv = tool_key_of_certificate(t, tok->session, o, &key, &n);
-		if (rv != CKR_OK)
-			why = p11_kit_strerror(rv);
-		else if (n == 0)
-			why = "no private key has the certificate's CKA_ID";
-		else
-			why = prove(t, tok->session, key, cert);
+	if (r->cert == NULL)
+		return "the certificate is unreadable";
+	if ((rv = tool_key_of_certificate(t, tok->session, o, &key, &n)) !=
+	    CKR_OK)
+		return p11_kit_strerror(rv);
+	if (n == 0)
+		return "no private key has the certificate's CKA_ID";
+	return prove(t, tok->session, key, r->cert);
+}
+
+static int verify_one(struct tool *t, struct tool_token *tok,
+		      struct verify *v, CK_OBJECT_HANDLE o)
+{
+	struct tool_record r;
+	const char *why;
+
+	if (!tool_record_read(t, tok, o, &r))
+		return TOOL_FAILED;
+	why = mismatch(t, tok, o, &r);
+	v->read.matched++;
+	v->failed += why != NULL;
+	if (why != NULL)
+		tool_error("verify: '%s': %s", r.label, why);
+	if (v->read.out.format == TOOL_JSON) {
+		tool_json_begin(&v->read.out);
+		tool_json_record(&v->read.out, &r);
+		tool_json_bool(&v->read.out, "ok", why == NULL);
+		tool_json_string(&v->read.out, "reason", why);
+		tool_json_end(&v->read.out);
+	} else if (why == NULL) {
+		fprintf(v->read.out.f, "ok: '%s': the private key matches the "
+				  "certificate\n", r.label);
 	}
-	v->checked++;
-	if (why == NULL) {
-		printf("ok: '%s': the private key matches the certificate\n",
-		       label);
-	} else {
-		v->failed++;
-		tool_error("verify: '%s': %s", label, why);
-	}
-	X509_free(cert);
-	free(label);
+	tool_record_free(&r);
+	return 0;
 }
 
 static int verify_token(struct tool *t, struct tool_token *tok, void *arg)
@@ -83,42 +98,48 @@ static int verify_token(struct tool *t, struct tool_token *tok, void *arg)
 	struct verify *v = arg;
 	CK_OBJECT_HANDLE *found;
 	CK_ULONG count;
-	CK_RV rv = tool_find_leaves(t, tok, v->uri, &found, &count);
+	CK_RV rv = tool_find_leaves(t, tok, v->read.uri, &found, &count);
+	int status = 0;
 
 	if (rv != CKR_OK)
-		return tool_error("C_FindObjects: %s", p11_kit_strerror(rv));
-	for (CK_ULONG i = 0; i < count; i++)
-		verify_one(t, tok, v, found[i]);
+		return tool_find_failed(rv);
+	for (CK_ULONG i = 0; status == 0 && i < count; i++)
+		status = verify_one(t, tok, v, found[i]);
 	free(found);
-	return 0;
+	return status;
 }
 
 int cmd_verify(struct tool *t, int argc, char **argv)
 {
-	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
-					     {0}};
-	struct verify v = {0};
-	int status;
+	static const struct option opts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{0}};
+	struct verify v = {.read = {
+		.name = "verify",
+		.help = "usage: kmp11-tool verify URI [-o text|json]\n"
+			"Checks that each certificate the URI names matches "
+			"the private key\nwith its CKA_ID: the token signs a "
+			"random challenge with the key\nand the certificate's "
+			"public key verifies it. -o json gives a JSON array,\n"
+			"an object per certificate with ok and reason. Exit "
+			"status 0 when all\nmatch, 1 when some do not, 4 when "
+			"no certificate matches the URI.\n",
+		.formats = TOOL_TEXT | TOOL_JSON,
+		.what = "certificate",
+		.must_match = true,
+		.out.format = TOOL_TEXT,
+	}};
+	int status = -1;
 
-	for (int c; (c = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
-		if (c == 'h') {
-			puts("usage: kmp11-tool verify URI\n"
-			     "Checks that each certificate the URI names "
-			     "matches the private key\nwith its CKA_ID: the "
-			     "token signs a random challenge with the key\n"
-			     "and the certificate's public key verifies it.");
-			return 0;
-		}
-		return 2;
-	}
-	if (argc - optind != 1)
-		return tool_error("verify: one URI expected") + 1;
-	if ((v.uri = tool_uri(argv[optind])) == NULL)
-		return 2;
-	status = tool_each_token(t, v.uri, verify_token, &v);
-	p11_kit_uri_free(v.uri);
-	if (status == 0 && v.checked == 0)
-		status = tool_error("verify: no certificate matches %s",
-				    argv[optind]);
-	return status != 0 ? status : v.failed > 0;
+	for (int c; status < 0 &&
+		    (c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1;)
+		status = tool_read_option(&v.read, c, optarg);
+	if (status < 0 && argc - optind != 1)
+		status = (tool_error("verify: one URI expected"), TOOL_USAGE);
+	if (status >= 0)
+		return status;
+	v.read.uri_text = argv[optind];
+	status = tool_read_run(t, &v.read, verify_token, &v);
+	return status == 0 && v.failed > 0 ? TOOL_FAILED : status;
 }
