@@ -80,7 +80,7 @@ static void state(char *out, size_t size, long long left)
 /* not_after, state, label, URI, subject; tab-separated. */
 static void print_text(FILE *f, const struct tool_record *r, long long left)
 {
-	char when[32];
+	char when[40]; /* "expires-in=" and a long long */
 
 	state(when, sizeof(when), left);
 	fprintf(f, "%s\t%s\t", r->facts.not_after_iso, when);
