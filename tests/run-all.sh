@@ -27,6 +27,7 @@ bash "$SRC/tests/integration/hygiene.sh" "$MODULE" "$KM/seed"
 /usr/bin/python3 "$SRC/tests/integration/mechanisms.py" softhsm "$KM/seed"
 /usr/bin/python3 "$SRC/tests/integration/mechanisms.py" kmp11 "$MODULE" "$KM/seed"
 bash "$SRC/tests/integration/kmp11-tool.sh" "$MODULE" "$TOOL" "$KM/seed"
+bash "$SRC/tests/integration/tool-monitoring.sh" "$MODULE" "$TOOL" "$KM/seed"
 # After kmp11-tool.sh's expiring check: Barbican 15's snakeoil CA issues
 # certificates valid for 730 seconds.
 bash "$SRC/tests/integration/orders.sh" "$MODULE" "$BUILD_DIR/docs/examples/kmp11-order" "$TOOL" "$KM"

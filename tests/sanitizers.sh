@@ -44,6 +44,7 @@ PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
 	/usr/bin/python3 "$SRC/tests/integration/store.py" "$A/module/.libs/kmp11.so" "$KM"
 	bash "$SRC/tests/integration/tool-writes.sh" "$A/module/.libs/kmp11.so" "$A/tools/kmp11-tool" "$KM"
 	bash "$SRC/tests/integration/tool-failures.sh" "$A/module/.libs/kmp11.so" "$A/tools/kmp11-tool"
+	bash "$SRC/tests/integration/tool-monitoring.sh" "$A/module/.libs/kmp11.so" "$A/tools/kmp11-tool" "$KM/seed"
 ) >"$KM/sanitized.log" 2>&1 || { tail -40 "$KM/sanitized.log"; exit 1; }
 echo "ok - pkcs11-tool -O, --test, the mechanism suite, key generation, stored objects and kmp11-tool's writes under ASan+UBSan"
 
