@@ -12,15 +12,16 @@
 #include <time.h>
 
 #define METRIC "kmp11_certificate_not_after_seconds"
-#define HELP                                                                   \
-	"usage: kmp11-tool expiring --days N [URI] [-o text|json|prometheus]\n"  \
-	"Lists the certificates (of the URI, default all) that expire within "  \
-	"N days\nor have expired, each once: text (tab-separated not_after, "   \
-	"state, label,\nURI, subject) or a JSON array. -o prometheus gives "    \
-	"the notAfter of every\ncertificate as a gauge, for node_exporter's "   \
-	"textfile collector; --days is\noptional then. Exit status 6 when "     \
-	"some certificate expires within the period,\n0 when none, 4 when the " \
-	"URI names objects and no certificate matches.\n"
+
+static const char help[] =
+	"usage: kmp11-tool expiring --days N [URI] [-o text|json|prometheus]\n"
+	"Lists the certificates (of the URI, default all) that expire within N "
+	"days\nor have expired, each once: text (tab-separated not_after, state, "
+	"label,\nURI, subject) or a JSON array. -o prometheus gives the notAfter "
+	"of every\ncertificate as a gauge, for node_exporter's textfile "
+	"collector; --days is\noptional then. Exit status 6 when some "
+	"certificate expires within the period,\n0 when none, 4 when the URI "
+	"names objects and no certificate matches.\n";
 
 struct expiring {
 	struct tool_read read;
@@ -175,7 +176,7 @@ int cmd_expiring(struct tool *t, int argc, char **argv)
 		{0}};
 	struct expiring e = {.read = {
 		.name = "expiring",
-		.help = HELP,
+		.help = help,
 		.formats = TOOL_TEXT | TOOL_JSON | TOOL_PROMETHEUS,
 		.what = "certificate",
 		.out.format = TOOL_TEXT,

@@ -16,8 +16,8 @@ static void print_text(FILE *f, const struct tool_record *r)
 		r->uri ? r->uri : "?");
 }
 
-static int list_object(struct tool *t, struct tool_token *tok, struct tool_read *l,
-		       CK_OBJECT_HANDLE o)
+static int list_object(struct tool *t, struct tool_token *tok,
+		       struct tool_read *l, CK_OBJECT_HANDLE o)
 {
 	struct tool_record r;
 

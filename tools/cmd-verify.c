@@ -1,7 +1,7 @@
 /*
- * kmp11-tool verify URI [-o text|json]: each certificate the URI names is checked
- * against the private key with its CKA_ID by a signature, made by the
- * token and verified with the certificate's public key.
+ * kmp11-tool verify URI [-o text|json]: each certificate the URI names is
+ * checked against the private key with its CKA_ID by a signature, made by
+ * the token and verified with the certificate's public key.
  */
 #include "tools/sign.h"
 #include "tools/output.h"
@@ -86,8 +86,10 @@ static int verify_one(struct tool *t, struct tool_token *tok,
 		tool_json_string(&v->read.out, "reason", why);
 		tool_json_end(&v->read.out);
 	} else if (why == NULL) {
-		fprintf(v->read.out.f, "ok: '%s': the private key matches the "
-				  "certificate\n", r.label);
+		fputs("ok: '", v->read.out.f);
+		tool_put_text(v->read.out.f, r.label, r.label_len);
+		fputs("': the private key matches the certificate\n",
+		      v->read.out.f);
 	}
 	tool_record_free(&r);
 	return 0;

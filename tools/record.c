@@ -17,7 +17,7 @@ const char *tool_class_name(CK_OBJECT_CLASS c)
 	}
 }
 
-/* The URI of an object: its token, class, id and label. */
+/* The URI of an object: its token, class, id and label (those it has). */
 static char *object_uri(const struct tool_token *tok, CK_OBJECT_CLASS klass,
 			unsigned char *id, CK_ULONG id_len, char *label,
 			CK_ULONG label_len)
@@ -32,7 +32,7 @@ static char *object_uri(const struct tool_token *tok, CK_OBJECT_CLASS klass,
 		return NULL;
 	*p11_kit_uri_get_token_info(uri) = tok->info;
 	for (size_t i = 0; i < 3; i++)
-		if (a[i].pValue != NULL)
+		if (a[i].pValue != NULL && a[i].ulValueLen > 0)
 			p11_kit_uri_set_attribute(uri, &a[i]);
 	if (p11_kit_uri_format(uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, &text) !=
 	    P11_KIT_URI_OK)
@@ -88,8 +88,10 @@ bool tool_record_read(struct tool *t, struct tool_token *tok,
 	tool_token_text(tok, r->token, r->serial);
 	ulong_attr(t, s, o, CKA_CLASS, &r->klass);
 	if (tool_attr(t, s, o, CKA_LABEL, (unsigned char **)&r->label,
-		      &r->label_len) != CKR_OK)
-		r->label = strdup(""), r->label_len = 0;
+		      &r->label_len) != CKR_OK) {
+		r->label = strdup("");
+		r->label_len = 0;
+	}
 	if (tool_attr(t, s, o, CKA_ID, &id, &id_len) != CKR_OK)
 		id_len = 0;
 	if ((r->id = malloc(2 * id_len + 1)) != NULL)
