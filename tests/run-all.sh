@@ -34,6 +34,7 @@ bash "$SRC/tests/integration/orders.sh" "$MODULE" "$BUILD_DIR/docs/examples/kmp1
 bash "$SRC/tests/integration/tool-writes.sh" "$MODULE" "$TOOL" "$KM"
 bash "$SRC/tests/integration/tool-failures.sh" "$MODULE" "$TOOL"
 bash "$SRC/tests/integration/lifecycle.sh" "$MODULE" "$TOOL"
+bash "$SRC/tests/integration/units.sh" "$BUILD_DIR" "$MODULE" "$KM"
 /usr/bin/python3 "$SRC/tests/integration/isolation.py" "$MODULE" "$KM"
 /usr/bin/python3 "$SRC/tests/integration/keystone.py" "$MODULE" "$KM"
 /usr/bin/python3 "$SRC/tests/integration/expiry.py" "$MODULE" "$KM"

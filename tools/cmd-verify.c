@@ -7,8 +7,6 @@
 #include "tools/output.h"
 
 #include <getopt.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <p11-kit/p11-kit.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,35 +15,6 @@ struct verify {
 	struct tool_read read;
 	unsigned long failed;
 };
-
-/* Signs a random challenge with key and verifies it with the certificate. */
-static const char *prove(struct tool *t, CK_SESSION_HANDLE s,
-			 CK_OBJECT_HANDLE key, X509 *cert)
-{
-	EVP_PKEY *pub = X509_get0_pubkey(cert);
-	unsigned char challenge[32], sig[1024];
-	CK_ULONG len = sizeof(sig);
-	const char *why;
-	EVP_MD_CTX *ctx;
-	int nid;
-	bool ok;
-
-	if (pub == NULL)
-		return "the certificate's key type is not supported";
-	if (RAND_bytes(challenge, sizeof(challenge)) != 1)
-		return "no random challenge";
-	if ((why = tool_sign(t, s, key, pub, challenge, sizeof(challenge), sig,
-			     &len, &nid)) != NULL)
-		return why;
-	ctx = EVP_MD_CTX_new();
-	ok = ctx != NULL &&
-	     EVP_DigestVerifyInit(ctx, NULL,
-				  nid == NID_ED25519 ? NULL : EVP_sha256(), NULL,
-				  pub) == 1 &&
-	     EVP_DigestVerify(ctx, sig, len, challenge, sizeof(challenge)) == 1;
-	EVP_MD_CTX_free(ctx);
-	return ok ? NULL : "the private key does not match the certificate";
-}
 
 /* Why the certificate of r does not match its private key; NULL when
  * it does. */
@@ -63,7 +32,7 @@ static const char *mismatch(struct tool *t, struct tool_token *tok,
 		return p11_kit_strerror(rv);
 	if (n == 0)
 		return "no private key has the certificate's CKA_ID";
-	return prove(t, tok->session, key, r->cert);
+	return tool_prove_key(t, tok->session, key, r->cert);
 }
 
 static int verify_one(struct tool *t, struct tool_token *tok,
