@@ -239,12 +239,30 @@ static bool taken_with_container_inlock(struct kmp_slot *slot,
 	return false;
 }
 
+/* What C_DestroyObject may answer of a Key Manager deletion's failure. */
+static CK_RV destroy_failure(CK_RV rv)
+{
+	switch (rv) {
+	case CKR_OK:
+	case CKR_HOST_MEMORY:
+	case CKR_DEVICE_MEMORY:
+	case CKR_OBJECT_HANDLE_INVALID:
+	case CKR_ACTION_PROHIBITED:
+	case CKR_TOKEN_WRITE_PROTECTED:
+		return rv;
+	default:
+		return CKR_DEVICE_ERROR;
+	}
+}
+
 /*
- * A certificate or key of a container deletes the container and its
- * secrets (its other objects go with it: destroying them afterwards
- * succeeds); a standalone secret is deleted alone; an intermediate is
- * part of its container's chain and is not deleted by itself.
+ * A certificate or key of a container deletes the container and the
+ * secrets no other container holds (its other objects go with it:
+ * destroying them afterwards succeeds); a standalone secret is deleted
+ * alone; an intermediate is part of its container's chain and is not
+ * deleted by itself.
  */
+
 static CK_RV destroy_token_object_inlock(struct kmp_session *session,
 					 struct kmp_slot *slot,
 					 CK_OBJECT_HANDLE oh)
@@ -269,8 +287,8 @@ static CK_RV destroy_token_object_inlock(struct kmp_session *session,
 	    (siblings = container_handles_inlock(slot, obj, &n)) == NULL)
 		return CKR_HOST_MEMORY;
 	pthread_mutex_unlock(&kmp_gl.lock);
-	rv = siblings ? km_delete_container(slot->token, uuid)
-		      : km_delete_secret(slot->token, uuid);
+	rv = destroy_failure(siblings ? km_delete_container(slot->token, uuid)
+				      : km_delete_secret(slot->token, uuid));
 	pthread_mutex_lock(&kmp_gl.lock);
 	if (rv == CKR_OK) {
 		relist_inlock(slot); /* deleted: a failed listing is no error */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static CK_RV add(struct km_held *h, const char *uuid)
+static CK_RV add_uuid(struct km_held *h, const char *uuid)
 {
 	km_uuid *grown;
 
@@ -20,33 +20,63 @@ static CK_RV add(struct km_held *h, const char *uuid)
 	return CKR_OK;
 }
 
-/* An order's own container: no name, and no creator (Barbican's order
- * processing made it). */
-static bool order_original(json_object *c)
+/* An order's own container, as Barbican makes it: no name and no
+ * creator; one that services use (consumers) always counts. */
+static bool original(json_object *c)
 {
-	json_object *creator;
+	json_object *creator, *consumers;
 
 	return km_json_string(c, "name") == NULL &&
 	       json_object_object_get_ex(c, "creator_id", &creator) &&
-	       creator == NULL;
+	       creator == NULL &&
+	       (!json_object_object_get_ex(c, "consumers", &consumers) ||
+		json_object_array_length(consumers) == 0);
 }
 
-static CK_RV add_container(struct km_held *h, json_object *c)
+static CK_RV add_secrets(struct km_held *h, struct km_holder *c, json_object *refs)
 {
-	json_object *refs;
+	json_object *ref;
+	const char *name;
 	km_uuid uuid;
 	CK_RV rv = CKR_OK;
 
-	if (!km_uuid_from_ref(km_json_string(c, "container_ref"), uuid) ||
-	    strcmp(uuid, h->except) == 0 || order_original(c) ||
-	    !json_object_object_get_ex(c, "secret_refs", &refs) ||
-	    !json_object_is_type(refs, json_type_array))
-		return CKR_OK;
-	for (size_t i = 0; rv == CKR_OK && i < json_object_array_length(refs); i++)
-		if (km_uuid_from_ref(km_json_string(json_object_array_get_idx(refs, i),
-						    "secret_ref"), uuid))
-			rv = add(h, uuid);
+	c->first = h->n;
+	for (size_t i = 0; rv == CKR_OK && i < json_object_array_length(refs); i++) {
+		ref = json_object_array_get_idx(refs, i);
+		if (!km_uuid_from_ref(km_json_string(ref, "secret_ref"), uuid))
+			return CKR_DEVICE_ERROR;
+		name = km_json_string(ref, "name");
+		if (name != NULL && strcmp(name, "certificate") == 0)
+			memcpy(c->certificate, uuid, sizeof(uuid));
+		rv = add_uuid(h, uuid);
+	}
+	c->n = h->n - c->first;
 	return rv;
+}
+
+static CK_RV add_container(struct km_held *h, json_object *o)
+{
+	struct km_holder *grown, *c;
+	json_object *refs;
+
+	if (h->n_c == h->cap_c) {
+		h->cap_c = h->cap_c ? 2 * h->cap_c : 64;
+		if ((grown = realloc(h->c, h->cap_c * sizeof(*grown))) == NULL)
+			return CKR_HOST_MEMORY;
+		h->c = grown;
+	}
+	c = memset(&h->c[h->n_c], 0, sizeof(*c));
+	/* What cannot be read could hold a key: no guessing. */
+	if (!km_uuid_from_ref(km_json_string(o, "container_ref"), c->uuid) ||
+	    !json_object_object_get_ex(o, "secret_refs", &refs) ||
+	    !json_object_is_type(refs, json_type_array)) {
+		km_error("containers: an item without a container_ref or "
+			 "secret_refs; no secret is deleted");
+		return CKR_DEVICE_ERROR;
+	}
+	c->original = original(o);
+	h->n_c++;
+	return add_secrets(h, c, refs);
 }
 
 CK_RV km_held_add_page(struct km_held *h, const char *json, long *total,
@@ -65,7 +95,7 @@ CK_RV km_held_add_page(struct km_held *h, const char *json, long *total,
 		return CKR_DEVICE_ERROR;
 	}
 	if (km_json_int(root, "total", &n))
-		*total = (long)n;
+		h->total = *total = (long)n;
 	for (size_t i = 0; rv == CKR_OK && i < json_object_array_length(items); i++) {
 		rv = add_container(h, json_object_array_get_idx(items, i));
 		(*added)++;
@@ -84,10 +114,43 @@ static int by_uuid(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-void km_held_finish(struct km_held *h)
+/* Whether a container that counts holds the certificate secret of an
+ * order's original: then the original does not count. */
+static bool copied(const struct km_held *h, const struct km_holder *orig)
 {
+	for (size_t i = 0; i < h->n_c; i++) {
+		const struct km_holder *c = &h->c[i];
+		if (c == orig || c->original || orig->certificate[0] == '\0')
+			continue;
+		for (size_t j = c->first; j < c->first + c->n; j++)
+			if (strcmp(h->uuids[j], orig->certificate) == 0)
+				return true;
+	}
+	return false;
+}
+
+CK_RV km_held_finish(struct km_held *h)
+{
+	size_t kept = 0;
+
+	/* Pages shift when containers come and go while we list: a short
+	 * count could miss the one that holds a key. */
+	if (h->total >= 0 && h->n_c < (size_t)h->total) {
+		km_error("containers: %zu listed of %ld; no secret is deleted",
+			 h->n_c, h->total);
+		return CKR_DEVICE_ERROR;
+	}
+	for (size_t i = 0; i < h->n_c; i++)
+		h->c[i].counts = strcmp(h->c[i].uuid, h->except) != 0 &&
+				 !(h->c[i].original && copied(h, &h->c[i]));
+	/* Then the secrets of those that count, in place. */
+	for (size_t i = 0; i < h->n_c; i++)
+		for (size_t j = h->c[i].first; h->c[i].counts && j < h->c[i].first + h->c[i].n; j++)
+			memmove(h->uuids[kept++], h->uuids[j], sizeof(km_uuid));
+	h->n = kept;
 	if (h->n > 1)
 		qsort(h->uuids, h->n, sizeof(*h->uuids), by_uuid);
+	return CKR_OK;
 }
 
 CK_RV km_held_list(const struct km_endpoint *ep, const char *except,
@@ -95,12 +158,12 @@ CK_RV km_held_list(const struct km_endpoint *ep, const char *except,
 {
 	CK_RV rv;
 
-	*out = (struct km_held){.except = except};
+	*out = (struct km_held){.except = except, .total = -1};
 	rv = km_barbican_pages(ep, "containers", "", add_page, out);
+	if (rv == CKR_OK)
+		rv = km_held_finish(out);
 	if (rv != CKR_OK)
 		km_held_clear(out);
-	else
-		km_held_finish(out);
 	return rv;
 }
 
@@ -112,6 +175,7 @@ bool km_held_has(const struct km_held *h, const char *uuid)
 
 void km_held_clear(struct km_held *h)
 {
+	free(h->c);
 	free(h->uuids);
 	*h = (struct km_held){0};
 }

@@ -9,25 +9,41 @@
 #include "tokens/barbican.h"
 #include "tokens/listing.h"
 
-/* A sorted set of secret uuids. */
+/* A container as the holder count needs it. */
+struct km_holder {
+	km_uuid uuid, certificate;
+	bool original; /* an order's own: no name, no creator, no consumer */
+	bool counts;   /* its secrets are held (km_held_finish) */
+	size_t first, n; /* its secrets: uuids[first .. first + n) */
+};
+
+/* The secrets the project's containers hold, from a full listing. */
 struct km_held {
-	km_uuid *uuids;
+	const char *except; /* the container being deleted */
+	struct km_holder *c;
+	size_t n_c, cap_c;
+	km_uuid *uuids; /* each container's secrets, then (finished) the
+			 * sorted set of those held */
 	size_t n, cap;
-	const char *except; /* the container whose holdings do not count */
+	long total; /* as the last page said, -1 if none did */
 };
 
 /*
- * The secrets that the project's containers other than except hold,
- * from a fresh listing of every container. An order's own unnamed
- * container does not count: kmp11 shows its named copy instead, and
- * Barbican drops a deleted secret from the containers that held it.
+ * The secrets that the project's containers other than except hold, from
+ * a fresh listing of every container. An order's own unnamed container
+ * does not count when another container holds its certificate (kmp11's
+ * named copy, or except itself): Barbican drops a deleted secret from the
+ * containers that held it. Fails closed: an item or a listing it cannot
+ * read in full is an error, never a smaller set.
  */
 CK_RV km_held_list(const struct km_endpoint *ep, const char *except,
 		   struct km_held *out);
-/* Adds the secrets a page of GET /containers holds (tests feed pages). */
+/* Adds a page of GET /containers (tests feed pages). */
 CK_RV km_held_add_page(struct km_held *h, const char *json, long *total,
 		       size_t *added);
-void km_held_finish(struct km_held *h);
+/* Ends the listing: CKR_DEVICE_ERROR when it has fewer containers than
+ * the Key Manager said it has. */
+CK_RV km_held_finish(struct km_held *h);
 bool km_held_has(const struct km_held *h, const char *uuid);
 void km_held_clear(struct km_held *h);
 

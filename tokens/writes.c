@@ -10,8 +10,13 @@
 
 /* ---- deleting ---- */
 
+/* A deletion's progress: a retry (after Keystone renewed the token)
+ * goes on from the step that failed, not from a container already gone. */
 struct delete_call {
 	const char *uuid;
+	json_object *container; /* as it was before the deletion */
+	bool deleted;           /* the container is gone */
+	size_t next;            /* the secret to delete next */
 };
 
 /* "name (url)" of each consumer of a container, into out; false if none. */
@@ -35,43 +40,57 @@ static bool consumers(json_object *container, char *out, size_t size)
 	return true;
 }
 
+/* Deletes the secrets from c->next on that no other container holds;
+ * those it holds are listed afresh, after the container is gone, so that
+ * one made meanwhile (a renewal by another process) is seen. */
+static CK_RV delete_secrets(const struct km_endpoint *ep, struct delete_call *c)
+{
+	json_object *refs, *ref;
+	struct km_held held;
+	km_uuid secret;
+	CK_RV rv = km_held_list(ep, c->uuid, &held);
+
+	if (rv != CKR_OK || !json_object_object_get_ex(c->container, "secret_refs", &refs) ||
+	    !json_object_is_type(refs, json_type_array)) {
+		if (rv != CKR_OK)
+			km_error("container %s deleted; its secrets stay (the "
+				 "containers holding them could not be listed)",
+				 c->uuid);
+		return rv;
+	}
+	for (; rv == CKR_OK && c->next < json_object_array_length(refs); c->next++) {
+		ref = json_object_array_get_idx(refs, c->next);
+		if (!km_uuid_from_ref(km_json_string(ref, "secret_ref"), secret))
+			continue;
+		if (km_held_has(&held, secret))
+			km_info("container %s: secret %s (%s) kept: another "
+				"container holds it", c->uuid, secret,
+				km_json_string(ref, "name"));
+		else if ((rv = km_barbican_delete(ep, "secrets", secret)) == CKR_OBJECT_HANDLE_INVALID)
+			rv = CKR_OK; /* gone already */
+	}
+	km_held_clear(&held);
+	return rv;
+}
+
 static CK_RV delete_container_call(const struct km_endpoint *ep, void *arg)
 {
 	struct delete_call *c = arg;
-	json_object *container = NULL, *refs, *ref;
-	struct km_held held = {0};
 	char who[1024];
-	km_uuid secret;
-	CK_RV rv = km_barbican_get(ep, "containers", c->uuid, &container);
+	CK_RV rv = CKR_OK;
 
-	if (rv == CKR_OK && consumers(container, who, sizeof(who))) {
+	if (c->container == NULL &&
+	    (rv = km_barbican_get(ep, "containers", c->uuid, &c->container)) != CKR_OK)
+		return rv;
+	if (!c->deleted && consumers(c->container, who, sizeof(who))) {
 		km_error("container %s has consumers: %s; update them first",
 			 c->uuid, who);
-		rv = CKR_ACTION_PROHIBITED;
+		return CKR_ACTION_PROHIBITED;
 	}
-	/* Asked afresh: another process may have made a container that
-	 * holds these secrets since this one listed. */
-	if (rv == CKR_OK)
-		rv = km_held_list(ep, c->uuid, &held);
-	if (rv == CKR_OK)
-		rv = km_barbican_delete(ep, "containers", c->uuid);
-	/* Then the secrets that no other container holds. */
-	if (rv == CKR_OK && json_object_object_get_ex(container, "secret_refs", &refs) &&
-	    json_object_is_type(refs, json_type_array))
-		for (size_t i = 0; rv == CKR_OK && i < json_object_array_length(refs); i++) {
-			ref = json_object_array_get_idx(refs, i);
-			if (!km_uuid_from_ref(km_json_string(ref, "secret_ref"), secret))
-				continue;
-			if (km_held_has(&held, secret))
-				km_info("container %s: secret %s (%s) kept: another "
-					"container holds it", c->uuid, secret,
-					km_json_string(ref, "name"));
-			else
-				rv = km_barbican_delete(ep, "secrets", secret);
-		}
-	km_held_clear(&held);
-	json_object_put(container);
-	return rv;
+	if (!c->deleted && (rv = km_barbican_delete(ep, "containers", c->uuid)) != CKR_OK)
+		return rv;
+	c->deleted = true;
+	return delete_secrets(ep, c);
 }
 
 struct rename_call {
@@ -176,17 +195,25 @@ static CK_RV delete_secret_call(const struct km_endpoint *ep, void *arg)
 
 CK_RV km_delete_container(struct km_token *t, const char *uuid)
 {
-	struct delete_call c = {uuid};
+	struct delete_call c = {uuid, NULL, false, 0};
 	CK_RV rv = km_token_call(t, delete_container_call, &c);
 
-	if (rv == CKR_OK)
+	if (rv == CKR_OK) {
 		km_info("deleted container %s and the secrets only it held", uuid);
+	} else if (c.deleted) {
+		/* Its objects are gone: the deletion is done, and what stays
+		 * is said for the operator to remove. */
+		km_error("container %s is deleted, but not all of the secrets "
+			 "only it held: see the secrets listing", uuid);
+		rv = CKR_OK;
+	}
+	json_object_put(c.container);
 	return rv;
 }
 
 CK_RV km_delete_secret(struct km_token *t, const char *uuid)
 {
-	struct delete_call c = {uuid};
+	struct delete_call c = {uuid, NULL, false, 0};
 
 	return km_token_call(t, delete_secret_call, &c);
 }

@@ -8,8 +8,10 @@
 
 #include "tokens/token.h"
 
-/* A container and its secrets; CKR_ACTION_PROHIBITED (logged with the
- * consumers' names) when services are registered as its consumers. */
+/* A container and the secrets no other container holds (tokens/holders.h);
+ * CKR_ACTION_PROHIBITED (logged with the consumers' names) when services
+ * are registered as its consumers. CKR_OK once the container is gone,
+ * even when some of its secrets could not be deleted (logged). */
 CK_RV km_delete_container(struct km_token *t, const char *uuid);
 CK_RV km_delete_secret(struct km_token *t, const char *uuid);
 /* A container of the same secrets under a new name (a new uuid); the old
