@@ -7,7 +7,9 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The stamp's directory; false when there is none. */
@@ -25,54 +27,77 @@ static bool state_dir(char *out, size_t size)
 	return false;
 }
 
-static bool stamp_path(const char *serial, char *out, size_t size)
+/* The directory, opened without following a link, when it is safe: this
+ * user's or root's, and no one else may write in it. -1 otherwise. */
+static int open_dir(bool create)
 {
 	char dir[PATH_MAX];
-
-	return state_dir(dir, sizeof(dir)) &&
-	       (size_t)snprintf(out, size, "%s/%s.changed", dir, serial) < size;
-}
-
-/* File times come from a coarse clock (a jiffy): a stamp may read up to
- * that much earlier than the moment it was made. */
-#define GRANULARITY_NS 20000000L
-
-void km_changes_mark(const char *serial, struct timespec *stamp)
-{
-	char dir[PATH_MAX], path[PATH_MAX];
 	struct stat st;
 	int fd;
 
-	*stamp = (struct timespec){0, 0};
-	if (!state_dir(dir, sizeof(dir)) || !stamp_path(serial, path, sizeof(path)))
-		return;
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		km_warning("%s: %m; other processes see this change after "
-			   "their refresh_interval", dir);
-	/* Never through a link someone planted. */
-	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 || futimens(fd, NULL) != 0)
-		km_warning("%s: %m; other processes see this change after "
-			   "their refresh_interval", path);
-	else if (fstat(fd, &st) == 0)
-		*stamp = st.st_mtim;
+	if (!state_dir(dir, sizeof(dir)))
+		return -1;
+	if (create && mkdir(dir, 0755) != 0 && errno != EEXIST)
+		km_warning("%s: %m: other processes see changes after their "
+			   "refresh_interval", dir);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || (st.st_uid != geteuid() && st.st_uid != 0) ||
+	    (st.st_mode & S_IWOTH)) {
+		if (create) /* said once per write, not at every search */
+			km_warning("%s: not this user's or root's, or writable "
+				   "by others: no change stamp there", dir);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The stamp, opened in the directory: a regular file or nothing (a
+ * FIFO someone planted would block). */
+static int open_stamp(const char *serial, int flags)
+{
+	char name[64];
+	struct stat st;
+	int dir = open_dir(flags & O_CREAT), fd;
+
+	if (dir < 0)
+		return -1;
+	snprintf(name, sizeof(name), "%.16s.changed", serial);
+	fd = openat(dir, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0664);
+	close(dir);
+	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void km_changes_mark(const char *serial)
+{
+	static unsigned count;
+	char text[KM_CHANGES_STAMP_MAX];
+	struct timespec now;
+	int fd = open_stamp(serial, O_WRONLY | O_CREAT);
+	int len;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	len = snprintf(text, sizeof(text), "%ld %lld.%09ld %u\n", (long)getpid(),
+		       (long long)now.tv_sec, now.tv_nsec,
+		       __atomic_add_fetch(&count, 1, __ATOMIC_RELAXED));
+	if (fd < 0 || ftruncate(fd, 0) != 0 || write(fd, text, (size_t)len) != len)
+		km_warning("change stamp of %s not written: other processes see "
+			   "this change after their refresh_interval", serial);
 	if (fd >= 0)
 		close(fd);
 }
 
-static long long ns(const struct timespec *t)
+void km_changes_read(const char *serial, char out[KM_CHANGES_STAMP_MAX])
 {
-	return (long long)t->tv_sec * 1000000000LL + t->tv_nsec;
-}
+	int fd = open_stamp(serial, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, out, KM_CHANGES_STAMP_MAX - 1) : 0;
 
-bool km_changes_since(const char *serial, const struct timespec *since,
-		      const struct timespec *own)
-{
-	char path[PATH_MAX];
-	struct stat st;
-
-	if (!stamp_path(serial, path, sizeof(path)) || stat(path, &st) != 0 ||
-	    ns(&st.st_mtim) == ns(own))
-		return false;
-	return ns(&st.st_mtim) >= ns(since) - GRANULARITY_NS;
+	out[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
 }

@@ -7,21 +7,23 @@
  *
  * The stamp is <dir>/<serial>.changed, dir being $KMP11_STATE_DIR, else
  * /run/kmp11 for root, else $XDG_RUNTIME_DIR/kmp11; none without one.
- * Only its time counts: a stamp someone else touches costs a listing.
+ * Each mark writes a text of its own (process, time, count) into it: a
+ * listing remembers the text it began under and is stale once the text
+ * differs. No clock is compared, and a stamp someone else writes costs a
+ * listing, nothing more. The directory must belong to this user or root
+ * and not be writable by others; the stamp must be a regular file.
  */
 #ifndef KMP11_CHANGES_H
 #define KMP11_CHANGES_H
 
 #include <stdbool.h>
-#include <time.h>
+#include <stddef.h>
 
-/* Marks the project of that token serial changed, now; *stamp is the
- * time the stamp got (zero when there is none). */
-void km_changes_mark(const char *serial, struct timespec *stamp);
-/* Whether the project was marked changed at or after since (less the
- * file system's clock granularity), other than by the mark of time own
- * (this process's last; its own listing came after it). */
-bool km_changes_since(const char *serial, const struct timespec *since,
-		      const struct timespec *own);
+#define KM_CHANGES_STAMP_MAX 64
+
+/* Marks the project of that token serial changed. */
+void km_changes_mark(const char *serial);
+/* The stamp's text now, into out ("" when there is none). */
+void km_changes_read(const char *serial, char out[KM_CHANGES_STAMP_MAX]);
 
 #endif

@@ -30,8 +30,8 @@ struct km_token {
 	char *pin; /* the secret given to C_Login, wiped when dropped */
 	struct km_snapshot *snapshot;
 	time_t listed_at;
-	struct timespec listing_began; /* of the snapshot: its changes seen */
-	struct timespec marked;        /* the last change this process made */
+	/* The change stamp the snapshot's listing began under. */
+	char stamp[KM_CHANGES_STAMP_MAX];
 	unsigned generation;
 	bool refreshing;
 	struct km_payload **cache; /* open addressing by uuid and kind */
@@ -264,12 +264,9 @@ CK_RV km_token_call(struct km_token *t, km_call call, void *arg)
 
 void km_token_invalidate(struct km_token *t)
 {
-	struct timespec marked;
-
-	km_changes_mark(t->serial, &marked);
+	km_changes_mark(t->serial);
 	pthread_mutex_lock(&t->lock);
 	t->listed_at = 0;
-	t->marked = marked;
 	pthread_mutex_unlock(&t->lock);
 }
 
@@ -322,11 +319,12 @@ static CK_RV list_call(const struct km_endpoint *ep, void *arg)
 	return km_barbican_list(ep, c->config, &c->listing);
 }
 
-static bool fresh_enough(struct km_token *t)
+/* stamp: the change stamp now (read before the lock: a file). */
+static bool fresh_enough(struct km_token *t, const char *stamp)
 {
 	return t->snapshot != NULL &&
 	       time(NULL) - t->listed_at < t->config->refresh_interval &&
-	       !km_changes_since(t->serial, &t->listing_began, &t->marked);
+	       strcmp(stamp, t->stamp) == 0;
 }
 
 /* Key secrets without an "algorithm" get the one learned before. */
@@ -368,11 +366,11 @@ static CK_RV refresh(struct km_token *t)
 {
 	struct list_call call = {t->config, NULL};
 	struct km_snapshot *s, *old = NULL;
-	struct timespec began;
+	char began[KM_CHANGES_STAMP_MAX];
 	CK_RV rv;
 
 	/* A change marked while this lists is seen by the next search. */
-	clock_gettime(CLOCK_REALTIME, &began);
+	km_changes_read(t->serial, began);
 	rv = with_auth(t, list_call, &call);
 
 	if (rv == CKR_OK && (s = calloc(1, sizeof(*s))) == NULL) {
@@ -391,7 +389,7 @@ static CK_RV refresh(struct km_token *t)
 			old = t->snapshot;
 		t->snapshot = s;
 		t->listed_at = time(NULL);
-		t->listing_began = began;
+		memcpy(t->stamp, began, sizeof(began));
 	}
 	pthread_mutex_unlock(&t->lock);
 	if (old != NULL)
@@ -401,12 +399,14 @@ static CK_RV refresh(struct km_token *t)
 
 CK_RV km_token_snapshot(struct km_token *t, struct km_snapshot **out)
 {
+	char stamp[KM_CHANGES_STAMP_MAX];
 	bool must_refresh;
 	CK_RV rv = CKR_OK;
 
+	km_changes_read(t->serial, stamp);
 	pthread_mutex_lock(&t->lock);
 	/* One thread refreshes; the others keep reading the old snapshot. */
-	must_refresh = !fresh_enough(t) && (!t->refreshing || !t->snapshot);
+	must_refresh = !fresh_enough(t, stamp) && (!t->refreshing || !t->snapshot);
 	if (must_refresh)
 		t->refreshing = true;
 	pthread_mutex_unlock(&t->lock);
