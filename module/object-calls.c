@@ -545,9 +545,10 @@ static CK_RV csr_key_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE key,
 {
 	struct kmp_object *obj = get_inlock(slot, key);
 
-	if (obj == NULL || obj->role != KMP_ROLE_PRIVATE_KEY) {
-		km_error("certificate order: hKey is not a private key of the "
-			 "token");
+	/* A standalone key would stop being one, and its handle change. */
+	if (obj == NULL || obj->role != KMP_ROLE_PRIVATE_KEY || obj->container == NULL) {
+		km_error("certificate order: hKey is not the private key of a "
+			 "container of the token");
 		return CKR_MECHANISM_PARAM_INVALID;
 	}
 	snprintf(out->private_key, sizeof(out->private_key), "%s", obj->secret);

@@ -245,13 +245,14 @@ static CK_RV name_result(struct km_token *t, json_object *order,
 
 	if (rv == CKR_OK)
 		rv = km_copy_container(t, uuid, name, key, renamed);
-	if (rv == CKR_OK)
+	if (rv == CKR_OK) {
 		set_container(order, ref, renamed);
-	else
-		km_error("certificate order: issued, but its container '%s'%s "
-			 "could not be made; order again", name,
-			 key ? " with the key" : "");
-	return rv;
+		return CKR_OK;
+	}
+	km_error("certificate order: issued, but its container '%s'%s could "
+		 "not be made; order again", name, key ? " with the key" : "");
+	/* Not the request's fault: nothing of the caller's to blame. */
+	return CKR_FUNCTION_FAILED;
 }
 
 void km_orders_follow_copies(json_object *orders, const struct km_listing *l)

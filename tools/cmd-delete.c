@@ -76,7 +76,8 @@ static void name(const struct victim *v, char *out, size_t size)
 }
 
 /* The names of the other containers that hold v's private key, into
- * out; false when none does. */
+ * out; false when none does. A search that fails says so in out: the
+ * refusal then stands (fail closed). */
 static bool shared_with(struct tool *t, CK_SESSION_HANDLE s,
 			const struct deletion *d, const struct victim *v,
 			char *out, size_t size)
@@ -89,12 +90,18 @@ static bool shared_with(struct tool *t, CK_SESSION_HANDLE s,
 	unsigned char *secret = NULL, *id;
 	char holder[256];
 
+	CK_RV rv;
+
 	out[0] = '\0';
-	if (tool_find(t, s, templ, 2, &keys, &n_keys) == CKR_OK && n_keys > 0 &&
-	    tool_attr(t, s, keys[0], CKA_KMP11_SECRET_ID, &secret, &len) == CKR_OK) {
+	rv = tool_find(t, s, templ, 2, &keys, &n_keys);
+	if (rv == CKR_OK && n_keys > 0 &&
+	    (rv = tool_attr(t, s, keys[0], CKA_KMP11_SECRET_ID, &secret, &len)) == CKR_OK) {
 		templ[1] = (CK_ATTRIBUTE){CKA_KMP11_SECRET_ID, secret, len};
-		tool_find(t, s, templ, 2, &holders, &n);
+		rv = tool_find(t, s, templ, 2, &holders, &n);
 	}
+	if (rv != CKR_OK)
+		snprintf(out, size, "containers that could not be searched (%s)",
+			 p11_kit_strerror(rv));
 	for (CK_ULONG i = 0; i < n && used < size; i++) {
 		if (tool_attr(t, s, holders[i], CKA_ID, &id, &len) != CKR_OK)
 			continue;

@@ -151,6 +151,8 @@ static void renew_due(struct tool *t, struct tool_token *tok,
 		      struct expiring *e, const struct tool_record *r,
 		      CK_OBJECT_HANDLE o)
 {
+	if (o == CK_INVALID_HANDLE)
+		return; /* replaced: its renewal exists */
 	if (r->category != 1) {
 		e->unrenewable++;
 		return;
@@ -207,10 +209,13 @@ static int expiring_token(struct tool *t, struct tool_token *tok, void *arg)
 	for (; status == 0 && read < count; read++)
 		if (!tool_record_read(t, tok, found[read], &r[read]))
 			status = TOOL_FAILED;
-	for (CK_ULONG i = 0; status == 0 && i < count; i++)
-		if (r[i].cert != NULL && (e->all || !replaced(r, count, i)) &&
-		    first_sighting(e, &r[i]))
-			report(t, tok, e, &r[i], found[i]);
+	for (CK_ULONG i = 0; status == 0 && i < count; i++) {
+		bool old = replaced(r, count, i);
+		/* The old one of a renewal is reported with --all, never
+		 * renewed again. */
+		if (r[i].cert != NULL && (e->all || !old) && first_sighting(e, &r[i]))
+			report(t, tok, e, &r[i], old ? CK_INVALID_HANDLE : found[i]);
+	}
 	for (CK_ULONG i = 0; i < read; i++)
 		tool_record_free(&r[i]);
 	free(r);

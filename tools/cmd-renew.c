@@ -59,11 +59,36 @@ static char *result_uuid(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o
 	return uuid;
 }
 
+/* The URI of the new certificate: its token, id and label, encoded as
+ * RFC 7512 says (a label is anyone's text). malloc'd, or NULL. */
+static char *renewed_uri(const struct tool_token *tok, const char *label,
+			 const char *uuid)
+{
+	CK_OBJECT_CLASS klass = CKO_CERTIFICATE;
+	unsigned char id[16];
+	CK_ATTRIBUTE a[] = {{CKA_CLASS, &klass, sizeof(klass)},
+			    {CKA_LABEL, (void *)label, strlen(label)},
+			    {CKA_ID, id, sizeof(id)}};
+	P11KitUri *uri = p11_kit_uri_new();
+	char *text = NULL;
+	size_t n = tool_uuid_id(uuid, id) ? 3 : 2;
+
+	if (uri == NULL)
+		return NULL;
+	*p11_kit_uri_get_token_info(uri) = tok->info;
+	for (size_t i = 0; i < n; i++)
+		p11_kit_uri_set_attribute(uri, &a[i]);
+	if (p11_kit_uri_format(uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, &text) != P11_KIT_URI_OK)
+		text = NULL;
+	p11_kit_uri_free(uri);
+	return text;
+}
+
 /* Runs the deploy hook with what was renewed in its environment. */
 static int deploy_hook(const struct tool_renewal *how, struct tool_token *tok,
 		       const char *label, const char *uuid)
 {
-	char token[33];
+	char token[33], *uri = renewed_uri(tok, label, uuid);
 	int status;
 
 	snprintf(token, sizeof(token), "%.*s",
@@ -72,6 +97,8 @@ static int deploy_hook(const struct tool_renewal *how, struct tool_token *tok,
 	setenv("KMP11_RENEWED_TOKEN", token, 1);
 	setenv("KMP11_RENEWED_LABEL", label, 1);
 	setenv("KMP11_RENEWED_UUID", uuid, 1);
+	setenv("KMP11_RENEWED_URI", uri ? uri : "", 1);
+	free(uri);
 	fflush(stdout);
 	status = system(how->deploy_hook);
 	if (status == 0)
@@ -81,6 +108,24 @@ static int deploy_hook(const struct tool_renewal *how, struct tool_token *tok,
 			  WIFEXITED(status) ? "exit" : "status",
 			  WIFEXITED(status) ? WEXITSTATUS(status) : status,
 			  how->deploy_hook);
+}
+
+/* The key pair a new key was made in goes: the issued certificate's
+ * container holds the key now, or no certificate will (a failed order;
+ * a pending one, which kmp11 does not finish: renew again). */
+static void drop_key_pair(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key,
+			  const char *label, int status)
+{
+	CK_RV rv = t->f->C_DestroyObject(s, key);
+
+	if (rv != CKR_OK)
+		tool_error("renew '%s': the key pair made for it stays (%s): "
+			   "delete '%s.new-key' once done", label,
+			   p11_kit_strerror(rv), label);
+	else if (status == TOOL_PENDING)
+		tool_error("renew '%s': the order is pending; kmp11 does not "
+			   "finish it: its new key is deleted, renew again once "
+			   "the CA answers", label);
 }
 
 /* Orders the renewal of the certificate with key; a new key that did
@@ -114,7 +159,7 @@ static int order_renewal(struct tool *t, struct tool_token *tok, X509 *cert,
 		status = tool_order_submit(t, tok->session, &o, &order);
 	}
 	if (made)
-		t->f->C_DestroyObject(tok->session, key);
+		drop_key_pair(t, tok->session, key, label, status);
 	if (status == TOOL_OK && how->deploy_hook != NULL) {
 		uuid = result_uuid(t, tok->session, order);
 		status = deploy_hook(how, tok, label, uuid);

@@ -43,11 +43,16 @@ void doctor_log_take(struct doctor_log *log)
 	    fseek(log->file, log->taken, SEEK_SET) != 0)
 		return;
 	log->taken += (long)fread(log->text, 1, (size_t)(end - log->taken), log->file);
-	/* The last error, from a copy: strtok_r cuts what it reads. */
+	/* The last error, from a copy: strtok_r cuts what it reads. What
+	 * is not the module's (the tool's own messages) goes to stderr. */
 	line = strdup(log->text);
-	for (char *l = strtok_r(line, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+	for (char *l = line ? strtok_r(line, "\n", &save) : NULL; l;
+	     l = strtok_r(NULL, "\n", &save)) {
 		if ((m = message(l, "error: ")) != NULL)
 			snprintf(log->last_error, sizeof(log->last_error), "%s", m);
+		else if (strncmp(l, "kmp11[", 6) != 0)
+			dprintf(log->saved_stderr, "%s\n", l);
+	}
 	free(line);
 }
 
@@ -103,7 +108,8 @@ bool doctor_listing(struct tool *t, struct tool_token *tok, const char *name,
 	if (rv != CKR_OK) {
 		doctor_say(worst, DOCTOR_FAIL, what,
 			   log->last_error[0] ? log->last_error : p11_kit_strerror(rv),
-			   "check the user's role in the project (creator or observer)");
+			   log->last_error[0] ? NULL /* the message says */
+					      : "kmp11-tool -vv list shows each request");
 		*worst = TOOL_UNREACHABLE;
 		return false;
 	}

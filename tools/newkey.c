@@ -78,23 +78,45 @@ static EVP_PKEY *public_key(struct tool *t, CK_SESSION_HANDLE s,
 	return key;
 }
 
+/* The pair under a name of its own, so that a server that loads the
+ * key by the certificate's name never takes it before its certificate
+ * exists; under the certificate's name when the token's containers
+ * patterns show no other. */
+static CK_RV generate(struct tool *t, CK_SESSION_HANDLE s, struct pair_spec *p,
+		      const char *label, CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv)
+{
+	CK_BBOOL yes = CK_TRUE;
+	char own[256];
+	CK_ATTRIBUTE priv_t[] = {{CKA_TOKEN, &yes, sizeof(yes)},
+				 {CKA_SIGN, &yes, sizeof(yes)},
+				 {CKA_LABEL, own, 0}};
+	CK_RV rv;
+
+	snprintf(own, sizeof(own), "%s.new-key", label);
+	priv_t[2].ulValueLen = strlen(own);
+	rv = t->f->C_GenerateKeyPair(s, &p->mech, p->pub, p->n_pub, priv_t, 3, pub, priv);
+	if (rv != CKR_TEMPLATE_INCONSISTENT)
+		return rv;
+	tool_error("renew '%s': the new key is made under the certificate's name "
+		   "(the token shows no other) until its certificate is issued",
+		   label);
+	priv_t[2] = (CK_ATTRIBUTE){CKA_LABEL, (void *)label, strlen(label)};
+	return t->f->C_GenerateKeyPair(s, &p->mech, p->pub, p->n_pub, priv_t, 3, pub,
+				       priv);
+}
+
 EVP_PKEY *tool_new_key_like(struct tool *t, CK_SESSION_HANDLE s, EVP_PKEY *like,
 			    const char *label, CK_OBJECT_HANDLE *priv,
 			    const char **why)
 {
 	struct pair_spec p = {0};
-	CK_BBOOL yes = CK_TRUE;
-	CK_ATTRIBUTE priv_t[] = {{CKA_TOKEN, &yes, sizeof(yes)},
-				 {CKA_SIGN, &yes, sizeof(yes)},
-				 {CKA_LABEL, (void *)label, strlen(label)}};
 	CK_OBJECT_HANDLE pub;
 	EVP_PKEY *key = NULL;
 	CK_RV rv;
 
 	*why = "kmp11 makes RSA, EC (P-256, P-384, P-521) and Ed25519 keys only";
 	if (pair_spec(&p, like)) {
-		rv = t->f->C_GenerateKeyPair(s, &p.mech, p.pub, p.n_pub, priv_t, 3,
-					     &pub, priv);
+		rv = generate(t, s, &p, label, &pub, priv);
 		*why = rv == CKR_OK ? "the new public key cannot be read"
 				    : p11_kit_strerror(rv);
 		if (rv == CKR_OK && (key = public_key(t, s, pub)) == NULL)

@@ -29,9 +29,9 @@ CK_RV tool_find_one(struct tool *t, CK_SESSION_HANDLE s, P11KitUri *uri,
 bool tool_parse_wait(const char *text, CK_ULONG *out);
 
 /* A key pair on the token of the type and size (or curve) of like, named
- * label, made as C_GenerateKeyPair makes token keys (RSA by a Key
- * Manager order, EC and Ed25519 by kmp11); NULL with *why set, else its
- * public key. */
+ * "<label>.new-key" (else label, when the token shows no such name),
+ * made as C_GenerateKeyPair makes token keys (RSA by a Key Manager order,
+ * EC and Ed25519 by kmp11); NULL with *why set, else its public key. */
 EVP_PKEY *tool_new_key_like(struct tool *t, CK_SESSION_HANDLE s, EVP_PKEY *like,
 			    const char *label, CK_OBJECT_HANDLE *priv,
 			    const char **why);

@@ -1,6 +1,7 @@
 /* Loading the module, selecting tokens by URI, finding and reading objects. */
 #include "tools/tool.h"
 
+#include <ctype.h>
 #include <dlfcn.h>
 #include <openssl/crypto.h>
 #include <p11-kit/p11-kit.h>
@@ -334,5 +335,25 @@ bool tool_id_uuid(const unsigned char *id, CK_ULONG len, char out[37])
 			*o++ = '-';
 	}
 	*o = '\0';
+	return true;
+}
+
+bool tool_uuid_id(const char *uuid, unsigned char id[16])
+{
+	size_t nibbles = 0;
+
+	if (strlen(uuid) != 36)
+		return false;
+	for (size_t i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		char c = uuid[i];
+		if (dash != (c == '-') || (!dash && !isxdigit((unsigned char)c)))
+			return false;
+		if (dash)
+			continue;
+		int v = isdigit((unsigned char)c) ? c - '0' : tolower((unsigned char)c) - 'a' + 10;
+		id[nibbles / 2] = (unsigned char)(nibbles % 2 ? id[nibbles / 2] << 4 | v : v);
+		nibbles++;
+	}
 	return true;
 }

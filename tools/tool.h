@@ -88,6 +88,8 @@ CK_RV tool_attr(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
 /* The text of a CKA_ID that is a Key Manager uuid (16 bytes); false for
  * another CKA_ID. */
 bool tool_id_uuid(const unsigned char *id, CK_ULONG len, char out[37]);
+/* The CKA_ID of a Key Manager uuid's text; false for another text. */
+bool tool_uuid_id(const char *uuid, unsigned char id[16]);
 /* The label of an object as a string, "" if it has none; malloc'd. */
 char *tool_label(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o);
 

@@ -68,10 +68,14 @@ ok "order --csr / --stored-key issue (exit 0), a bad CSR fails (exit 1); orders 
 # and the servers take it.
 serial_before=$(openssl x509 -in "$T/exported.pem" -noout -serial)
 status 0 renew "pkcs11:object=tw-$run-store;type=cert" \
-	--deploy-hook 'echo "hook $KMP11_RENEWED_TOKEN $KMP11_RENEWED_LABEL $KMP11_RENEWED_UUID"'
+	--deploy-hook 'echo "hook $KMP11_RENEWED_TOKEN $KMP11_RENEWED_LABEL $KMP11_RENEWED_UUID"; echo "uri $KMP11_RENEWED_URI"'
 grep -q "^ACTIVE custom 'tw-$run-store'" "$T/out" || fail "renew: $(cat "$T/out")"
 renewed=$(sed -n "s,^ACTIVE custom 'tw-$run-store' .*/containers/\([0-9a-f-]*\) .*,\1,p" "$T/out")
 grep -q "^hook tool-writes tw-$run-store $renewed$" "$T/out" || fail "renew --deploy-hook: $(cat "$T/out")"
+grep "^uri " "$T/out" | cut -d' ' -f2- >"$T/uri"
+status 0 list "$(cat "$T/uri")"
+[ "$(grep -c "pkcs11:" "$T/out")" = 1 ] && grep -q "id=$(echo "$renewed" | tr -d - | sed 's/../%&/g' | tr a-f A-F);" "$T/out" ||
+	fail "KMP11_RENEWED_URI $(cat "$T/uri") names: $(cat "$T/out")"
 status 0 export-cert --no-chain "pkcs11:object=tw-$run-store;type=cert" -o "$T/renewed.pem"
 [ "$(openssl x509 -in "$T/renewed.pem" -noout -serial)" != "$serial_before" ] ||
 	fail "renew: export-cert still gives the old certificate"
@@ -84,7 +88,7 @@ openssl verify -CAfile "$KM/snakeoil/ca.pem" "$T/renewed.pem" >/dev/null 2>&1 ||
 id=$(echo "$renewed" | tr -d - | sed 's/../%&/g')
 status 0 verify "pkcs11:object=tw-$run-store;id=$id"
 grep -q "^ok: 'tw-$run-store'" "$T/out" || fail "renew: the new container has no key: $(cat "$T/out")"
-ok "renew: a certificate from the Key Manager's CA for the same key and subject, found first, in a container with the key; the deploy hook runs with what was renewed"
+ok "renew: a certificate from the Key Manager's CA for the same key and subject, found first, in a container with the key; the deploy hook runs with what was renewed, its URI naming the new certificate alone"
 
 # renew --new-key: another key like it (EC P-256), in the new container;
 # the key pair container it was made in is gone.
