@@ -57,9 +57,11 @@ CK_RV km_barbican_pages(const struct km_endpoint *ep, const char *what,
 		}
 		if (rv == CKR_OK)
 			rv = add(into, r.body, &total, &added);
-		offset += PAGE;
-	} while (rv == CKR_OK && added == PAGE && offset < MAX_ITEMS &&
-		 (total < 0 || offset < (size_t)total));
+		/* A Key Manager may give fewer than asked (its own page
+		 * size): the next page starts after what came. */
+		offset += added;
+	} while (rv == CKR_OK && added > 0 && offset < MAX_ITEMS &&
+		 (total >= 0 ? offset < (size_t)total : added == PAGE));
 	km_response_clear(&r);
 	return rv;
 }
