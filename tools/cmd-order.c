@@ -7,6 +7,7 @@
  * pending, 1 when it failed.
  */
 #include "tools/orders.h"
+#include "tools/output.h"
 
 #include <getopt.h>
 #include <openssl/err.h>
@@ -15,33 +16,78 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* "STATUS request-type label result message-or-error"; the exit status
- * the order's state gives. */
-static int print_order(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o)
+/* An order object's state and fields. */
+struct order_view {
+	CK_ULONG status; /* KMP11_ORDER_*, or beyond them when unreadable */
+	unsigned char *v[5]; /* request type, label, result, error, message */
+};
+
+static void order_read(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
+		       struct order_view *ov)
 {
-	static const char *const names[] = {"PENDING", "ACTIVE", "ERROR"};
-	static const int exits[] = {3, 0, 1};
-	CK_ULONG status = KMP11_ORDER_ERROR + 1;
-	CK_ATTRIBUTE a = {CKA_KMP11_ORDER_STATUS, &status, sizeof(status)};
-	unsigned char *v[5] = {0};
 	static const CK_ATTRIBUTE_TYPE types[] = {
 		CKA_KMP11_REQUEST_TYPE, CKA_LABEL, CKA_KMP11_RESULT_REF,
 		CKA_KMP11_ORDER_ERROR, CKA_KMP11_ORDER_MESSAGE,
 	};
+	CK_ATTRIBUTE a = {CKA_KMP11_ORDER_STATUS, &ov->status, sizeof(ov->status)};
 	CK_ULONG len;
 
+	ov->status = KMP11_ORDER_ERROR + 1;
 	t->f->C_GetAttributeValue(s, o, &a, 1);
 	for (size_t i = 0; i < 5; i++)
-		if (tool_attr(t, s, o, types[i], &v[i], &len) != CKR_OK)
-			v[i] = NULL;
-	printf("%s %s '%s' %s %s\n",
-	       status <= KMP11_ORDER_ERROR ? names[status] : "?",
-	       v[0] && v[0][0] ? (char *)v[0] : "-", v[1] ? (char *)v[1] : "",
-	       v[2] && v[2][0] ? (char *)v[2] : "-",
-	       v[3] && v[3][0] ? (char *)v[3] : v[4] ? (char *)v[4] : "");
+		if (tool_attr(t, s, o, types[i], &ov->v[i], &len) != CKR_OK)
+			ov->v[i] = NULL;
+}
+
+static void order_free(struct order_view *ov)
+{
 	for (size_t i = 0; i < 5; i++)
-		free(v[i]);
-	return status <= KMP11_ORDER_ERROR ? exits[status] : 1;
+		free(ov->v[i]);
+}
+
+static const char *order_status(const struct order_view *ov)
+{
+	static const char *const names[] = {"PENDING", "ACTIVE", "ERROR"};
+
+	return ov->status <= KMP11_ORDER_ERROR ? names[ov->status] : "?";
+}
+
+/* The field, or dash when empty. */
+static const char *field(const unsigned char *v, const char *none)
+{
+	return v && v[0] ? (const char *)v : none;
+}
+
+/* "STATUS request-type 'label' result message-or-error". */
+static void order_text(FILE *f, const struct order_view *ov)
+{
+	fprintf(f, "%s %s '%s' %s %s\n", order_status(ov), field(ov->v[0], "-"),
+		field(ov->v[1], ""), field(ov->v[2], "-"),
+		field(ov->v[3], field(ov->v[4], "")));
+}
+
+static void order_json(struct tool_output *out, const struct order_view *ov)
+{
+	static const char *const keys[] = {"request_type", "label", "result_ref",
+					   "error", "message"};
+
+	tool_json_begin(out);
+	tool_json_string(out, "status", order_status(ov));
+	for (size_t i = 0; i < 5; i++)
+		tool_json_string(out, keys[i], ov->v[i] ? (const char *)ov->v[i] : "");
+	tool_json_end(out);
+}
+
+/* Prints the order as order_text does; the exit status its state gives. */
+static int print_order(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o)
+{
+	static const int exits[] = {TOOL_PENDING, TOOL_OK, TOOL_FAILED};
+	struct order_view ov;
+
+	order_read(t, s, o, &ov);
+	order_text(stdout, &ov);
+	order_free(&ov);
+	return ov.status <= KMP11_ORDER_ERROR ? exits[ov.status] : TOOL_FAILED;
 }
 
 int tool_order_submit(struct tool *t, CK_SESSION_HANDLE s, struct tool_order *o,
@@ -178,33 +224,53 @@ int cmd_order(struct tool *t, int argc, char **argv)
 
 static int orders_token(struct tool *t, struct tool_token *tok, void *arg)
 {
+	struct tool_read *r = arg;
 	CK_OBJECT_CLASS klass = CKO_KMP11_ORDER;
 	CK_ATTRIBUTE templ = {CKA_CLASS, &klass, sizeof(klass)};
 	CK_OBJECT_HANDLE *found;
+	struct order_view ov;
 	CK_ULONG n;
 	CK_RV rv = tool_find(t, tok->session, &templ, 1, &found, &n);
 
-	(void)arg;
-	if (rv != CKR_OK) {
-		tool_error("listing the orders: %s", p11_kit_strerror(rv));
-		return tool_status_of(rv);
+	if (rv != CKR_OK)
+		return tool_find_failed(rv);
+	for (CK_ULONG i = 0; i < n; i++) {
+		order_read(t, tok->session, found[i], &ov);
+		if (r->out.format == TOOL_JSON)
+			order_json(&r->out, &ov);
+		else
+			order_text(r->out.f, &ov);
+		order_free(&ov);
 	}
-	for (CK_ULONG i = 0; i < n; i++)
-		print_order(t, tok->session, found[i]);
+	r->matched += n;
 	free(found);
 	return 0;
 }
 
 int cmd_orders(struct tool *t, int argc, char **argv)
 {
-	P11KitUri *uri;
-	int status;
+	static const struct option opts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{0}};
+	struct tool_read r = {
+		.name = "orders",
+		.help = "usage: kmp11-tool orders [URI] [-o text|json]\n"
+			"The orders of each token the URI selects (default all): "
+			"status, request\ntype, label, the container made, and "
+			"the message or error, a line\neach, or a JSON array.\n",
+		.formats = TOOL_TEXT | TOOL_JSON,
+		.what = "order",
+		.out.format = TOOL_TEXT,
+	};
+	int status = -1;
 
-	if (argc > 2 || (argc == 2 && argv[1][0] == '-'))
-		return tool_error("usage: orders [URI]") + 1;
-	if ((uri = tool_uri(argc == 2 ? argv[1] : NULL)) == NULL)
-		return tool_error("not a PKCS#11 URI: %s", argv[1]);
-	status = tool_each_token(t, uri, orders_token, NULL);
-	p11_kit_uri_free(uri);
-	return status;
+	for (int c; status < 0 && (c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1;)
+		status = tool_read_option(&r, c, optarg);
+	if (status < 0 && argc - optind > 1)
+		status = (tool_error("orders: one URI at most"), TOOL_USAGE);
+	if (status >= 0)
+		return status;
+	r.uri_text = optind < argc ? argv[optind] : NULL;
+	return tool_read_run(t, &r, orders_token, &r);
 }

@@ -48,6 +48,7 @@ openssl req -new -newkey rsa:2048 -nodes -keyout "$T/o.key" -out "$T/o.csr" \
 	-subj "/CN=tw-$run-order.example" 2>/dev/null
 status 0 order --csr "$T/o.csr" --label "tw-$run-order" --wait 30
 grep -q "^ACTIVE custom 'tw-$run-order' http" "$T/out" || fail "order --csr: $(cat "$T/out")"
+ordered=$(cut -d' ' -f4 "$T/out")
 pkcs11-tool --module "$MODULE" --login --pin unused --keypairgen --key-type rsa:2048 \
 	--label "tw-$run-pair" >"$T/out" 2>&1 || fail "keypairgen: $(cat "$T/out")"
 status 0 order --stored-key "pkcs11:object=tw-$run-pair;type=private" \
@@ -61,7 +62,18 @@ status 2 order --csr "$T/o.csr" --stored-key "pkcs11:object=x" --subject "CN=x"
 status 0 orders
 grep -q "^ACTIVE stored-key 'tw-$run-stored'" "$T/out" || fail "orders: $(cat "$T/out")"
 grep -q "^ERROR custom" "$T/out" || fail "orders: no ERROR order: $(cat "$T/out")"
-ok "order --csr / --stored-key issue (exit 0), a bad CSR fails (exit 1); orders lists them"
+status 0 orders -o json
+python3 - "$T/out" "tw-$run-order" "$ordered" <<'PY' || fail "orders -o json: $(cat "$T/out")"
+import json, sys
+orders = json.load(open(sys.argv[1]))
+mine = [o for o in orders if o["label"] == sys.argv[2]]
+# The ref that order printed: the named copy, not the order's own container.
+assert [o["result_ref"] for o in mine] == [sys.argv[3]], mine
+assert mine[0]["status"] == "ACTIVE" and mine[0]["request_type"] == "custom", mine
+assert any(o["status"] == "ERROR" and o["error"] for o in orders), orders
+PY
+status 2 orders -o xml
+ok "order --csr / --stored-key issue (exit 0), a bad CSR fails (exit 1); orders lists them, as text and JSON, with the ref order printed"
 
 # renew: a new certificate for the same key and subject, same name, in a
 # container that holds the key; the newest is found last, so export-cert
