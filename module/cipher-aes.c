@@ -22,6 +22,7 @@ struct aes_op {
 	enum kmp_mech_kind kind;
 	EVP_CIPHER_CTX *ctx;
 	size_t pending;        /* input bytes not yet a whole block */
+	uint64_t in_total;     /* input so far */
 	uint64_t blocks_left;  /* CTR: before the counter bits run out */
 	size_t tag_len;        /* GCM */
 	unsigned char *held;   /* GCM decryption: the ciphertext so far */
@@ -44,16 +45,29 @@ static void aes_free(struct kmp_op *base)
 	free(op);
 }
 
+/* CBC_PAD decryption: of n bytes in, what OpenSSL has given out. It
+ * holds the last whole block back until it knows no more follows (then
+ * the padding is in it). */
+static uint64_t unpadded_out(uint64_t n)
+{
+	return n > 0 ? (n - 1) / BLOCK * BLOCK : 0;
+}
+
 /* A bound on the output of in_len more bytes (and of the end). */
 static CK_ULONG aes_output_size(const struct kmp_op *base, CK_ULONG in_len,
 				bool final)
 {
 	const struct aes_op *op = (const struct aes_op *)base;
+	uint64_t out;
 
 	switch (op->kind) {
 	case KMP_AES_CBC_PAD:
-		return op->pending + in_len +
-		       (encrypting(op) && final ? BLOCK : 0);
+		if (encrypting(op))
+			return op->pending + in_len + (final ? BLOCK : 0);
+		out = unpadded_out(op->in_total);
+		/* The end gives all that is held, the padding still in. */
+		return (CK_ULONG)(final ? op->in_total + in_len - out
+					: unpadded_out(op->in_total + in_len) - out);
 	case KMP_AES_GCM:
 		if (encrypting(op))
 			return in_len + (final ? op->tag_len : 0);
@@ -108,6 +122,7 @@ static CK_RV aes_update(struct kmp_op *base, const unsigned char *in,
 	    EVP_CipherUpdate(op->ctx, out, &written, in, (int)len) != 1)
 		return CKR_FUNCTION_FAILED;
 	op->pending = (op->pending + len) % BLOCK;
+	op->in_total += len;
 	*out_len = (CK_ULONG)written;
 	return CKR_OK;
 }

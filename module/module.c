@@ -85,6 +85,11 @@ static CK_RV check_init_args(const CK_C_INITIALIZE_ARGS *args)
 	 * all the same: every platform kmp11 runs on has pthreads. */
 	if (callbacks != 0 && callbacks != 4)
 		return CKR_ARGUMENTS_BAD;
+	/* The spec wants pReserved NULL; p11-kit passes its x-init-reserved
+	 * string there, which kmp11 reads. A pointer within the first page
+	 * is no string: refused, not read. */
+	if (args->pReserved != NULL && (uintptr_t)args->pReserved < 4096)
+		return CKR_ARGUMENTS_BAD;
 	return CKR_OK;
 }
 
@@ -931,6 +936,10 @@ static CK_RV kmp_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
 
 	if (templ == NULL && count > 0)
 		return CKR_ARGUMENTS_BAD;
+	/* A value to match must be there to be read. */
+	for (CK_ULONG i = 0; i < count; i++)
+		if (templ[i].pValue == NULL && templ[i].ulValueLen > 0)
+			return CKR_ATTRIBUTE_VALUE_INVALID;
 	pthread_mutex_lock(&kmp_gl.lock);
 	rv = session_inlock(h, &session, &slot);
 	if (rv == CKR_OK && session->finding)
@@ -1473,27 +1482,34 @@ static CK_RV kmp_C_GenerateRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR out,
 }
 
 /* Tokens never come and go while initialized: nothing to wait for. */
+static bool initialized(void)
+{
+	bool yes;
+
+	pthread_mutex_lock(&kmp_gl.lock);
+	yes = kmp_gl.initialized;
+	pthread_mutex_unlock(&kmp_gl.lock);
+	return yes;
+}
+
 static CK_RV kmp_C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR slot,
 				    CK_VOID_PTR reserved)
 {
-	bool initialized;
-
 	if (slot == NULL || reserved != NULL)
 		return CKR_ARGUMENTS_BAD;
-	pthread_mutex_lock(&kmp_gl.lock);
-	initialized = kmp_gl.initialized;
-	pthread_mutex_unlock(&kmp_gl.lock);
-	if (!initialized)
+	if (!initialized())
 		return CKR_CRYPTOKI_NOT_INITIALIZED;
 	return flags & CKF_DONT_BLOCK ? CKR_NO_EVENT : CKR_FUNCTION_NOT_SUPPORTED;
 }
 
 /* ---- the rest of the v2.40 interface: not offered (yet) ---- */
 
+/* Before C_Initialize every function answers that first. */
 #define NOT_SUPPORTED(name, ...)                                               \
 	static CK_RV kmp_##name(__VA_ARGS__)                                   \
 	{                                                                      \
-		return CKR_FUNCTION_NOT_SUPPORTED;                             \
+		return initialized() ? CKR_FUNCTION_NOT_SUPPORTED              \
+				     : CKR_CRYPTOKI_NOT_INITIALIZED;           \
 	}
 
 NOT_SUPPORTED(C_InitToken, CK_SLOT_ID a, CK_UTF8CHAR_PTR b, CK_ULONG c,

@@ -707,11 +707,12 @@ CK_RV kmp_C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 {
 	struct kmp_session *session;
 	struct kmp_slot *slot;
-	bool token_key = kmp_template_bool(templ, count, CKA_TOKEN, false);
+	bool token_key;
 	CK_RV rv;
 
 	if (m == NULL || (templ == NULL && count > 0) || out == NULL)
 		return CKR_ARGUMENTS_BAD;
+	token_key = kmp_template_bool(templ, count, CKA_TOKEN, false);
 	if (m->mechanism != CKM_KMP11_CERTIFICATE_ORDER &&
 	    m->mechanism != CKM_AES_KEY_GEN &&
 	    m->mechanism != CKM_GENERIC_SECRET_KEY_GEN)

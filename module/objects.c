@@ -590,7 +590,7 @@ static bool ruled_out(const struct kmp_object *obj, const CK_ATTRIBUTE *templ,
 		return true;
 	if (c == NULL || obj->role == KMP_ROLE_INTERMEDIATE)
 		return false;
-	if ((a = kmp_template_find(templ, n, CKA_LABEL)) != NULL &&
+	if ((a = kmp_template_find(templ, n, CKA_LABEL)) != NULL && a->pValue != NULL &&
 	    c->name != NULL && c->name[0] != '\0' &&
 	    (a->ulValueLen != strlen(c->name) ||
 	     (a->ulValueLen > 0 && memcmp(a->pValue, c->name, a->ulValueLen) != 0)))

@@ -68,6 +68,9 @@ CK_RV kmp_op_run_final(struct kmp_op *op, unsigned char *out,
 {
 	CK_RV rv;
 
+	*keep = false;
+	if (op->cls->final == NULL)
+		return CKR_FUNCTION_NOT_SUPPORTED; /* single-part only */
 	if ((*keep = size_only(op->cls->output_size(op, 0, true), out, out_len,
 			       &rv)))
 		return rv;

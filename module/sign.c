@@ -372,7 +372,9 @@ static CK_RV check_pss(struct sign_op *op, const CK_MECHANISM *m)
 		return CKR_MECHANISM_PARAM_INVALID;
 	op->pss_md = kmp_digest_of_mechanism(p->hashAlg);
 	op->pss_mgf = kmp_digest_of_mgf(p->mgf);
-	if (op->pss_md == NULL || op->pss_mgf == NULL ||
+	/* sLen first alone: near 2^64 the sum would wrap, and as an int it
+	 * would be one of OpenSSL's special (negative) salt lengths. */
+	if (op->pss_md == NULL || op->pss_mgf == NULL || p->sLen > k ||
 	    p->sLen + (size_t)EVP_MD_get_size(op->pss_md) + 2 > k)
 		return CKR_MECHANISM_PARAM_INVALID;
 	/* The hash-and-sign variants hash with the mechanism's digest. */

@@ -331,6 +331,97 @@ static void test_operation_reuse(void **state)
 	EVP_PKEY_free(other);
 }
 
+/* Misuse that crashed or overran (issue 16): each answers its code. */
+static void test_misuse(void **state)
+{
+	CK_C_INITIALIZE_ARGS junk = {.pReserved = (void *)1};
+	CK_MECHANISM gen = {CKM_AES_KEY_GEN, NULL, 0}, rsa = {CKM_RSA_PKCS, NULL, 0};
+	CK_RSA_PKCS_PSS_PARAMS wrap = {CKM_SHA256, CKG_MGF1_SHA256, (CK_ULONG)-2};
+	CK_MECHANISM pss = {CKM_RSA_PKCS_PSS, &wrap, sizeof(wrap)};
+	CK_ATTRIBUTE label = {CKA_LABEL, NULL, 7};
+	EVP_PKEY *key = EVP_RSA_gen(2048);
+	unsigned char out[512];
+	CK_ULONG len = sizeof(out);
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE h;
+
+	(void)state;
+	/* A pointer within the first page is no x-init-reserved string. */
+	assert_int_equal(f->C_Initialize(&junk), CKR_ARGUMENTS_BAD);
+	/* What kmp11 does not offer still says first that it is not set up. */
+	assert_int_equal(f->C_InitToken(0, NULL, 0, NULL), CKR_CRYPTOKI_NOT_INITIALIZED);
+	assert_int_equal(init(), CKR_OK);
+	assert_int_equal(f->C_InitToken(0, NULL, 0, NULL), CKR_FUNCTION_NOT_SUPPORTED);
+	assert_int_equal(f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s),
+			 CKR_OK);
+	/* The template is not read before it is checked. */
+	assert_int_equal(f->C_GenerateKey(s, &gen, NULL, 1, &h), CKR_ARGUMENTS_BAD);
+	/* A value to match must be there. */
+	assert_int_equal(f->C_FindObjectsInit(s, &label, 1), CKR_ATTRIBUTE_VALUE_INVALID);
+	h = rsa_public(s, key);
+	/* RSA is single-part: Final has nothing to call. */
+	assert_int_equal(f->C_EncryptInit(s, &rsa, h), CKR_OK);
+	assert_int_equal(f->C_EncryptFinal(s, out, &len), CKR_FUNCTION_NOT_SUPPORTED);
+	assert_int_equal(f->C_EncryptFinal(s, out, &len), CKR_OPERATION_NOT_INITIALIZED);
+	/* A salt length near 2^64 is no "maximum salt". */
+	assert_int_equal(f->C_VerifyInit(s, &pss, h), CKR_MECHANISM_PARAM_INVALID);
+	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
+	EVP_PKEY_free(key);
+}
+
+/* AES-CBC-PAD decryption in parts: every size the module announces is
+ * enough for what it then writes (OpenSSL holds a block back). */
+static void test_cbc_pad_parts(void **state)
+{
+	CK_OBJECT_CLASS secret = CKO_SECRET_KEY;
+	CK_KEY_TYPE aes = CKK_AES;
+	CK_BBOOL no = CK_FALSE;
+	unsigned char key[16] = {7}, iv[16] = {0}, plain[21] = "twenty-one bytes of d",
+		      sealed[48], out[64];
+	CK_ATTRIBUTE t[] = {{CKA_CLASS, &secret, sizeof(secret)},
+			    {CKA_KEY_TYPE, &aes, sizeof(aes)},
+			    {CKA_VALUE, key, sizeof(key)},
+			    {CKA_TOKEN, &no, 1}};
+	CK_MECHANISM cbc = {CKM_AES_CBC_PAD, iv, sizeof(iv)};
+	CK_ULONG len = sizeof(sealed), size, room, done = 0;
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE h;
+	unsigned char *buf;
+
+	(void)state;
+	assert_int_equal(init(), CKR_OK);
+	assert_int_equal(f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s),
+			 CKR_OK);
+	assert_int_equal(f->C_CreateObject(s, t, 4, &h), CKR_OK);
+	assert_int_equal(f->C_EncryptInit(s, &cbc, h), CKR_OK);
+	assert_int_equal(f->C_Encrypt(s, plain, sizeof(plain), sealed, &len), CKR_OK);
+	assert_int_equal(len, 32);
+	assert_int_equal(f->C_DecryptInit(s, &cbc, h), CKR_OK);
+	/* 16, then 8, then 8, then the end: each into a buffer of exactly
+	 * the size announced (ASan sees a byte more). */
+	for (CK_ULONG at = 0, part = 16; at <= 32; at += part, part = 8) {
+		if (at < 32)
+			assert_int_equal(f->C_DecryptUpdate(s, sealed + at, part, NULL, &room),
+					 CKR_OK);
+		else
+			assert_int_equal(f->C_DecryptFinal(s, NULL, &room), CKR_OK);
+		buf = malloc(room ? room : 1);
+		size = room;
+		if (at < 32)
+			assert_int_equal(f->C_DecryptUpdate(s, sealed + at, part, buf, &size),
+					 CKR_OK);
+		else
+			assert_int_equal(f->C_DecryptFinal(s, buf, &size), CKR_OK);
+		assert_true(size <= room && done + size <= sizeof(out));
+		memcpy(out + done, buf, size);
+		done += size;
+		free(buf);
+	}
+	assert_int_equal(done, sizeof(plain));
+	assert_memory_equal(out, plain, sizeof(plain));
+	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
+}
+
 static void test_unreachable_key_manager(void **state)
 {
 	CK_SESSION_HANDLE s;
@@ -354,6 +445,8 @@ int main(void)
 		cmocka_unit_test(test_operation_state),
 		cmocka_unit_test(test_session_objects),
 		cmocka_unit_test(test_operation_reuse),
+		cmocka_unit_test(test_misuse),
+		cmocka_unit_test(test_cbc_pad_parts),
 		cmocka_unit_test(test_unreachable_key_manager),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
