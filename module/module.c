@@ -1375,13 +1375,32 @@ static CK_RV kmp_C_DigestUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR in,
 	return op_update(h, KMP_OP_DIGEST, in, len, NULL, NULL);
 }
 
+/* Whether k names a key the session sees (no fetch: the listing's). */
+static bool key_known(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE k)
+{
+	struct kmp_session *session;
+	struct kmp_sobject *so;
+	struct kmp_slot *slot;
+	bool known;
+
+	pthread_mutex_lock(&kmp_gl.lock);
+	known = session_inlock(h, &session, &slot) == CKR_OK &&
+		(kmp_is_session_handle(k) ? sobject_inlock(session, slot, k, &so) == CKR_OK
+					  : get_inlock(slot, k) != NULL);
+	pthread_mutex_unlock(&kmp_gl.lock);
+	return known;
+}
+
 /* Key values never leave kmp11, not even into a digest. */
 static CK_RV kmp_C_DigestKey(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE k)
 {
 	struct kmp_op *op;
 	CK_RV rv = take_op(h, KMP_OP_DIGEST, &op);
 
-	return rv != CKR_OK ? rv : give_op(h, op, false, CKR_KEY_INDIGESTIBLE);
+	if (rv != CKR_OK)
+		return rv;
+	return give_op(h, op, false,
+		       key_known(h, k) ? CKR_KEY_INDIGESTIBLE : CKR_KEY_HANDLE_INVALID);
 }
 
 static CK_RV kmp_C_DigestFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out,

@@ -383,7 +383,8 @@ CK_RV kmp_C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mechanism,
 
 /* A token object's label is its container's name: renaming makes a new
  * container (new handles). Everything else is read-only. */
-static CK_RV rename_token_object_inlock(struct kmp_session *session,
+static CK_RV rename_token_object_inlock(CK_SESSION_HANDLE h,
+					struct kmp_session *session,
 					struct kmp_slot *slot,
 					CK_OBJECT_HANDLE oh,
 					const CK_ATTRIBUTE *templ,
@@ -394,6 +395,9 @@ static CK_RV rename_token_object_inlock(struct kmp_session *session,
 	km_uuid uuid, renamed;
 	CK_RV rv = object_inlock(slot, oh, &obj);
 
+	/* object_inlock may have let the lock go: the session may be gone. */
+	if (kmp_session_get(&kmp_gl.sessions, h) != session)
+		return CKR_SESSION_CLOSED;
 	if (rv != CKR_OK)
 		return rv;
 	for (CK_ULONG i = 0; i < count; i++)
@@ -441,7 +445,7 @@ CK_RV kmp_C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 		if ((rv = sobject_inlock(session, slot, oh, &so)) == CKR_OK)
 			rv = kmp_sobject_set(so, templ, count);
 	} else if (rv == CKR_OK) {
-		rv = rename_token_object_inlock(session, slot, oh, templ, count);
+		rv = rename_token_object_inlock(h, session, slot, oh, templ, count);
 	}
 	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;

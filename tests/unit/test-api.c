@@ -335,7 +335,8 @@ static void test_operation_reuse(void **state)
 static void test_misuse(void **state)
 {
 	CK_C_INITIALIZE_ARGS junk = {.pReserved = (void *)1};
-	CK_MECHANISM gen = {CKM_AES_KEY_GEN, NULL, 0}, rsa = {CKM_RSA_PKCS, NULL, 0};
+	CK_MECHANISM gen = {CKM_AES_KEY_GEN, NULL, 0}, rsa = {CKM_RSA_PKCS, NULL, 0},
+		     sha = {CKM_SHA256, NULL, 0};
 	CK_RSA_PKCS_PSS_PARAMS wrap = {CKM_SHA256, CKG_MGF1_SHA256, (CK_ULONG)-2};
 	CK_MECHANISM pss = {CKM_RSA_PKCS_PSS, &wrap, sizeof(wrap)};
 	CK_ATTRIBUTE label = {CKA_LABEL, NULL, 7};
@@ -365,6 +366,12 @@ static void test_misuse(void **state)
 	assert_int_equal(f->C_EncryptFinal(s, out, &len), CKR_OPERATION_NOT_INITIALIZED);
 	/* A salt length near 2^64 is no "maximum salt". */
 	assert_int_equal(f->C_VerifyInit(s, &pss, h), CKR_MECHANISM_PARAM_INVALID);
+	/* A key no one has is not "indigestible": it is no key. */
+	assert_int_equal(f->C_DigestInit(s, &sha), CKR_OK);
+	assert_int_equal(f->C_DigestKey(s, 0x7777), CKR_KEY_HANDLE_INVALID);
+	assert_int_equal(f->C_DigestInit(s, &sha), CKR_OK);
+	assert_int_equal(f->C_DigestKey(s, h), CKR_KEY_INDIGESTIBLE);
+
 	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
 	EVP_PKEY_free(key);
 }
