@@ -392,17 +392,46 @@ static CK_RV kmp_C_OpenSession(CK_SLOT_ID id, CK_FLAGS flags,
 	return rv;
 }
 
+/* The token's login ends: the Keystone secret, the spares that hold
+ * keys, and on a login token the private objects go. */
+static void logout_inlock(struct kmp_slot *slot, CK_SLOT_ID id)
+{
+	slot->logged_in = false;
+	km_token_logout(slot->token);
+	kmp_session_drop_spares(&kmp_gl.sessions, id);
+	if (km_token_login_required(slot->token)) {
+		kmp_objects_free(slot->token, slot->objects);
+		slot->objects = NULL;
+	}
+}
+
+/* With its last session closed, a token is public again (v2.40 6.7). */
+static void last_session_closed_inlock(CK_SLOT_ID id)
+{
+	struct kmp_slot *slot;
+
+	if (slot_inlock(id, &slot) == CKR_OK && slot->logged_in &&
+	    kmp_session_count(&kmp_gl.sessions, id, false) == 0)
+		logout_inlock(slot, id);
+}
+
 static CK_RV kmp_C_CloseSession(CK_SESSION_HANDLE h)
 {
+	struct kmp_session *session;
+	CK_SLOT_ID id = 0;
 	CK_RV rv = CKR_OK;
 
 	pthread_mutex_lock(&kmp_gl.lock);
-	if (!kmp_gl.initialized)
+	if (!kmp_gl.initialized) {
 		rv = CKR_CRYPTOKI_NOT_INITIALIZED;
-	else if (!kmp_session_close(&kmp_gl.sessions, h))
+	} else if ((session = kmp_session_get(&kmp_gl.sessions, h)) == NULL) {
 		rv = CKR_SESSION_HANDLE_INVALID;
-	else
+	} else {
+		id = session->slot;
+		kmp_session_close(&kmp_gl.sessions, h);
 		kmp_sobjects_close_session(&kmp_gl.sobjects, h);
+		last_session_closed_inlock(id);
+	}
 	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
 }
@@ -416,6 +445,7 @@ static CK_RV kmp_C_CloseAllSessions(CK_SLOT_ID id)
 	if ((rv = slot_inlock(id, &slot)) == CKR_OK) {
 		kmp_session_close_slot(&kmp_gl.sessions, id);
 		kmp_sobjects_close_slot(&kmp_gl.sobjects, id);
+		last_session_closed_inlock(id);
 	}
 	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
@@ -495,16 +525,8 @@ static CK_RV kmp_C_Logout(CK_SESSION_HANDLE h)
 	rv = session_inlock(h, &session, &slot);
 	if (rv == CKR_OK && !slot->logged_in)
 		rv = CKR_USER_NOT_LOGGED_IN;
-	if (rv == CKR_OK) {
-		slot->logged_in = false;
-		km_token_logout(slot->token);
-		kmp_session_drop_spares(&kmp_gl.sessions, session->slot);
-		if (km_token_login_required(slot->token)) {
-			/* Private objects go with the login. */
-			kmp_objects_free(slot->token, slot->objects);
-			slot->objects = NULL;
-		}
-	}
+	if (rv == CKR_OK)
+		logout_inlock(slot, session->slot);
 	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
 }

@@ -134,6 +134,28 @@ if find(s, **{"class": PyKCS11.CKO_PRIVATE_KEY}):
 s.closeSession()
 ok("login token: wrong PIN refused, right PIN signs, logout hides keys")
 
+# The login ends with the last session (v2.40 6.7): a new session is
+# public, the private key hidden, and logging in again is no error.
+s = lib.openSession(slot)
+s.login(os.environ["OS_PASSWORD"])
+other = lib.openSession(slot)
+s.closeSession()
+if other.getSessionInfo().state != PyKCS11.CKS_RO_USER_FUNCTIONS:
+    fail("the login ended while a session was still open")
+other.closeSession()
+s = lib.openSession(slot)
+if s.getSessionInfo().state != PyKCS11.CKS_RO_PUBLIC_SESSION:
+    fail("after the last session closed, a new session is still logged in")
+if find(s, **{"class": PyKCS11.CKO_PRIVATE_KEY}):
+    fail("private keys visible after the last session closed")
+s.login(os.environ["OS_PASSWORD"])
+lib.closeAllSessions(slot)
+s = lib.openSession(slot)
+if s.getSessionInfo().state != PyKCS11.CKS_RO_PUBLIC_SESSION:
+    fail("after C_CloseAllSessions, a new session is still logged in")
+s.closeSession()
+ok("login token: the login ends with the last session (C_CloseSession, C_CloseAllSessions)")
+
 # ---- refresh: containers appear and disappear ----
 s = lib.openSession(slots["fresh"])
 if find(s):
