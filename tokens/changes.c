@@ -12,7 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The stamp's directory; false when there is none. */
+#define SYSTEM_DIR "/run/kmp11"
+
+/* The stamp's directory; false when there is none. The system's is
+ * root's, and read by every user where it exists: servers that drop
+ * root (nginx's workers) see what root's writes marked. */
 static bool state_dir(char *out, size_t size)
 {
 	const char *dir = getenv("KMP11_STATE_DIR");
@@ -20,8 +24,8 @@ static bool state_dir(char *out, size_t size)
 
 	if (dir != NULL && dir[0] != '\0')
 		return (size_t)snprintf(out, size, "%s", dir) < size;
-	if (geteuid() == 0)
-		return (size_t)snprintf(out, size, "/run/kmp11") < size;
+	if (geteuid() == 0 || access(SYSTEM_DIR, F_OK) == 0)
+		return (size_t)snprintf(out, size, SYSTEM_DIR) < size;
 	if (runtime != NULL && runtime[0] == '/')
 		return (size_t)snprintf(out, size, "%s/kmp11", runtime) < size;
 	return false;

@@ -6,7 +6,9 @@
  * finds the new container at once.
  *
  * The stamp is <dir>/<serial>.changed, dir being $KMP11_STATE_DIR, else
- * /run/kmp11 for root, else $XDG_RUNTIME_DIR/kmp11; none without one.
+ * /run/kmp11 for root and wherever it exists, else
+ * $XDG_RUNTIME_DIR/kmp11; none without one. A process that can read no
+ * stamp goes by refresh_interval alone.
  * Each mark writes a text of its own (process, time, count) into it: a
  * listing remembers the text it began under and is stale once the text
  * differs. No clock is compared, and a stamp someone else writes costs a

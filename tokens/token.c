@@ -319,12 +319,13 @@ static CK_RV list_call(const struct km_endpoint *ep, void *arg)
 	return km_barbican_list(ep, c->config, &c->listing);
 }
 
-/* stamp: the change stamp now (read before the lock: a file). */
+/* stamp: the change stamp now (read before the lock: a file); "" when
+ * this process can read none, which says nothing of a change. */
 static bool fresh_enough(struct km_token *t, const char *stamp)
 {
 	return t->snapshot != NULL &&
 	       time(NULL) - t->listed_at < t->config->refresh_interval &&
-	       strcmp(stamp, t->stamp) == 0;
+	       (stamp[0] == '\0' || strcmp(stamp, t->stamp) == 0);
 }
 
 /* Key secrets without an "algorithm" get the one learned before. */
