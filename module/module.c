@@ -393,12 +393,14 @@ static CK_RV kmp_C_OpenSession(CK_SLOT_ID id, CK_FLAGS flags,
 }
 
 /* The token's login ends: the Keystone secret, the spares that hold
- * keys, and on a login token the private objects go. */
+ * keys, the private session objects, and on a login token the private
+ * token objects go. */
 static void logout_inlock(struct kmp_slot *slot, CK_SLOT_ID id)
 {
 	slot->logged_in = false;
 	km_token_logout(slot->token);
 	kmp_session_drop_spares(&kmp_gl.sessions, id);
+	kmp_sobjects_logout(&kmp_gl.sobjects, id);
 	if (km_token_login_required(slot->token)) {
 		kmp_objects_free(slot->token, slot->objects);
 		slot->objects = NULL;

@@ -344,6 +344,17 @@ void kmp_sobjects_close_slot(struct kmp_sobjects *s, CK_SLOT_ID slot)
 			remove_at(s, i - 1);
 }
 
+void kmp_sobjects_logout(struct kmp_sobjects *s, CK_SLOT_ID slot)
+{
+	CK_ATTRIBUTE *a;
+
+	for (size_t i = s->n; i > 0; i--)
+		if (s->items[i - 1].slot == slot &&
+		    (a = kmp_attrs_find(s->items[i - 1].attrs, CKA_PRIVATE)) != NULL &&
+		    a->ulValueLen == sizeof(CK_BBOOL) && *(CK_BBOOL *)a->pValue == CK_TRUE)
+			remove_at(s, i - 1);
+}
+
 void kmp_sobjects_clear(struct kmp_sobjects *s)
 {
 	while (s->n > 0)

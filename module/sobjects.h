@@ -56,6 +56,9 @@ CK_RV kmp_sobject_set(struct kmp_sobject *o, const CK_ATTRIBUTE *templ,
 void kmp_sobjects_close_session(struct kmp_sobjects *s,
 				CK_SESSION_HANDLE session);
 void kmp_sobjects_close_slot(struct kmp_sobjects *s, CK_SLOT_ID slot);
+/* At the end of a login: the slot's private objects are destroyed
+ * (v2.40 6.7.4), not hidden until the next login. */
+void kmp_sobjects_logout(struct kmp_sobjects *s, CK_SLOT_ID slot);
 void kmp_sobjects_clear(struct kmp_sobjects *s);
 
 #endif

@@ -156,6 +156,27 @@ if s.getSessionInfo().state != PyKCS11.CKS_RO_PUBLIC_SESSION:
 s.closeSession()
 ok("login token: the login ends with the last session (C_CloseSession, C_CloseAllSessions)")
 
+# Private session objects are destroyed at the end of the login, public
+# ones stay (v2.40 6.7.4).
+s = lib.openSession(slot)
+s.login(os.environ["OS_PASSWORD"])
+def session_aes(private):
+    return s.createObject([
+        (PyKCS11.CKA_CLASS, PyKCS11.CKO_SECRET_KEY), (PyKCS11.CKA_KEY_TYPE, PyKCS11.CKK_AES),
+        (PyKCS11.CKA_VALUE, bytes(16)), (PyKCS11.CKA_TOKEN, False),
+        (PyKCS11.CKA_PRIVATE, private)])
+private, public = session_aes(True), session_aes(False)
+s.logout()
+expect(PyKCS11.CKR_OBJECT_HANDLE_INVALID, "a private session object after C_Logout",
+       lambda: s.getAttributeValue(private, [PyKCS11.CKA_CLASS]))
+s.login(os.environ["OS_PASSWORD"])
+expect(PyKCS11.CKR_OBJECT_HANDLE_INVALID, "a private session object at the next login",
+       lambda: s.getAttributeValue(private, [PyKCS11.CKA_CLASS]))
+s.getAttributeValue(public, [PyKCS11.CKA_CLASS])
+s.logout()
+s.closeSession()
+ok("login token: private session objects are destroyed at C_Logout, public ones stay")
+
 # ---- refresh: containers appear and disappear ----
 s = lib.openSession(slots["fresh"])
 if find(s):
