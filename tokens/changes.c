@@ -1,6 +1,7 @@
 #include "tokens/changes.h"
 
 #include "tokens/log.h"
+#include "tokens/safefile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,12 +32,10 @@ static bool state_dir(char *out, size_t size)
 	return false;
 }
 
-/* The directory, opened without following a link, when it is safe: this
- * user's or root's, and no one else may write in it. -1 otherwise. */
+/* The directory when it is safe (tokens/safefile.h); -1 otherwise. */
 static int open_dir(bool create)
 {
 	char dir[PATH_MAX];
-	struct stat st;
 	int fd;
 
 	if (!state_dir(dir, sizeof(dir)))
@@ -44,36 +43,25 @@ static int open_dir(bool create)
 	if (create && mkdir(dir, 0755) != 0 && errno != EEXIST)
 		km_warning("%s: %m: other processes see changes after their "
 			   "refresh_interval", dir);
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return -1;
-	if (fstat(fd, &st) != 0 || (st.st_uid != geteuid() && st.st_uid != 0) ||
-	    (st.st_mode & S_IWOTH)) {
-		if (create) /* said once per write, not at every search */
-			km_warning("%s: not this user's or root's, or writable "
-				   "by others: no change stamp there", dir);
-		close(fd);
-		return -1;
-	}
+	if ((fd = km_safe_dir_open(dir)) < 0 && errno == EPERM && create)
+		/* said once per write, not at every search */
+		km_warning("%s: not this user's or root's, or writable by "
+			   "others: no change stamp there", dir);
 	return fd;
 }
 
-/* The stamp, opened in the directory: a regular file or nothing (a
- * FIFO someone planted would block). */
+/* The stamp, a regular file or nothing (a FIFO someone planted would
+ * block). */
 static int open_stamp(const char *serial, int flags)
 {
 	char name[64];
-	struct stat st;
 	int dir = open_dir(flags & O_CREAT), fd;
 
 	if (dir < 0)
 		return -1;
 	snprintf(name, sizeof(name), "%.16s.changed", serial);
-	fd = openat(dir, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0664);
+	fd = km_safe_file_open(dir, name, flags, 0664);
 	close(dir);
-	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
-		close(fd);
-		return -1;
-	}
 	return fd;
 }
 

@@ -2,6 +2,7 @@
 
 #include "tokens/hash.h"
 #include "tokens/log.h"
+#include "tokens/safefile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -79,21 +80,57 @@ static void load(struct km_keytypes *k, FILE *f)
 			put(k, uuid, a);
 }
 
+/* The file's directory opened when trusted, its name into *name; -1
+ * when there is none or it is not trusted (said once: when loading). */
+static int open_dir(const struct km_keytypes *k, const char **name, bool say)
+{
+	char dir[4096];
+	const char *slash = strrchr(k->path, '/');
+	int fd;
+
+	*name = slash ? slash + 1 : k->path;
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - k->path) : 1,
+		 slash ? k->path : ".");
+	if ((fd = km_safe_dir_open(slash == k->path ? "/" : dir)) < 0 && say &&
+	    errno != ENOENT)
+		km_warning("key_cache %s: its directory is not this user's or "
+			   "root's, or others may write it: not used", k->path);
+	return fd;
+}
+
+/* Merges the file's lines in; a file others could have planted or
+ * changed is not read. */
+static void load_file(struct km_keytypes *k, bool say)
+{
+	const char *name;
+	int dir = open_dir(k, &name, say), fd;
+	FILE *f;
+
+	if (dir < 0)
+		return;
+	fd = km_safe_file_open(dir, name, O_RDONLY, 0);
+	if (fd < 0 && say && errno != ENOENT)
+		km_warning("key_cache %s: not a regular file of this user or "
+			   "root, or writable by others: not used", k->path);
+	close(dir);
+	if (fd >= 0 && (f = fdopen(fd, "r")) != NULL) {
+		load(k, f);
+		fclose(f);
+	} else if (fd >= 0)
+		close(fd);
+}
+
 struct km_keytypes *km_keytypes_open(const char *path)
 {
 	struct km_keytypes *k = calloc(1, sizeof(*k));
-	FILE *f;
 
 	if (k == NULL || (k->slots = calloc(64, sizeof(*k->slots))) == NULL) {
 		free(k);
 		return NULL;
 	}
 	k->size = 64;
-	if (path != NULL && (k->path = strdup(path)) != NULL &&
-	    (f = fopen(path, "r")) != NULL) {
-		load(k, f);
-		fclose(f);
-	}
+	if (path != NULL && (k->path = strdup(path)) != NULL)
+		load_file(k, true);
 	return k;
 }
 
@@ -130,25 +167,45 @@ static void make_dir(const char *path)
 	}
 }
 
+/* The whole store as "<uuid> <algorithm>" lines; malloc'd. */
+static char *lines(const struct km_keytypes *k, size_t *len)
+{
+	char *text = malloc(k->used * (KM_UUID_LEN + 10) + 1);
+
+	*len = 0;
+	for (size_t i = 0; text != NULL && i < k->size; i++)
+		if (k->slots[i].uuid[0] != '\0')
+			*len += (size_t)sprintf(text + *len, "%s %s\n",
+						k->slots[i].uuid,
+						k->slots[i].algorithm);
+	return text;
+}
+
 void km_keytypes_learn(struct km_keytypes *k, const char *uuid,
 		       const char *algorithm)
 {
 	const char *a = algorithm ? canonical(algorithm) : NULL;
-	char line[64];
-	int fd, n;
+	const char *name;
+	char *text;
+	size_t len;
+	int dir;
 
 	if (k == NULL || a == NULL || strlen(uuid) != KM_UUID_LEN ||
-	    km_keytypes_get(k, uuid) == a || !put(k, uuid, a) || k->path == NULL)
+	    km_keytypes_get(k, uuid) == a)
+		return;
+	/* What other processes learned meanwhile stays; this is newer. */
+	if (k->path != NULL)
+		load_file(k, false);
+	if (!put(k, uuid, a) || k->path == NULL)
 		return;
 	make_dir(k->path);
-	n = snprintf(line, sizeof(line), "%s %s\n", uuid, a);
-	/* One short line, appended in one write: concurrent processes
-	 * (nginx workers) do not interleave it. */
-	if ((fd = open(k->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0 ||
-	    write(fd, line, (size_t)n) != n)
+	if ((dir = open_dir(k, &name, false)) < 0)
+		return;
+	if ((text = lines(k, &len)) == NULL ||
+	    !km_safe_file_replace(dir, name, text, len, 0600))
 		km_warning("key type cache %s: %s", k->path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
+	free(text);
+	close(dir);
 }
 
 char *km_keytypes_default_path(const char *serial)

@@ -12,12 +12,16 @@
 struct km_keytypes;
 
 /* Loads path (absent: an empty store); NULL path: a store kept in memory
- * only. Lines that are not "<uuid> <known algorithm>" are skipped. */
+ * only. Lines that are not "<uuid> <known algorithm>" are skipped; a file
+ * or directory another user could have planted or changed is not read
+ * (tokens/safefile.h). What it says is a hint: a fetched payload
+ * overrules it. */
 struct km_keytypes *km_keytypes_open(const char *path);
 void km_keytypes_free(struct km_keytypes *k);
 /* "rsa", "ec", "ed25519", "ed448", or NULL. */
 const char *km_keytypes_get(const struct km_keytypes *k, const char *uuid);
-/* Remembers it, and appends it to the file when it is new. */
+/* Remembers it; when it is new, writes the file anew (what other
+ * processes added kept), by rename. */
 void km_keytypes_learn(struct km_keytypes *k, const char *uuid,
 		       const char *algorithm);
 /* The default file of a token: $XDG_CACHE_HOME/kmp11/<serial>.keytypes,

@@ -26,6 +26,8 @@ struct km_secret_meta {
 	char *name;
 	enum km_secret_type type;
 	char *algorithm;    /* lower case, may be NULL */
+	bool algorithm_hinted; /* from key_cache, not the Key Manager: the
+				* payload, once fetched, overrules it */
 	long bit_length;    /* 0 if unknown */
 	const char *content_type; /* the default one, may be NULL */
 	bool referenced;    /* by a listed container (then its name is NULL:

@@ -338,11 +338,12 @@ static void fill_key_types(struct km_token *t, struct km_listing *l)
 		if (m->algorithm == NULL &&
 		    (m->type == KM_SECRET_PRIVATE || m->type == KM_SECRET_PUBLIC) &&
 		    (a = km_keytypes_get(t->keytypes, m->uuid)) != NULL)
-			m->algorithm = strdup(a);
+			m->algorithm_hinted = (m->algorithm = strdup(a)) != NULL;
 	}
 }
 
-/* Remembers the type of a key whose secret's metadata does not say. */
+/* Remembers the type of a key whose secret's metadata does not say, or
+ * corrects what key_cache said. */
 static void learn_key_type(struct km_token *t, const struct km_snapshot *s,
 			   const struct km_payload *p)
 {
@@ -353,7 +354,8 @@ static void learn_key_type(struct km_token *t, const struct km_snapshot *s,
 	} names[] = {{EVP_PKEY_RSA, "rsa"}, {EVP_PKEY_EC, "ec"},
 		     {EVP_PKEY_ED25519, "ed25519"}, {EVP_PKEY_ED448, "ed448"}};
 
-	if (m == NULL || m->algorithm != NULL || p->key == NULL)
+	if (m == NULL || (m->algorithm != NULL && !m->algorithm_hinted) ||
+	    p->key == NULL)
 		return;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (EVP_PKEY_get_base_id(p->key) == names[i].id) {
