@@ -14,32 +14,23 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/tempdir.h"
+
 #define SERIAL "0123456789abcdef"
 
-static char dir[64];
 
 static int make_dir(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/kmp11-changes.XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (tempdir_make("changes") != 0)
 		return -1;
-	setenv("KMP11_STATE_DIR", dir, 1);
+	setenv("KMP11_STATE_DIR", tempdir, 1);
 	return 0;
-}
-
-static int remove_dir(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
 }
 
 static void stamp_path(char *out, size_t size)
 {
-	snprintf(out, size, "%s/" SERIAL ".changed", dir);
+	snprintf(out, size, "%s/" SERIAL ".changed", tempdir);
 }
 
 static void test_marks_differ(void **state)
@@ -87,10 +78,10 @@ static void test_open_directory(void **state)
 	(void)state;
 	km_changes_mark(SERIAL);
 	/* A directory anyone may write in is not trusted. */
-	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(chmod(tempdir, 0777), 0);
 	km_changes_read(SERIAL, text);
 	assert_string_equal(text, "");
-	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(chmod(tempdir, 0755), 0);
 	km_changes_read(SERIAL, text);
 	assert_string_not_equal(text, "");
 }
@@ -102,5 +93,5 @@ int main(void)
 		cmocka_unit_test(test_planted_files),
 		cmocka_unit_test(test_open_directory),
 	};
-	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+	return cmocka_run_group_tests(tests, make_dir, tempdir_remove);
 }

@@ -13,28 +13,20 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/tempdir.h"
+
 #define A "00000000-0000-0000-0000-00000000000a"
 #define B "00000000-0000-0000-0000-00000000000b"
 
-static char dir[64], path[96];
+static char path[96];
 
 static int make_dir(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/kmp11-keytypes.XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (tempdir_make("keytypes") != 0)
 		return -1;
-	snprintf(path, sizeof(path), "%s/types", dir);
+	snprintf(path, sizeof(path), "%s/types", tempdir);
 	return 0;
-}
-
-static int remove_dir(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
 }
 
 static void write_file(const char *p, const char *text, mode_t mode)
@@ -115,7 +107,7 @@ static void test_planted_link(void **state)
 	struct stat st;
 
 	(void)state;
-	snprintf(target, sizeof(target), "%s/target", dir);
+	snprintf(target, sizeof(target), "%s/target", tempdir);
 	write_file(target, A " rsa\n", 0600);
 	unlink(path);
 	assert_int_equal(symlink(target, path), 0);
@@ -153,14 +145,14 @@ static void test_untrusted_dir(void **state)
 	(void)state;
 	unlink(path);
 	write_file(path, A " rsa\n", 0600);
-	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(chmod(tempdir, 0777), 0);
 	assert_string_equal(reread(A), "");
 	k = km_keytypes_open(path);
 	km_keytypes_learn(k, B, "ec");
 	km_keytypes_free(k);
 	read_file(path, text, sizeof(text));
 	assert_string_equal(text, A " rsa\n");
-	assert_int_equal(chmod(dir, 0700), 0);
+	assert_int_equal(chmod(tempdir, 0700), 0);
 }
 
 /* Without a file, the store lives in memory. */
@@ -185,5 +177,5 @@ int main(void)
 		cmocka_unit_test(test_memory_only),
 	};
 
-	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+	return cmocka_run_group_tests(tests, make_dir, tempdir_remove);
 }
