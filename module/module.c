@@ -570,6 +570,11 @@ struct kmp_objects *objects_inlock(struct kmp_slot *slot,
 	}
 	kmp_objects_free(slot->token, slot->objects);
 	slot->objects = o;
+	/* Keys of secrets the listing lost (deleted, or no longer this
+	 * user's to read) go, with the contexts that hold them. */
+	if (km_token_forget_unlisted(slot->token, snap) > 0)
+		kmp_session_drop_spares(&kmp_gl.sessions,
+					(CK_SLOT_ID)(slot - kmp_gl.slots));
 	return o;
 }
 
@@ -617,9 +622,12 @@ CK_RV fetch_needs(struct km_token *token, struct km_snapshot *snap,
 	const struct km_payload *p;
 	CK_RV rv = CKR_OK;
 
-	for (size_t i = 0; rv == CKR_OK && i < n; i++)
+	for (size_t i = 0; rv == CKR_OK && i < n; i++) {
 		rv = km_token_payload(token, snap, needs[i].uuid, needs[i].kind,
 				      needs[i].passphrase, &p);
+		if (rv == CKR_OK)
+			km_token_payload_release(token, p);
+	}
 	return rv;
 }
 
@@ -1057,6 +1065,7 @@ static CK_RV payload_inlock(struct kmp_slot *slot, const char *uuid,
 			    enum km_payload_kind kind, const char *passphrase,
 			    const struct km_payload **out)
 {
+	const struct km_payload *fetched;
 	struct km_snapshot *snap;
 	CK_RV rv;
 
@@ -1065,10 +1074,16 @@ static CK_RV payload_inlock(struct kmp_slot *slot, const char *uuid,
 	snap = slot->objects->snapshot;
 	km_token_snapshot_ref(slot->token, snap);
 	pthread_mutex_unlock(&kmp_gl.lock);
-	rv = km_token_payload(slot->token, snap, uuid, kind, passphrase, out);
+	rv = km_token_payload(slot->token, snap, uuid, kind, passphrase, &fetched);
 	pthread_mutex_lock(&kmp_gl.lock);
 	km_token_snapshot_unref(slot->token, snap);
-	return read_failure(rv == CKR_OK ? (*out)->error : rv);
+	if (rv != CKR_OK)
+		return read_failure(rv);
+	/* Dropped meanwhile (C_Logout, a listing without it): not to be
+	 * used, though this thread fetched it. */
+	*out = km_token_cached_payload(slot->token, uuid, kind);
+	km_token_payload_release(slot->token, fetched);
+	return *out == NULL ? CKR_USER_NOT_LOGGED_IN : read_failure((*out)->error);
 }
 
 /* The key material of a token key object. */
@@ -1102,6 +1117,31 @@ static CK_RV token_key_inlock(struct kmp_slot *slot, struct kmp_object *obj,
 	key->pkey = p->key ? p->key
 		    : p->certificate ? X509_get0_pubkey(p->certificate) : NULL;
 	return key->pkey != NULL ? CKR_OK : p->error ? p->error : CKR_DEVICE_ERROR;
+}
+
+static bool listing_due_inlock(const struct kmp_slot *slot)
+{
+	return slot->objects != NULL && km_token_listing_due(slot->token);
+}
+
+/*
+ * A process that only signs (nginx's workers) still sees a container
+ * deleted or its user's access revoked: once per refresh_interval a key's
+ * use lists again, and objects_inlock drops the keys the new listing
+ * lost. A failed listing keeps the old one. Lets the lock go while it
+ * lists: the caller looks its session up again.
+ */
+static void renew_listing_relocking(struct kmp_slot *slot)
+{
+	struct km_snapshot *snap = NULL;
+	CK_RV rv;
+
+	pthread_mutex_unlock(&kmp_gl.lock);
+	rv = km_token_snapshot(slot->token, &snap);
+	pthread_mutex_lock(&kmp_gl.lock);
+	if (rv == CKR_OK)
+		objects_inlock(slot, snap, false);
+	km_token_snapshot_unref(slot->token, snap);
 }
 
 /* The key material of a key object (token or session) whose usage
@@ -1204,6 +1244,11 @@ static CK_RV op_init(CK_SESSION_HANDLE h, enum kmp_op_kind kind,
 		return CKR_ARGUMENTS_BAD;
 	pthread_mutex_lock(&kmp_gl.lock);
 	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK && kind != KMP_OP_DIGEST && !kmp_is_session_handle(kh) &&
+	    listing_due_inlock(slot)) {
+		renew_listing_relocking(slot);
+		rv = session_inlock(h, &session, &slot);
+	}
 	if (rv == CKR_OK && op_active(session, kind))
 		rv = CKR_OPERATION_ACTIVE;
 	if (rv == CKR_OK && kind != KMP_OP_DIGEST)

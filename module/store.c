@@ -70,17 +70,17 @@ static bool issues_chain(struct km_token *t, struct km_snapshot *snap,
 			 const struct kmp_new_object *o)
 {
 	const struct km_payload *p;
+	bool issued = false;
 
 	if (!c->intermediates[0] ||
 	    km_token_payload(t, snap, c->intermediates, KM_PAYLOAD_CHAIN, "",
-			     &p) != CKR_OK ||
-	    p->error != CKR_OK)
+			     &p) != CKR_OK)
 		return false;
-	for (int i = 0; i < sk_X509_num(p->chain); i++)
-		if (X509_check_issued(o->certificate, sk_X509_value(p->chain, i)) ==
-		    X509_V_OK)
-			return true;
-	return false;
+	for (int i = 0; p->error == CKR_OK && !issued && i < sk_X509_num(p->chain); i++)
+		issued = X509_check_issued(o->certificate,
+					   sk_X509_value(p->chain, i)) == X509_V_OK;
+	km_token_payload_release(t, p);
+	return issued;
 }
 
 /*
@@ -107,12 +107,16 @@ static const struct km_container *other_half(struct km_token *t,
 	}
 	for (size_t i = l->n_containers; o->label[0] && i-- > 0;) {
 		const struct km_container *c = &l->containers[i];
+		bool ours = false;
 		if (c->name == NULL || strcmp(c->name, o->label) != 0 ||
 		    (secret = pairing_secret(c, o, &kind)) == NULL)
 			continue;
-		if ((km_token_payload(t, snap, secret, kind, c->passphrase, &p) == CKR_OK &&
-		     belongs(o, p)) ||
-		    (o->kind == KMP_NEW_INTERMEDIATE && issues_chain(t, snap, c, o)))
+		if (km_token_payload(t, snap, secret, kind, c->passphrase, &p) == CKR_OK) {
+			ours = belongs(o, p);
+			km_token_payload_release(t, p);
+		}
+		if (ours || (o->kind == KMP_NEW_INTERMEDIATE &&
+			     issues_chain(t, snap, c, o)))
 			return c;
 	}
 	return NULL;
@@ -293,19 +297,21 @@ static CK_RV store_intermediate(struct km_token *t, struct km_snapshot *snap,
 	if (cert->intermediates[0]) {
 		rv = km_token_payload(t, snap, cert->intermediates,
 				      KM_PAYLOAD_CHAIN, "", &chain);
-		if (rv == CKR_OK && chain->error != CKR_OK) {
-			km_error("C_CreateObject: the chain of container %s is "
-				 "unusable; not adding to it", cert->uuid);
-			rv = CKR_FUNCTION_FAILED;
-		}
 		if (rv != CKR_OK)
 			return rv;
+		if (chain->error != CKR_OK) {
+			km_error("C_CreateObject: the chain of container %s is "
+				 "unusable; not adding to it", cert->uuid);
+			km_token_payload_release(t, chain);
+			return CKR_FUNCTION_FAILED;
+		}
 		c.drop = cert->intermediates;
 	}
-	if ((pem = kmp_pem_certificates(chain ? chain->chain : NULL,
-					o->certificate)) == NULL)
-		return CKR_HOST_MEMORY;
+	pem = kmp_pem_certificates(chain ? chain->chain : NULL, o->certificate);
 	out->index = out->replaced_chain = chain ? (unsigned)sk_X509_num(chain->chain) : 0;
+	km_token_payload_release(t, chain);
+	if (pem == NULL)
+		return CKR_HOST_MEMORY;
 	s[0] = existing("certificate", cert->certificate);
 	keep_key(s, &c.n, cert);
 	s[c.n++] = (struct km_new_secret){

@@ -6,6 +6,7 @@
 #include "tokens/http.h"
 #include "tokens/hash.h"
 #include "tokens/keystone.h"
+#include "tokens/cache.h"
 #include "tokens/keytypes.h"
 #include "tokens/log.h"
 #include "tokens/payload.h"
@@ -30,12 +31,12 @@ struct km_token {
 	char *pin; /* the secret given to C_Login, wiped when dropped */
 	struct km_snapshot *snapshot;
 	time_t listed_at;
+	time_t tried_at; /* the last refresh, done or failed */
 	/* The change stamp the snapshot's listing began under. */
 	char stamp[KM_CHANGES_STAMP_MAX];
 	unsigned generation;
 	bool refreshing;
-	struct km_payload **cache; /* open addressing by uuid and kind */
-	size_t cache_size, cache_used;
+	struct km_cache cache;
 	struct km_keytypes *keytypes;
 };
 
@@ -112,15 +113,6 @@ struct km_token *km_token_new(struct km_token_config *config, bool no_threads)
 	return t;
 }
 
-static void payload_free(struct km_payload *p)
-{
-	X509_free(p->certificate);
-	sk_X509_pop_free(p->chain, X509_free);
-	EVP_PKEY_free(p->key);
-	km_free_secret(p->bytes, p->len);
-	free(p);
-}
-
 static void snapshot_free(struct km_snapshot *s)
 {
 	km_listing_free(s->listing);
@@ -131,10 +123,7 @@ void km_token_free(struct km_token *t)
 {
 	if (t == NULL)
 		return;
-	for (size_t i = 0; i < t->cache_size; i++)
-		if (t->cache[i] != NULL)
-			payload_free(t->cache[i]);
-	free(t->cache);
+	km_cache_clear(&t->cache);
 	if (t->snapshot != NULL && --t->snapshot->refs == 0)
 		snapshot_free(t->snapshot);
 	km_auth_clear(&t->auth);
@@ -291,6 +280,12 @@ CK_RV km_token_login(struct km_token *t, const char *pin, size_t pin_len)
 	return CKR_OK;
 }
 
+static bool is_private(const struct km_payload *p, const void *arg)
+{
+	(void)arg;
+	return p->kind == KM_PAYLOAD_PRIVATE_KEY || p->kind == KM_PAYLOAD_BYTES;
+}
+
 void km_token_logout(struct km_token *t)
 {
 	struct km_snapshot *listing = NULL;
@@ -299,10 +294,11 @@ void km_token_logout(struct km_token *t)
 	km_free_secret_string(t->pin);
 	t->pin = NULL;
 	if (km_token_login_required(t)) {
-		/* What the login showed goes with it. */
+		/* What the login showed and fetched goes with it. */
 		km_auth_clear(&t->auth);
 		listing = t->snapshot;
 		t->snapshot = NULL;
+		km_cache_evict(&t->cache, is_private, NULL);
 	}
 	pthread_mutex_unlock(&t->lock);
 	km_token_snapshot_unref(t, listing);
@@ -365,6 +361,34 @@ static void learn_key_type(struct km_token *t, const struct km_snapshot *s,
 		}
 }
 
+/* The Key Manager refuses this user now, after a fresh authentication:
+ * a role removed, a password changed, an application credential revoked
+ * (Keystone's 401), or reading forbidden (Barbican's 403). */
+static bool refused(CK_RV rv)
+{
+	return rv == CKR_USER_NOT_LOGGED_IN || rv == CKR_PIN_INCORRECT ||
+	       rv == CKR_TOKEN_WRITE_PROTECTED;
+}
+
+/* A listing of nothing replaces one the user may no longer read: its
+ * objects go, and the module drops their keys as it takes it in. */
+static CK_RV refused_listing(struct km_token *t, CK_RV rv,
+			     struct km_listing **out)
+{
+	bool had;
+
+	pthread_mutex_lock(&t->lock);
+	had = t->snapshot != NULL && !(km_token_login_required(t) && t->pin == NULL);
+	pthread_mutex_unlock(&t->lock);
+	if (!had || !refused(rv))
+		return rv;
+	km_error("token %s: the Key Manager refuses this user the project now: "
+		 "its objects and the keys fetched from them are dropped until "
+		 "access returns", t->label);
+	return (*out = calloc(1, sizeof(**out))) != NULL ? CKR_OK
+							 : CKR_HOST_MEMORY;
+}
+
 static CK_RV refresh(struct km_token *t)
 {
 	struct list_call call = {t->config, NULL};
@@ -375,17 +399,22 @@ static CK_RV refresh(struct km_token *t)
 	/* A change marked while this lists is seen by the next search. */
 	km_changes_read(t->serial, began);
 	rv = with_auth(t, list_call, &call);
-
-	if (rv == CKR_OK && (s = calloc(1, sizeof(*s))) == NULL) {
-		km_listing_free(call.listing);
+	if (rv != CKR_OK)
+		rv = refused_listing(t, rv, &call.listing);
+	if (rv == CKR_OK && (s = calloc(1, sizeof(*s))) == NULL)
 		rv = CKR_HOST_MEMORY;
-	}
 	pthread_mutex_lock(&t->lock);
 	t->refreshing = false;
-	if (rv == CKR_OK)
-		fill_key_types(t, call.listing);
+	t->tried_at = time(NULL);
+	/* A login that ended while this listed takes the listing along. */
+	if (rv == CKR_OK && km_token_login_required(t) && t->pin == NULL) {
+		free(s);
+		rv = CKR_USER_NOT_LOGGED_IN;
+	}
 	if (rv == CKR_OK) {
+		fill_key_types(t, call.listing);
 		s->listing = call.listing;
+		call.listing = NULL;
 		s->generation = ++t->generation;
 		s->refs = 1;
 		if (t->snapshot != NULL && --t->snapshot->refs == 0)
@@ -395,9 +424,22 @@ static CK_RV refresh(struct km_token *t)
 		memcpy(t->stamp, began, sizeof(began));
 	}
 	pthread_mutex_unlock(&t->lock);
+	km_listing_free(call.listing);
 	if (old != NULL)
 		snapshot_free(old);
 	return rv;
+}
+
+bool km_token_listing_due(struct km_token *t)
+{
+	time_t interval = t->config->refresh_interval;
+	bool due;
+
+	pthread_mutex_lock(&t->lock);
+	due = t->snapshot != NULL && !t->refreshing &&
+	      time(NULL) - t->tried_at >= (interval > 0 ? interval : 1);
+	pthread_mutex_unlock(&t->lock);
+	return due;
 }
 
 CK_RV km_token_snapshot(struct km_token *t, struct km_snapshot **out)
@@ -449,82 +491,91 @@ void km_token_snapshot_unref(struct km_token *t, struct km_snapshot *s)
 		snapshot_free(s);
 }
 
-static size_t slot_of(const struct km_token *t, const char *uuid,
-		      enum km_payload_kind kind)
-{
-	uint64_t h = km_fnv1a_str(KM_FNV_BASIS ^ (uint64_t)kind, uuid);
-
-	return (size_t)(h & (t->cache_size - 1));
-}
-
-static struct km_payload **cache_find(const struct km_token *t,
-				      const char *uuid,
-				      enum km_payload_kind kind)
-{
-	struct km_payload **slot;
-
-	if (t->cache_size == 0)
-		return NULL;
-	for (size_t i = slot_of(t, uuid, kind);; i = (i + 1) & (t->cache_size - 1)) {
-		slot = &t->cache[i];
-		if (*slot == NULL || ((*slot)->kind == kind &&
-				      strcmp((*slot)->uuid, uuid) == 0))
-			return slot;
-	}
-}
-
-static bool cache_grow(struct km_token *t)
-{
-	struct km_payload **old = t->cache;
-	size_t old_size = t->cache_size;
-	size_t size = old_size ? old_size * 2 : 64;
-
-	if ((t->cache = calloc(size, sizeof(*t->cache))) == NULL) {
-		t->cache = old;
-		return false;
-	}
-	t->cache_size = size;
-	for (size_t i = 0; i < old_size; i++)
-		if (old[i] != NULL)
-			*cache_find(t, old[i]->uuid, old[i]->kind) = old[i];
-	free(old);
-	return true;
-}
-
 const struct km_payload *km_token_cached_payload(struct km_token *t,
 						 const char *uuid,
 						 enum km_payload_kind kind)
 {
-	struct km_payload **slot;
 	const struct km_payload *p;
 
 	pthread_mutex_lock(&t->lock);
-	slot = cache_find(t, uuid, kind);
-	p = slot ? *slot : NULL;
+	p = km_cache_get(&t->cache, uuid, kind);
 	pthread_mutex_unlock(&t->lock);
 	return p;
 }
 
-/* Publishes p unless another thread was first; returns the one kept. */
-static const struct km_payload *cache_insert(struct km_token *t,
-					     struct km_payload *p)
+/* The cached payload with a reference for the caller; NULL if none. */
+static const struct km_payload *held(struct km_token *t, const char *uuid,
+				     enum km_payload_kind kind)
 {
-	struct km_payload **slot;
-	const struct km_payload *kept = p;
+	struct km_payload *p;
 
 	pthread_mutex_lock(&t->lock);
-	if ((t->cache_used + 1) * 2 > t->cache_size && !cache_grow(t))
-		kept = NULL;
-	else if (*(slot = cache_find(t, p->uuid, p->kind)) != NULL)
-		kept = *slot;
-	else {
-		*slot = p;
-		t->cache_used++;
-	}
+	if ((p = km_cache_get(&t->cache, uuid, kind)) != NULL)
+		p->refs++;
 	pthread_mutex_unlock(&t->lock);
+	return p;
+}
+
+/* Publishes p (the caller's reference) unless another thread was first;
+ * returns the one kept, with a reference for the caller. */
+static const struct km_payload *publish(struct km_token *t,
+					struct km_payload *p)
+{
+	struct km_payload *kept;
+
+	pthread_mutex_lock(&t->lock);
+	kept = km_cache_put(&t->cache, p);
+	if (kept == p)
+		p->refs++; /* the table's and the caller's */
+	else if (kept != NULL)
+		kept->refs++;
 	if (kept != p)
-		payload_free(p);
+		km_payload_unref(p);
+	pthread_mutex_unlock(&t->lock);
 	return kept;
+}
+
+void km_token_payload_release(struct km_token *t, const struct km_payload *p)
+{
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&t->lock);
+	km_payload_unref((struct km_payload *)p);
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* In none of the listing's secrets or containers. */
+static bool unlisted(const struct km_payload *p, const void *arg)
+{
+	const struct km_listing *l = arg;
+
+	if (km_listing_secret(l, p->uuid) != NULL)
+		return false;
+	/* A secret of another project that a listed container holds. */
+	for (size_t i = 0; i < l->n_containers; i++) {
+		const struct km_container *c = &l->containers[i];
+		const char *held_by[] = {c->certificate, c->private_key,
+					 c->public_key, c->passphrase,
+					 c->intermediates};
+		for (size_t j = 0; j < sizeof(held_by) / sizeof(held_by[0]); j++)
+			if (strcmp(held_by[j], p->uuid) == 0)
+				return false;
+	}
+	return true;
+}
+
+size_t km_token_forget_unlisted(struct km_token *t,
+				const struct km_snapshot *s)
+{
+	size_t n;
+
+	pthread_mutex_lock(&t->lock);
+	n = km_cache_evict(&t->cache, unlisted, s->listing);
+	pthread_mutex_unlock(&t->lock);
+	if (n > 0)
+		km_info("token %s: %zu payloads dropped: their secrets are no "
+			"longer listed", t->label, n);
+	return n;
 }
 
 struct payload_call {
@@ -623,7 +674,7 @@ CK_RV km_token_payload(struct km_token *t, const struct km_snapshot *s,
 	struct km_payload *p;
 	CK_RV rv;
 
-	if ((*out = km_token_cached_payload(t, uuid, kind)) != NULL)
+	if ((*out = held(t, uuid, kind)) != NULL)
 		return CKR_OK;
 	rv = fetch(t, s, uuid, &body);
 	if (rv == CKR_OK && passphrase != NULL && passphrase[0] != '\0')
@@ -633,10 +684,11 @@ CK_RV km_token_payload(struct km_token *t, const struct km_snapshot *s,
 	if (rv == CKR_OK) {
 		memcpy(p->uuid, uuid, sizeof(p->uuid));
 		p->kind = kind;
+		p->refs = 1;
 		parse_into(p, &body, pass.body);
 		if (kind == KM_PAYLOAD_PRIVATE_KEY || kind == KM_PAYLOAD_PUBLIC_KEY)
 			learn_key_type(t, s, p);
-		if ((*out = cache_insert(t, p)) == NULL)
+		if ((*out = publish(t, p)) == NULL)
 			rv = CKR_HOST_MEMORY;
 	}
 	km_response_clear(&body);

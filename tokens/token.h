@@ -31,7 +31,8 @@ enum km_payload_kind {
 	KM_PAYLOAD_BYTES,
 };
 
-/* A parsed payload; immutable and alive as long as its token. */
+/* A parsed payload; immutable but for its reference count
+ * (tokens/cache.h). */
 struct km_payload {
 	km_uuid uuid;
 	enum km_payload_kind kind;
@@ -41,6 +42,7 @@ struct km_payload {
 	EVP_PKEY *key;
 	unsigned char *bytes; /* secret and opaque values, wiped when freed */
 	size_t len;
+	unsigned refs; /* under the token's lock */
 };
 
 /* Takes the config. no_threads: the application forbids the module's
@@ -58,26 +60,42 @@ bool km_token_logged_in(struct km_token *t);
 
 /* Checks the PIN with Keystone and keeps it for re-authentication. */
 CK_RV km_token_login(struct km_token *t, const char *pin, size_t pin_len);
+/* Forgets the PIN; on a login token also the Keystone token, the listing
+ * and the private keys and secret values fetched. */
 void km_token_logout(struct km_token *t);
 
 /* The current listing, refreshed first when older than the interval. */
 CK_RV km_token_snapshot(struct km_token *t, struct km_snapshot **out);
+/* Whether refresh_interval has passed since the last listing was tried
+ * (done or failed): a process that only signs lists again then, to see
+ * revocation without listing at each signature. */
+bool km_token_listing_due(struct km_token *t);
 void km_token_snapshot_ref(struct km_token *t, struct km_snapshot *s);
 void km_token_snapshot_unref(struct km_token *t, struct km_snapshot *s);
 
 /*
  * The payload of a secret, fetched and parsed the first time. passphrase
  * is the uuid of the key's passphrase secret, or "". Returns CKR_OK with
- * *out set (out->error says if the payload is unusable), or the fetch
- * error.
+ * *out set (out->error says if the payload is unusable) and held for the
+ * caller until km_token_payload_release, or the fetch error.
  */
 CK_RV km_token_payload(struct km_token *t, const struct km_snapshot *s,
 		       const char *uuid, enum km_payload_kind kind,
 		       const char *passphrase, const struct km_payload **out);
-/* Already fetched: no network. NULL if not. */
+void km_token_payload_release(struct km_token *t, const struct km_payload *p);
+/*
+ * Already fetched: no network. NULL if not. Not held: valid until the
+ * payload is dropped, which only the module does, under its own lock
+ * (C_Logout, km_token_forget_unlisted); a caller that lets that lock go
+ * holds a reference instead (km_token_payload).
+ */
 const struct km_payload *km_token_cached_payload(struct km_token *t,
 						 const char *uuid,
 						 enum km_payload_kind kind);
+/* Drops the payloads of secrets the snapshot's listing no longer has
+ * (deleted, or no longer this user's to read); returns how many. */
+size_t km_token_forget_unlisted(struct km_token *t,
+				const struct km_snapshot *s);
 
 /* A Key Manager call of the tokens layer (barbican*.h), run by
  * km_token_call with the token's endpoint and a valid Keystone token; a

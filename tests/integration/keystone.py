@@ -5,14 +5,16 @@
 
 A user of its own (kmp11-rotated, creator in project kmp11) so that the
 other tests' tokens are not revoked:
-- its password changed: Keystone revokes the module's token; what needs
-  the Key Manager (a key's first use) answers CKR_DEVICE_ERROR (logged
-  "Keystone refused the credentials"), the listing stays, keys already
-  fetched keep signing; the password restored, the next call
-  authenticates again, without a restart;
-- its role removed: CKR_DEVICE_ERROR; given back: recovery.
+- its password changed: Keystone revokes the module's token and refuses
+  the credentials; at the next listing (refresh_interval, also when a key
+  is used) the token's objects go and keys already fetched stop signing
+  (CKR_KEY_HANDLE_INVALID): revocation holds for a running process. The
+  password restored, the next listing brings the same handles back,
+  without a restart;
+- its role removed: the same; given back: recovery.
 A revoked token is what an expired one looks like to the module (401);
-the fault server's "401-once" covers the single-401 retry.
+the fault server's "401-once" covers the single-401 retry, and a Key
+Manager that cannot be reached keeps the listing (outage.py).
 """
 import json
 import os
@@ -24,7 +26,7 @@ import PyKCS11 as P
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "km"))
 import keymanager  # noqa: E402
 import kmconf  # noqa: E402
-from checks import fail, ok  # noqa: E402
+from checks import expect, fail, ok  # noqa: E402
 
 ids = json.load(open(os.path.join(sys.argv[2], "ids.json")))
 KS = os.environ["OS_AUTH_URL"]
@@ -59,11 +61,14 @@ def listing():
 
 
 def first_use(label, mech):
-    """Signs with a key not fetched yet: the CKR_ name, or "signed"."""
+    """Signs with a key not fetched yet: the CKR_ name, "gone" (no such
+    key listed), or "signed"."""
     time.sleep(1.1)
     try:
-        k = s.findObjects([(P.CKA_CLASS, P.CKO_PRIVATE_KEY), (P.CKA_LABEL, label)])[0]
-        s.sign(k, b"first use", P.Mechanism(mech))
+        k = s.findObjects([(P.CKA_CLASS, P.CKO_PRIVATE_KEY), (P.CKA_LABEL, label)])
+        if not k:
+            return "gone"
+        s.sign(k[0], b"first use", P.Mechanism(mech))
         return "signed"
     except P.PyKCS11Error as e:
         return P.CKR[e.value]
@@ -76,24 +81,26 @@ if n == 0:
     fail("the rotated user lists nothing")
 try:
     password("changed-elsewhere-2")
-    if first_use("rsa-www", P.CKM_SHA256_RSA_PKCS) != "CKR_DEVICE_ERROR":
-        fail("a changed password: a key's first use did not fail cleanly")
-    if listing() != n:
-        fail("a changed password: the objects vanished")
-    s.sign(key, b"still", P.Mechanism(P.CKM_ECDSA_SHA256))
+    time.sleep(1.1)
+    # A process that only signs lists again at C_SignInit once due.
+    expect(P.CKR_KEY_HANDLE_INVALID, "a fetched key after the password changed",
+           lambda: s.sign(key, b"revoked", P.Mechanism(P.CKM_ECDSA_SHA256)))
+    if listing() != 0 or first_use("rsa-www", P.CKM_SHA256_RSA_PKCS) != "gone":
+        fail("a changed password: the objects are still listed")
     password(PASSWORD)
     if first_use("rsa-www", P.CKM_SHA256_RSA_PKCS) != "signed":
         fail("the password restored: no recovery")
-    ok("password changed under a running client (its token revoked): "
-       "CKR_DEVICE_ERROR for what needs the Key Manager, the objects stay, "
-       "fetched keys keep signing; restored: it authenticates again")
+    s.sign(key, b"back", P.Mechanism(P.CKM_ECDSA_SHA256))
+    ok("password changed under a running signer (its credentials refused): "
+       "the objects go and fetched keys stop signing at the next listing; "
+       "restored: the same handles sign again, no restart")
 
     admin_call("DELETE", role_path)
-    if first_use("ed-www", P.CKM_EDDSA) != "CKR_DEVICE_ERROR":
-        fail("the role removed: a key's first use did not fail cleanly")
+    if first_use("ed-www", P.CKM_EDDSA) != "gone":
+        fail("the role removed: the key is still listed")
     admin_call("PUT", role_path)
     if first_use("ed-www", P.CKM_EDDSA) != "signed":
         fail("the role given back: no recovery")
-    ok("role removed: CKR_DEVICE_ERROR; given back: recovery without a restart")
+    ok("role removed: the objects go; given back: recovery without a restart")
 finally:
     admin_call("DELETE", f"users/{user}")
