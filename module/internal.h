@@ -47,6 +47,8 @@ extern struct kmp_module kmp_gl;
 /* The session (and its slot) of a handle; CKR_SESSION_HANDLE_INVALID. */
 CK_RV session_inlock(CK_SESSION_HANDLE h, struct kmp_session **session,
 			    struct kmp_slot **slot);
+/* A login token logged out while the lock was let go. */
+bool login_gone_inlock(const struct kmp_slot *slot);
 /* A read path's failure as the codes its PKCS#11 functions allow. */
 CK_RV read_failure(CK_RV rv);
 /* The objects of a snapshot, rebuilt when the snapshot is newer. */

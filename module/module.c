@@ -587,6 +587,14 @@ struct kmp_object *get_inlock(struct kmp_slot *slot,
 			       kmp_alias_resolve(&slot->aliases, handle));
 }
 
+/* A login token's login ended (C_Logout, its last session closed) while
+ * the lock was let go: a listing made before must not bring its private
+ * objects back. */
+bool login_gone_inlock(const struct kmp_slot *slot)
+{
+	return km_token_login_required(slot->token) && !slot->logged_in;
+}
+
 /* After a write: the objects of a new listing. Drops the lock while it
  * lists. */
 CK_RV relist_inlock(struct kmp_slot *slot)
@@ -598,6 +606,8 @@ CK_RV relist_inlock(struct kmp_slot *slot)
 	pthread_mutex_unlock(&kmp_gl.lock);
 	rv = km_token_snapshot(slot->token, &snap);
 	pthread_mutex_lock(&kmp_gl.lock);
+	if (rv == CKR_OK && login_gone_inlock(slot))
+		rv = CKR_USER_NOT_LOGGED_IN;
 	if (rv == CKR_OK && objects_inlock(slot, snap, false) == NULL)
 		rv = CKR_HOST_MEMORY;
 	km_token_snapshot_unref(slot->token, snap);
@@ -900,6 +910,8 @@ static CK_RV find_inlock(struct kmp_slot *slot, CK_SESSION_HANDLE h,
 		km_warning("find: some objects could not be fetched");
 	if (kmp_session_get(&kmp_gl.sessions, h) != session)
 		return CKR_SESSION_CLOSED;
+	if (login_gone_inlock(slot))
+		return match_inlock(slot, NULL, templ, count, session, NULL, NULL);
 	if ((o = objects_inlock(slot, snap, false)) == NULL)
 		return CKR_HOST_MEMORY;
 	if (!kmp_objects_complete(slot->token, o) &&
@@ -991,11 +1003,10 @@ static CK_RV kmp_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
 	/* The session may have been closed while the lock was released. */
 	if (kmp_session_get(&kmp_gl.sessions, h) != session) {
 		rv = CKR_SESSION_CLOSED;
-	} else if (rv == CKR_USER_NOT_LOGGED_IN &&
-		   (snap_skipped || (km_token_login_required(token) &&
-				     !slot->logged_in))) {
-		/* No token object visible (before login, or not asked for);
-		 * session ones are. */
+	} else if ((rv == CKR_USER_NOT_LOGGED_IN || rv == CKR_OK) &&
+		   (snap_skipped || login_gone_inlock(slot))) {
+		/* No token object visible (before login, a C_Logout while
+		 * this listed, or not asked for); session ones are. */
 		rv = match_inlock(slot, NULL, templ, count, session, NULL, NULL);
 	} else if (rv == CKR_OK) {
 		rv = find_inlock(slot, h, session, snap, templ, count);
@@ -1139,7 +1150,7 @@ static void renew_listing_relocking(struct kmp_slot *slot)
 	pthread_mutex_unlock(&kmp_gl.lock);
 	rv = km_token_snapshot(slot->token, &snap);
 	pthread_mutex_lock(&kmp_gl.lock);
-	if (rv == CKR_OK)
+	if (rv == CKR_OK && !login_gone_inlock(slot))
 		objects_inlock(slot, snap, false);
 	km_token_snapshot_unref(slot->token, snap);
 }

@@ -118,6 +118,8 @@ static CK_RV fetch_chain_inlock(struct kmp_slot *slot, const char *container)
 	pthread_mutex_unlock(&kmp_gl.lock);
 	rv = fetch_needs(slot->token, snap, needs, n);
 	pthread_mutex_lock(&kmp_gl.lock);
+	if (rv == CKR_OK && login_gone_inlock(slot))
+		rv = CKR_USER_NOT_LOGGED_IN;
 	if (rv == CKR_OK && objects_inlock(slot, snap, true) == NULL)
 		rv = CKR_HOST_MEMORY;
 	km_token_snapshot_unref(slot->token, snap);

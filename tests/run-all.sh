@@ -9,7 +9,7 @@ set -euo pipefail
 }
 bash "$SRC/tests/fuzz/run.sh" 10
 # What a real Key Manager cannot be made to do, from a local fault server.
-/usr/bin/python3 "$SRC/tests/fault/faults.py" "$MODULE"
+/usr/bin/python3 "$SRC/tests/fault/faults.py" "$MODULE" "$BUILD_DIR/tests/fault/logout-race"
 KM=$(mktemp -d /tmp/kmp11-km.XXXXXX)
 trap '/usr/bin/python3 "$SRC/tests/km/keymanager.py" stop "$KM"; rm -rf "$KM"' EXIT
 /usr/bin/python3 "$SRC/tests/km/keymanager.py" start "$KM"

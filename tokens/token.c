@@ -517,22 +517,26 @@ static const struct km_payload *held(struct km_token *t, const char *uuid,
 }
 
 /* Publishes p (the caller's reference) unless another thread was first;
- * returns the one kept, with a reference for the caller. */
-static const struct km_payload *publish(struct km_token *t,
-					struct km_payload *p)
+ * *out: the one kept, with a reference for the caller. A login that ended
+ * while p was fetched takes p along. */
+static CK_RV publish(struct km_token *t, struct km_payload *p,
+		     const struct km_payload **out)
 {
-	struct km_payload *kept;
+	struct km_payload *kept = NULL;
+	CK_RV rv = CKR_OK;
 
 	pthread_mutex_lock(&t->lock);
-	kept = km_cache_put(&t->cache, p);
-	if (kept == p)
-		p->refs++; /* the table's and the caller's */
-	else if (kept != NULL)
-		kept->refs++;
+	if (km_token_login_required(t) && t->pin == NULL)
+		rv = CKR_USER_NOT_LOGGED_IN;
+	else if ((kept = km_cache_put(&t->cache, p)) == NULL)
+		rv = CKR_HOST_MEMORY;
+	else
+		kept->refs++; /* p: the table's and the caller's */
 	if (kept != p)
 		km_payload_unref(p);
 	pthread_mutex_unlock(&t->lock);
-	return kept;
+	*out = kept;
+	return rv;
 }
 
 void km_token_payload_release(struct km_token *t, const struct km_payload *p)
@@ -688,8 +692,7 @@ CK_RV km_token_payload(struct km_token *t, const struct km_snapshot *s,
 		parse_into(p, &body, pass.body);
 		if (kind == KM_PAYLOAD_PRIVATE_KEY || kind == KM_PAYLOAD_PUBLIC_KEY)
 			learn_key_type(t, s, p);
-		if ((*out = publish(t, p)) == NULL)
-			rv = CKR_HOST_MEMORY;
+		rv = publish(t, p, out);
 	}
 	km_response_clear(&body);
 	km_response_clear(&pass);

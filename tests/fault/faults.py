@@ -2,9 +2,10 @@
 """kmp11 against a Key Manager that misbehaves (faultserver.py): each case
 runs a fresh process that initializes the module and finds by label, and
 checks the return code, that it came back within the token's timeouts,
-and what the module logged.
+and what the module logged. Then, with a slow listing, LOGOUT_RACE (the
+program tests/fault/logout-race.c) logs out while a search lists.
 
-    faults.py MODULE
+    faults.py MODULE LOGOUT_RACE
 """
 import json
 import os
@@ -57,6 +58,14 @@ def fail(msg):
     sys.exit(f"FAIL: {msg}")
 
 
+def start(mode, requests=subprocess.DEVNULL):
+    """The fault server; its stderr (the requests it got) to requests."""
+    server = subprocess.Popen(["/usr/bin/python3", f"{HERE}/faultserver.py",
+                               str(PORT), mode], stderr=requests)
+    wait_port()
+    return server
+
+
 def wait_port():
     for _ in range(100):
         with socket.socket() as s:
@@ -74,10 +83,8 @@ conf.close()
 env = dict(os.environ, KMP11_CONF=conf.name, KMP11_DEBUG="4")
 try:
     for mode, (want, found, limit, logged) in CASES.items():
-        server = subprocess.Popen(["/usr/bin/python3", f"{HERE}/faultserver.py",
-                                   str(PORT), mode], stderr=subprocess.DEVNULL)
+        server = start(mode)
         try:
-            wait_port()
             p = subprocess.run(["/usr/bin/python3", "-c", CHILD, MODULE], env=env,
                                capture_output=True, text=True, timeout=60)
         finally:
@@ -94,5 +101,25 @@ try:
         if logged and logged not in p.stderr:
             fail(f"{mode}: the log does not say '{logged}':\n{p.stderr[-800:]}")
         print(f"ok - fault '{mode}': CKR_{want} in {r['seconds']:.2f} s")
+    # A login token: no password in the config, C_Login gives it.
+    with open(conf.name, "w") as f:
+        f.write(f"[token]\nlabel = fault\nauth_url = http://127.0.0.1:{PORT}/v3\n"
+                "username = u\nproject_name = fault\n")
+    server = start("slow", subprocess.PIPE)
+    try:
+        p = subprocess.run([sys.argv[2], MODULE], env=env, capture_output=True,
+                           text=True, timeout=60)
+    finally:
+        server.kill()
+        requests = server.communicate()[1].decode()
+    if p.returncode != 0:
+        fail(f"logout race: {p.stderr[-1500:]}")
+    print(p.stdout, end="")
+    payloads = requests.count("/payload\n")
+    if payloads != 2:
+        fail(f"logout race: {payloads} payload requests, expected 2 (a "
+             "payload fetched while the login ended is not kept)")
+    print("ok - a payload fetched while C_Logout ran is not kept: the next "
+          "login fetches it again")
 finally:
     os.unlink(conf.name)

@@ -7,7 +7,8 @@ bodies, redirects, pagination that never ends.
 
 Keystone's token request always works and puts this server in the
 catalog as the key-manager; MODE decides how GET /v1/containers answers
-(the secrets list is always empty):
+(the secrets list is always empty; a secret's metadata says certificate,
+its payload is not one):
 
     ok            one page with one certificate container "fault-ok"
     flaky         503, 503, then as ok
@@ -24,6 +25,7 @@ catalog as the key-manager; MODE decides how GET /v1/containers answers
     keystone-down Keystone resets the connection
     forbidden     the listing answers 403 (a role removed)
     401-once      the listing answers 401 once (a token revoked), then ok
+    slow          as ok, after a second (and a second for each payload)
 
 Counts of each path are printed on stderr as requests arrive.
 """
@@ -88,7 +90,19 @@ class Handler(BaseHTTPRequestHandler):
                                   "catalog": catalog}},
                   [("X-Subject-Token", "fault-token")])
 
+    def secret(self):
+        """A certificate secret's metadata; its payload is not one."""
+        if self.path.endswith("/payload"):
+            if MODE == "slow":
+                time.sleep(1)
+            return self.send(200, b"not a certificate")
+        self.send(200, {"secret_ref": f"{BASE}{self.path}", "name": None,
+                        "secret_type": "certificate",
+                        "content_types": {"default": "application/pkix-cert"}})
+
     def do_GET(self):
+        if self.path.startswith("/v1/secrets/"):
+            return self.secret()
         if self.path.startswith("/v1/secrets"):
             return self.send(200, {"secrets": [], "total": 0})
         if not self.path.startswith("/v1/containers"):
@@ -102,6 +116,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(429, {"title": "slow down"}, [("Retry-After", "1")])
         if MODE == "stall":
             time.sleep(30)
+        if MODE == "slow":
+            time.sleep(1)
         if MODE == "reset":
             return self.reset()
         if MODE == "forbidden":
