@@ -28,6 +28,9 @@ SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$SRC/build}
 (cd "$SRC" && autoreconf -fi >/dev/null 2>&1)
 mkdir -p "$BUILD_DIR"
-(cd "$BUILD_DIR" && "$SRC/configure" --enable-werror -q && make -s -j"$(nproc)")
+# Prefix /usr, p11-kit's own: consumers/p11kit.sh's make install puts the
+# module where p11-kit looks, as a distribution package does.
+(cd "$BUILD_DIR" && "$SRC/configure" --prefix=/usr --enable-werror -q &&
+	make -s -j"$(nproc)")
 MODULE=$BUILD_DIR/module/.libs/kmp11.so
 TOOL=$BUILD_DIR/tools/kmp11-tool

@@ -15,16 +15,21 @@ bash "$HERE/../km/token-conf.sh" orders "ord-*" "$T/kmp11.conf"
 echo "show_secrets = yes" >>"$T/kmp11.conf"
 export KMP11_CONF=$T/kmp11.conf
 run=$RANDOM
-# The example as an application builds it: against the installed header.
-make -s -C "$(dirname "$EXAMPLE")/../.." install-includeHEADERS DESTDIR="$T/inst" >/dev/null
-header=$(find "$T/inst" -name kmp11.h)
-[ -n "$header" ] || fail "make install put no kmp11.h"
-# shellcheck disable=SC2046
-cc -std=c11 -Wall -Wextra -Werror -I"$(dirname "$header")" $(pkg-config --cflags p11-kit-1) \
+# The example as an application builds it: pkg-config --cflags kmp11, on
+# kmp11.pc and kmp11.h installed (under DESTDIR: its prefix moved there).
+make -s -C "$(dirname "$EXAMPLE")/../.." install-includeHEADERS install-pkgconfigDATA \
+	DESTDIR="$T/inst" >/dev/null
+pc=$(find "$T/inst" -name kmp11.pc)
+[ -n "$pc" ] || fail "make install put no kmp11.pc"
+mkdir "$T/pc"
+sed "s|^prefix=|prefix=$T/inst|" "$pc" >"$T/pc/kmp11.pc"
+cflags=$(PKG_CONFIG_PATH=$T/pc pkg-config --cflags kmp11) || fail "pkg-config --cflags kmp11"
+# shellcheck disable=SC2086
+cc -std=c11 -Wall -Wextra -Werror $cflags \
 	-o "$T/kmp11-order" "$HERE/../../docs/examples/kmp11-order.c" -ldl ||
-	fail "the example does not build against the installed kmp11.h"
+	fail "the example does not build with pkg-config --cflags kmp11 ($cflags)"
 EXAMPLE=$T/kmp11-order
-echo "ok - kmp11.h installed ($header) and the example built against it"
+echo "ok - kmp11.h and kmp11.pc installed; the example built with pkg-config --cflags kmp11 ($cflags)"
 order() { "$EXAMPLE" "$MODULE" "$@" >"$T/out" 2>&1 || fail "kmp11-order $*: $(cat "$T/out")"; }
 issued() { # LABEL: the certificate on the token chains to the snakeoil CA
 	"$TOOL" --module "$MODULE" export-cert --no-chain "pkcs11:object=$1;type=cert" \
