@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -577,24 +578,50 @@ fail:
 	return -1;
 }
 
-int km_config_load(struct km_config *cfg, const char *reserved_path,
-		   char *err, size_t err_size)
+static int config_from_env_or_none(struct km_config *cfg, char *err,
+				   size_t err_size)
 {
-	const char *path = reserved_path ? reserved_path : getenv("KMP11_CONF");
-	int rv;
+	int rv = km_config_from_env(cfg, err, err_size);
 
-	cfg->log_level = -1;
-	if (path != NULL && *path != '\0')
-		return km_config_parse_file(cfg, path, err, err_size);
-	if (access(DEFAULT_CONFIG_PATH, F_OK) == 0)
-		return km_config_parse_file(cfg, DEFAULT_CONFIG_PATH, err,
-					    err_size);
-	rv = km_config_from_env(cfg, err, err_size);
 	if (rv == 1) {
 		km_info("no config file and no OS_* environment: no token");
 		rv = 0;
 	}
 	return rv;
+}
+
+int km_config_load_system(struct km_config *cfg, const char *path,
+			  char *err, size_t err_size)
+{
+	int rv;
+
+	if (access(path, F_OK) != 0)
+		return config_from_env_or_none(cfg, err, err_size);
+	/* Root's tokens stay root's: another user runs on its own OS_*. */
+	if (faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) != 0 &&
+	    errno == EACCES) {
+		km_info("%s: not readable by this user: tokens from the OS_* "
+			"environment", path);
+		return config_from_env_or_none(cfg, err, err_size);
+	}
+	rv = km_config_parse_file(cfg, path, err, err_size);
+	if (rv != 0 || cfg->n_tokens > 0)
+		return rv;
+	/* The commented example the package installs: [global] applies,
+	 * the tokens come from the environment as without a file. */
+	km_info("%s defines no token: tokens from the OS_* environment", path);
+	return config_from_env_or_none(cfg, err, err_size);
+}
+
+int km_config_load(struct km_config *cfg, const char *reserved_path,
+		   char *err, size_t err_size)
+{
+	const char *path = reserved_path ? reserved_path : getenv("KMP11_CONF");
+
+	cfg->log_level = -1;
+	if (path != NULL && *path != '\0')
+		return km_config_parse_file(cfg, path, err, err_size);
+	return km_config_load_system(cfg, DEFAULT_CONFIG_PATH, err, err_size);
 }
 
 void km_config_clear(struct km_config *cfg)

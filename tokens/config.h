@@ -69,6 +69,11 @@ int km_config_parse_string(struct km_config *cfg, const char *text,
 			   const char *name, char *err, size_t err_size);
 /* One token from OS_* (and OS_CLOUD); 1 if none is set, -1 on error. */
 int km_config_from_env(struct km_config *cfg, char *err, size_t err_size);
+/* The system-wide file PATH (/etc/kmp11/kmp11.conf): its tokens, or, when
+ * it is missing, unreadable by this process or defines no token, one
+ * token from OS_* (its [global] settings kept). */
+int km_config_load_system(struct km_config *cfg, const char *path,
+			  char *err, size_t err_size);
 /* KMP11_CONF, the pReserved path, else /etc/kmp11/kmp11.conf, else env. */
 int km_config_load(struct km_config *cfg, const char *reserved_path,
 		   char *err, size_t err_size);

@@ -13,6 +13,7 @@
  */
 #include "tools/doctor.h"
 
+#include <fcntl.h>
 #include <p11-kit/p11-kit.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,14 +41,20 @@ void doctor_say(int *worst, enum doctor_level level, const char *what,
  * holding credentials is private to its owner. */
 static void check_config(int *worst)
 {
-	const char *path = getenv("KMP11_CONF");
+	const char *path = getenv("KMP11_CONF"), *none = "no file";
 	char detail[4200];
 	struct stat st;
 
-	if (path == NULL && access("/etc/kmp11/kmp11.conf", F_OK) == 0)
-		path = "/etc/kmp11/kmp11.conf";
+	/* As the module: a system file this user cannot read is skipped. */
+	if (path == NULL && access("/etc/kmp11/kmp11.conf", F_OK) == 0) {
+		if (faccessat(AT_FDCWD, "/etc/kmp11/kmp11.conf", R_OK,
+			      AT_EACCESS) == 0)
+			path = "/etc/kmp11/kmp11.conf";
+		else
+			none = "/etc/kmp11/kmp11.conf not readable by you";
+	}
 	if (path == NULL) {
-		snprintf(detail, sizeof(detail), "no file: one token from %s",
+		snprintf(detail, sizeof(detail), "%s: one token from %s", none,
 			 getenv("OS_CLOUD") ? "OS_CLOUD and clouds.yaml"
 					    : "the OS_* environment");
 		doctor_say(worst, getenv("OS_CLOUD") || getenv("OS_AUTH_URL")

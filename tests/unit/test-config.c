@@ -1,10 +1,13 @@
 #include "tokens/clouds.h"
 #include "tokens/config.h"
+#include "tokens/log.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +92,78 @@ static void test_env(void **state)
 	unsetenv("OS_INSECURE");
 }
 
+static void set_env_user(void)
+{
+	setenv("OS_AUTH_URL", "http://k:5000/v3", 1);
+	setenv("OS_USERNAME", "u", 1);
+	setenv("OS_PASSWORD", "p", 1);
+	setenv("OS_PROJECT_NAME", "envproj", 1);
+}
+
+static void write_system_file(char *path, const char *text, mode_t mode)
+{
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+/* The system-wide file as the package installs it, a commented example:
+ * its [global] applies, the token comes from OS_*. A file with a token
+ * still wins over the environment. */
+static void test_system_file_without_token(void **state)
+{
+	struct km_config cfg = {.log_level = -1};
+	char example[] = "/tmp/kmp11-system-XXXXXX";
+	char real[] = "/tmp/kmp11-system-XXXXXX", err[KM_ERR_SIZE] = "";
+
+	set_env_user();
+	write_system_file(example, "# [token]\n# username = certs\n"
+				   "[global]\nlog_level = warning\n", 0640);
+	assert_int_equal(km_config_load_system(&cfg, example, err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg.n_tokens, 1);
+	assert_string_equal(cfg.tokens->project_name, "envproj");
+	assert_int_equal(cfg.log_level, KM_LOG_WARNING);
+	km_config_clear(&cfg);
+	write_system_file(real, "[token]\nauth_url = http://a/v3\nusername = f\n"
+				"password = p\nproject_name = fileproj\n", 0600);
+	assert_int_equal(km_config_load_system(&cfg, real, err, sizeof(err)), 0);
+	assert_int_equal(cfg.n_tokens, 1);
+	assert_string_equal(cfg.tokens->project_name, "fileproj");
+	km_config_clear(&cfg);
+	unlink(example);
+	unlink(real);
+}
+
+/* A system-wide file only root reads: another user's process runs on its
+ * own OS_* instead of failing C_Initialize. As root, the check runs under
+ * the effective uid of nobody. */
+static void test_system_file_unreadable(void **state)
+{
+	struct km_config cfg = {.log_level = -1};
+	char path[] = "/tmp/kmp11-system-XXXXXX", err[KM_ERR_SIZE] = "";
+	bool root = geteuid() == 0;
+	int rv;
+
+	set_env_user();
+	write_system_file(path, "[token]\nauth_url = http://a/v3\nusername = f\n"
+				"password = p\nproject_name = fileproj\n",
+			  root ? 0600 : 0);
+	if (root)
+		assert_int_equal(seteuid(65534), 0);
+	rv = km_config_load_system(&cfg, path, err, sizeof(err));
+	if (root)
+		assert_int_equal(seteuid(0), 0);
+	assert_int_equal(rv, 0);
+	assert_int_equal(cfg.n_tokens, 1);
+	assert_string_equal(cfg.tokens->project_name, "envproj");
+	km_config_clear(&cfg);
+	unlink(path);
+}
+
 static void test_clouds_yaml(void **state)
 {
 	char path[] = "/tmp/kmp11-clouds-XXXXXX", err[KM_ERR_SIZE] = "";
@@ -150,6 +225,8 @@ int main(void)
 		cmocka_unit_test(test_two_tokens),
 		cmocka_unit_test(test_errors_name_file_and_line),
 		cmocka_unit_test(test_env),
+		cmocka_unit_test(test_system_file_without_token),
+		cmocka_unit_test(test_system_file_unreadable),
 		cmocka_unit_test(test_clouds_yaml),
 		cmocka_unit_test(test_clouds_yaml_errors),
 	};
