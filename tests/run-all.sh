@@ -8,6 +8,10 @@ set -euo pipefail
 	exit 1
 }
 bash "$SRC/tests/fuzz/run.sh" 10
+# configure without cmocka and under /usr/local; the release tarball's
+# make distcheck as an ordinary user.
+bash "$SRC/tests/packaging/configure.sh"
+bash "$SRC/tests/packaging/distcheck.sh" "$BUILD_DIR"
 # What a real Key Manager cannot be made to do, from a local fault server.
 /usr/bin/python3 "$SRC/tests/fault/faults.py" "$MODULE" "$BUILD_DIR/tests/fault/logout-race"
 KM=$(mktemp -d /tmp/kmp11-km.XXXXXX)
@@ -47,6 +51,8 @@ bash "$SRC/tests/consumers/gnutls.sh" "$MODULE" "$KM/seed"
 bash "$SRC/tests/consumers/openssl.sh" "$MODULE" "$TOOL" "$KM/seed"
 bash "$SRC/tests/consumers/nss.sh" "$MODULE"
 bash "$SRC/tests/consumers/p11kit.sh" "$BUILD_DIR" "$MODULE"
+# The Debian packages, installed, used through p11-kit and nginx, removed.
+bash "$SRC/tests/packaging/deb.sh" "$BUILD_DIR" "$KM/seed"
 /usr/bin/python3 "$SRC/tests/integration/outage.py" "$MODULE" "$KM"
 # Listing cost: 300 containers in a project of their own.
 (

@@ -1,5 +1,7 @@
 # nginx serving TLS with keys from kmp11, through the OpenSSL pkcs11 engine.
-# Sourced; needs MODULE (kmp11.so) and KMP11_CONF, and kmp11-tool as TOOL.
+# Sourced; needs MODULE (kmp11.so; empty: the module p11-kit registers,
+# for the engine and kmp11-tool alike) and KMP11_CONF, and kmp11-tool as
+# TOOL.
 #
 #   nginx_start DIR WORKERS PORT:LABEL...   master + WORKERS workers, one
 #                                           TLS server per PORT with the
@@ -14,7 +16,7 @@
 nginx_export_certs() { # DIR: the certificate files nginx reads
 	local d=$1 label
 	for label in $(cat "$d/labels"); do
-		"$TOOL" --module "$MODULE" export-cert "pkcs11:object=$label;type=cert" -o "$d/$label.crt" ||
+		"$TOOL" ${MODULE:+--module "$MODULE"} export-cert "pkcs11:object=$label;type=cert" -o "$d/$label.crt" ||
 			return 1
 	done
 }
