@@ -1,5 +1,6 @@
 #include "tokens/http.h"
 
+#include "tokens/curl-memory.h"
 #include "tokens/log.h"
 #include "tokens/secure.h"
 
@@ -36,7 +37,7 @@ static void after_fork_in_child(void) { fork_generation++; }
 
 static void global_init(void)
 {
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	km_curl_global_init();
 	pthread_atfork(NULL, NULL, after_fork_in_child);
 }
 
