@@ -155,7 +155,7 @@ static CK_RV kmp_C_Initialize(CK_VOID_PTR init_args)
 			km_error("configuration: %s", err);
 			rv = CKR_GENERAL_ERROR;
 		}
-		if (rv == CKR_OK && cfg.log_level >= 0 && !getenv("KMP11_DEBUG"))
+		if (rv == CKR_OK && cfg.log_level >= 0 && !secure_getenv("KMP11_DEBUG"))
 			km_log_set_level(cfg.log_level);
 		if (rv == CKR_OK)
 			rv = create_slots_inlock(

@@ -11,7 +11,7 @@
 /* The size asked for, as the power of two OpenSSL wants; 0: none. */
 static size_t wanted_size(void)
 {
-	const char *text = getenv("KMP11_SECURE_HEAP");
+	const char *text = secure_getenv("KMP11_SECURE_HEAP");
 	char *end;
 	unsigned long long v;
 	size_t size = 1;

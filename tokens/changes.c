@@ -20,8 +20,8 @@
  * root (nginx's workers) see what root's writes marked. */
 static bool state_dir(char *out, size_t size)
 {
-	const char *dir = getenv("KMP11_STATE_DIR");
-	const char *runtime = getenv("XDG_RUNTIME_DIR");
+	const char *dir = secure_getenv("KMP11_STATE_DIR");
+	const char *runtime = secure_getenv("XDG_RUNTIME_DIR");
 
 	if (dir != NULL && dir[0] != '\0')
 		return (size_t)snprintf(out, size, "%s", dir) < size;

@@ -108,8 +108,8 @@ int km_clouds_apply_file(struct km_token_config *tc, const char *path,
 int km_clouds_apply(struct km_token_config *tc, const char *cloud, char *err,
 		    size_t err_size)
 {
-	const char *explicit = getenv("OS_CLIENT_CONFIG_FILE");
-	const char *home = getenv("HOME");
+	const char *explicit = secure_getenv("OS_CLIENT_CONFIG_FILE");
+	const char *home = secure_getenv("HOME");
 	char user[4096];
 	const char *candidates[3] = {"clouds.yaml", NULL,
 				     "/etc/openstack/clouds.yaml"};

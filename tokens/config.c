@@ -275,7 +275,7 @@ bool km_token_config_has_secret(const struct km_token_config *tc)
  * number of seconds, 1 to 3600, else fallback. */
 static long env_seconds(const char *name, long fallback)
 {
-	const char *text = getenv(name);
+	const char *text = secure_getenv(name);
 	char *end;
 	long v;
 
@@ -555,7 +555,7 @@ int km_config_from_env(struct km_config *cfg, char *err, size_t err_size)
 		snprintf(name, sizeof(name), "OS_%s", keys[i].name);
 		for (char *c = name; *c; c++)
 			*c = (char)toupper((unsigned char)*c);
-		if ((value = getenv(name)) == NULL || *value == '\0')
+		if ((value = secure_getenv(name)) == NULL || *value == '\0')
 			continue;
 		any = true;
 		if (km_token_config_set(tc, name, value, reason,
@@ -616,7 +616,7 @@ int km_config_load_system(struct km_config *cfg, const char *path,
 int km_config_load(struct km_config *cfg, const char *reserved_path,
 		   char *err, size_t err_size)
 {
-	const char *path = reserved_path ? reserved_path : getenv("KMP11_CONF");
+	const char *path = reserved_path ? reserved_path : secure_getenv("KMP11_CONF");
 
 	cfg->log_level = -1;
 	if (path != NULL && *path != '\0')

@@ -210,7 +210,7 @@ void km_keytypes_learn(struct km_keytypes *k, const char *uuid,
 
 char *km_keytypes_default_path(const char *serial)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	const char *xdg = secure_getenv("XDG_CACHE_HOME"), *home = secure_getenv("HOME");
 	char path[4096];
 
 	if (xdg != NULL && xdg[0] == '/')

@@ -36,8 +36,8 @@ void km_log_use_syslog(int on) { log_to_syslog = on; }
 
 void km_log_init_from_env(void)
 {
-	const char *debug = getenv("KMP11_DEBUG");
-	const char *target = getenv("KMP11_LOG");
+	const char *debug = secure_getenv("KMP11_DEBUG");
+	const char *target = secure_getenv("KMP11_LOG");
 	int level;
 
 	if (debug != NULL) {
