@@ -43,16 +43,28 @@ static void before_fork(void)
 		km_token_lock(kmp_gl.slots[i].token);
 }
 
-static void after_fork(void)
+static void after_fork_in_parent(void)
 {
 	for (size_t i = kmp_gl.n_slots; i > 0; i--)
 		km_token_unlock(kmp_gl.slots[i - 1].token);
 	pthread_mutex_unlock(&kmp_gl.lock);
 }
 
+/* The threads that were inside calls are not in the child: what they
+ * held claimed is released. */
+static void after_fork_in_child(void)
+{
+	kmp_sessions_after_fork(&kmp_gl.sessions);
+	for (size_t i = kmp_gl.n_slots; i > 0; i--) {
+		km_token_after_fork(kmp_gl.slots[i - 1].token);
+		km_token_unlock(kmp_gl.slots[i - 1].token);
+	}
+	pthread_mutex_unlock(&kmp_gl.lock);
+}
+
 static void register_fork_handlers(void)
 {
-	pthread_atfork(before_fork, after_fork, after_fork);
+	pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
 }
 
 /* ---- initialization ---- */

@@ -41,6 +41,17 @@ void kmp_session_end_find(struct kmp_session *session)
 	session->finding = false;
 }
 
+void kmp_sessions_after_fork(struct kmp_sessions *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct kmp_session *session = s->items[i];
+		if (session->finding && session->found == NULL)
+			session->finding = false;
+		for (int k = 0; k < KMP_N_OPS; k++)
+			session->running[k] = false;
+	}
+}
+
 static void drop_spares(struct kmp_session *session)
 {
 	for (int i = 0; i < KMP_N_OPS; i++) {

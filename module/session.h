@@ -12,7 +12,7 @@ struct kmp_session {
 	CK_SESSION_HANDLE handle;
 	CK_SLOT_ID slot;
 	CK_FLAGS flags;
-	bool finding;
+	bool finding; /* with found NULL: claimed by a call listing off-lock */
 	CK_OBJECT_HANDLE *found;
 	size_t n_found, pos;
 	/* One of each kind; NULL while none, or while a call runs it
@@ -33,6 +33,10 @@ struct kmp_sessions {
 /* All of these run under the module lock. */
 struct kmp_session *kmp_session_open(struct kmp_sessions *s, CK_SLOT_ID slot,
 				     CK_FLAGS flags);
+/* In a child forked while other threads were inside calls: what those
+ * calls had claimed (a search listing, an operation running off-lock)
+ * is free again, since they will never return here. */
+void kmp_sessions_after_fork(struct kmp_sessions *s);
 struct kmp_session *kmp_session_get(struct kmp_sessions *s,
 				    CK_SESSION_HANDLE handle);
 bool kmp_session_close(struct kmp_sessions *s, CK_SESSION_HANDLE handle);

@@ -13,7 +13,7 @@ bash "$SRC/tests/fuzz/run.sh" 10
 bash "$SRC/tests/packaging/configure.sh"
 bash "$SRC/tests/packaging/distcheck.sh" "$BUILD_DIR"
 # What a real Key Manager cannot be made to do, from a local fault server.
-/usr/bin/python3 "$SRC/tests/fault/faults.py" "$MODULE" "$BUILD_DIR/tests/fault/logout-race"
+/usr/bin/python3 "$SRC/tests/fault/faults.py" "$MODULE" "$BUILD_DIR/tests/fault/midcall"
 KM=$(mktemp -d /tmp/kmp11-km.XXXXXX)
 trap '/usr/bin/python3 "$SRC/tests/km/keymanager.py" stop "$KM"; rm -rf "$KM"' EXIT
 /usr/bin/python3 "$SRC/tests/km/keymanager.py" start "$KM"

@@ -172,6 +172,8 @@ void km_token_unlock(struct km_token *t)
 	pthread_mutex_unlock(&t->lock);
 }
 
+void km_token_after_fork(struct km_token *t) { t->refreshing = false; }
+
 /* Swaps a fresh auth in; the old one is wiped. */
 static void publish_auth(struct km_token *t, struct km_auth *fresh)
 {

@@ -109,5 +109,8 @@ void km_token_invalidate(struct km_token *t);
 /* Held by the module around fork(). */
 void km_token_lock(struct km_token *t);
 void km_token_unlock(struct km_token *t);
+/* In the child, the lock held: a refresh another thread of the parent
+ * was making will not finish here. */
+void km_token_after_fork(struct km_token *t);
 
 #endif

@@ -2,10 +2,11 @@
 """kmp11 against a Key Manager that misbehaves (faultserver.py): each case
 runs a fresh process that initializes the module and finds by label, and
 checks the return code, that it came back within the token's timeouts,
-and what the module logged. Then, with a slow listing, LOGOUT_RACE (the
-program tests/fault/logout-race.c) logs out while a search lists.
+and what the module logged. Then, with slow answers, MIDCALL (the program
+tests/fault/midcall.c) logs out and forks while another thread waits for
+the Key Manager.
 
-    faults.py MODULE LOGOUT_RACE
+    faults.py MODULE MIDCALL
 """
 import json
 import os
@@ -101,25 +102,35 @@ try:
         if logged and logged not in p.stderr:
             fail(f"{mode}: the log does not say '{logged}':\n{p.stderr[-800:]}")
         print(f"ok - fault '{mode}': CKR_{want} in {r['seconds']:.2f} s")
+    def midcall(mode, token):
+        """Runs MIDCALL against the slow server: the requests it got."""
+        with open(conf.name, "w") as f:
+            f.write(f"[token]\nlabel = fault\nauth_url = http://127.0.0.1:{PORT}/v3\n"
+                    f"username = u\nproject_name = fault\n{token}")
+        server = start("slow", subprocess.PIPE)
+        try:
+            p = subprocess.run([sys.argv[2], MODULE, mode], env=env,
+                               capture_output=True, text=True, timeout=60)
+        finally:
+            server.kill()
+            requests = server.communicate()[1].decode()
+        if p.returncode != 0:
+            fail(f"midcall {mode}: {p.stderr[-1500:]}")
+        print(p.stdout, end="")
+        return requests
+
     # A login token: no password in the config, C_Login gives it.
-    with open(conf.name, "w") as f:
-        f.write(f"[token]\nlabel = fault\nauth_url = http://127.0.0.1:{PORT}/v3\n"
-                "username = u\nproject_name = fault\n")
-    server = start("slow", subprocess.PIPE)
-    try:
-        p = subprocess.run([sys.argv[2], MODULE], env=env, capture_output=True,
-                           text=True, timeout=60)
-    finally:
-        server.kill()
-        requests = server.communicate()[1].decode()
-    if p.returncode != 0:
-        fail(f"logout race: {p.stderr[-1500:]}")
-    print(p.stdout, end="")
-    payloads = requests.count("/payload\n")
+    payloads = midcall("logout", "").count("/payload\n")
     if payloads != 2:
-        fail(f"logout race: {payloads} payload requests, expected 2 (a "
+        fail(f"C_Logout mid-fetch: {payloads} payload requests, expected 2 (a "
              "payload fetched while the login ended is not kept)")
     print("ok - a payload fetched while C_Logout ran is not kept: the next "
           "login fetches it again")
+    listings = midcall("fork", "password = p\nrefresh_interval = 1\n").count(
+        "GET /v1/containers")
+    if listings != 3:
+        fail(f"fork mid-refresh: {listings} listings, expected 3 (the child "
+             "refreshes itself)")
+    print("ok - a child forked while its parent refreshes lists again itself")
 finally:
     os.unlink(conf.name)
