@@ -93,10 +93,12 @@ static CK_RV check_init_args(const CK_C_INITIALIZE_ARGS *args)
 	int callbacks = (args->CreateMutex != NULL) + (args->DestroyMutex != NULL) +
 			(args->LockMutex != NULL) + (args->UnlockMutex != NULL);
 
-	/* All four or none (v2.40 5.4). With callbacks, OS locking is used
-	 * all the same: every platform kmp11 runs on has pthreads. */
+	/* All four or none (v2.40 5.4). kmp11 locks with pthreads only:
+	 * callbacks it must use instead (no CKF_OS_LOCKING_OK) it cannot. */
 	if (callbacks != 0 && callbacks != 4)
 		return CKR_ARGUMENTS_BAD;
+	if (callbacks == 4 && !(args->flags & CKF_OS_LOCKING_OK))
+		return CKR_CANT_LOCK;
 	/* The spec wants pReserved NULL; p11-kit passes its x-init-reserved
 	 * string there, which kmp11 reads. A pointer within the first page
 	 * is no string: refused, not read. */
@@ -393,7 +395,11 @@ static CK_RV kmp_C_OpenSession(CK_SLOT_ID id, CK_FLAGS flags,
 	if (!(flags & CKF_SERIAL_SESSION))
 		return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
 	pthread_mutex_lock(&kmp_gl.lock);
-	if ((rv = slot_inlock(id, &slot)) == CKR_OK) {
+	rv = slot_inlock(id, &slot);
+	if (rv == CKR_OK && (flags & CKF_RW_SESSION) &&
+	    km_token_config(slot->token)->read_only)
+		rv = CKR_TOKEN_WRITE_PROTECTED; /* CKF_WRITE_PROTECTED */
+	if (rv == CKR_OK) {
 		session = kmp_session_open(&kmp_gl.sessions, id, flags);
 		if (session == NULL)
 			rv = CKR_HOST_MEMORY;

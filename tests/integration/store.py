@@ -238,8 +238,8 @@ expect(P.CKR_TEMPLATE_INCONSISTENT, "CKA_LABEL twice",
        lambda: s.createObject(good + [(P.CKA_LABEL, "st-twice")]))
 expect(P.CKR_SESSION_READ_ONLY, "a read-only session",
        lambda: lib.openSession(slots["store"]).createObject(good))
-expect(P.CKR_TOKEN_WRITE_PROTECTED, "a read-only token",
-       lambda: lib.openSession(slots["frozen"], RW).createObject(good))
+expect(P.CKR_TOKEN_WRITE_PROTECTED, "a read-write session on a read-only token",
+       lambda: lib.openSession(slots["frozen"], RW))
 ok("wrong templates, a read-only session and a read-only token get the spec's codes")
 
 # ---- a container refused half-way: its secrets are deleted again ----

@@ -55,6 +55,9 @@ static CK_RV init(void)
 static void test_initialization(void **state)
 {
 	CK_C_INITIALIZE_ARGS half = {.CreateMutex = (CK_CREATEMUTEX)1};
+	CK_C_INITIALIZE_ARGS callbacks = {
+		.CreateMutex = (CK_CREATEMUTEX)1, .DestroyMutex = (CK_DESTROYMUTEX)1,
+		.LockMutex = (CK_LOCKMUTEX)1, .UnlockMutex = (CK_UNLOCKMUTEX)1};
 	CK_SESSION_HANDLE s;
 	CK_ULONG n;
 
@@ -62,8 +65,13 @@ static void test_initialization(void **state)
 			 CKR_CRYPTOKI_NOT_INITIALIZED);
 	assert_int_equal(f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s),
 			 CKR_CRYPTOKI_NOT_INITIALIZED);
-	/* Mutex callbacks: all four or none. */
+	/* Mutex callbacks: all four or none; to be used instead of OS
+	 * locking, which kmp11 cannot. */
 	assert_int_equal(f->C_Initialize(&half), CKR_ARGUMENTS_BAD);
+	assert_int_equal(f->C_Initialize(&callbacks), CKR_CANT_LOCK);
+	callbacks.flags = CKF_OS_LOCKING_OK;
+	assert_int_equal(f->C_Initialize(&callbacks), CKR_OK);
+	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
 	assert_int_equal(init(), CKR_OK);
 	assert_int_equal(init(), CKR_CRYPTOKI_ALREADY_INITIALIZED);
 	assert_int_equal(f->C_Finalize((void *)1), CKR_ARGUMENTS_BAD);
