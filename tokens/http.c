@@ -362,10 +362,11 @@ CK_RV km_http_request(struct km_http *http, const char *method,
 		if (!idempotent || n >= http->opts.max_attempts ||
 		    !retryable(rv, out->status))
 			break;
+		/* Compared in seconds: a huge Retry-After cannot overflow. */
 		if (rv == CKR_OK && out->retry_after > 0)
-			delay = out->retry_after * 1000 > http->opts.timeout * 1000
-					? http->opts.timeout * 1000
-					: out->retry_after * 1000;
+			delay = (out->retry_after > http->opts.timeout
+					 ? http->opts.timeout
+					 : out->retry_after) * 1000;
 		km_warning("%s %s: %s, retry %d in %ld ms", method, url,
 			   rv == CKR_OK ? "server error" : "no response", n,
 			   delay);

@@ -40,6 +40,7 @@ CASES = {
     "ok": ("OK", 1, 5, None),
     "flaky": ("OK", 1, 5, "server error, retry 2"),
     "retry-after": ("OK", 1, 5, "retry 1 in 1000 ms"),
+    "retry-huge": ("OK", 1, 5, "retry 1 in 2000 ms"),
     "stall": ("DEVICE_ERROR", 0, 12, "timed out"),
     "reset": ("DEVICE_ERROR", 0, 5, "Empty reply from server"),
     "truncated": ("DEVICE_ERROR", 0, 5, None),

@@ -13,6 +13,7 @@ its payload is not one):
     ok            one page with one certificate container "fault-ok"
     flaky         503, 503, then as ok
     retry-after   429 with Retry-After: 1, then as ok
+    retry-huge    429 with a Retry-After of 30 digits, then as ok
     stall         waits 30 s before answering
     reset         closes the connection without an answer
     truncated     announces 1000 bytes, sends 20, closes
@@ -114,6 +115,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(503, {"title": "Service Unavailable"})
         if MODE == "retry-after" and n == 1:
             return self.send(429, {"title": "slow down"}, [("Retry-After", "1")])
+        if MODE == "retry-huge" and n == 1:
+            return self.send(429, {"title": "slow down"}, [("Retry-After", "9" * 30)])
         if MODE == "stall":
             time.sleep(30)
         if MODE == "slow":
