@@ -2,18 +2,21 @@
 
 #include "module/attrs.h"
 
+#include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /*
- * What a key pair template may say. The keys' usage is fixed by their
- * type (see docs/mechanisms.md), so usage booleans are accepted and not
- * stored; CKA_ID is replaced by the container's UUID.
+ * What a token key pair template may say. The keys' usage is fixed by
+ * their type (see docs/mechanisms.md), so usage booleans are accepted and
+ * not stored; CKA_ID is replaced by the container's UUID.
  */
 static const CK_ATTRIBUTE_TYPE allowed[] = {
 	CKA_CLASS, CKA_TOKEN, CKA_PRIVATE, CKA_LABEL, CKA_ID, CKA_KEY_TYPE,
@@ -35,11 +38,35 @@ static CK_RV check(const CK_ATTRIBUTE *t, CK_ULONG n)
 		if (t[i].pValue == NULL && t[i].ulValueLen > 0)
 			return CKR_ATTRIBUTE_VALUE_INVALID;
 	}
-	/* Session key pairs would be lost at once: only token ones. */
-	for (CK_ULONG i = 0; i < n; i++)
-		if (t[i].type == CKA_TOKEN &&
-		    (t[i].ulValueLen != 1 || *(CK_BBOOL *)t[i].pValue != CK_TRUE))
-			return CKR_TEMPLATE_INCONSISTENT;
+	return CKR_OK;
+}
+
+/* CKA_TOKEN of one template: -1 absent, else its value. */
+static int token_of(const CK_ATTRIBUTE *t, CK_ULONG n, CK_RV *rv)
+{
+	const CK_ATTRIBUTE *a = kmp_template_find(t, n, CKA_TOKEN);
+
+	if (a == NULL)
+		return -1;
+	if (a->ulValueLen != sizeof(CK_BBOOL) || a->pValue == NULL ||
+	    *(CK_BBOOL *)a->pValue > 1)
+		*rv = CKR_ATTRIBUTE_VALUE_INVALID;
+	return a->pValue != NULL && *(CK_BBOOL *)a->pValue == CK_TRUE;
+}
+
+/* Both halves in the Key Manager, or both in the session: one saying
+ * TRUE makes a token pair unless the other says FALSE. */
+static CK_RV where(const CK_ATTRIBUTE *pub, CK_ULONG n_pub,
+		   const CK_ATTRIBUTE *priv, CK_ULONG n_priv, struct kmp_keygen *g)
+{
+	CK_RV rv = CKR_OK;
+	int a = token_of(pub, n_pub, &rv), b = token_of(priv, n_priv, &rv);
+
+	if (rv != CKR_OK)
+		return rv;
+	if ((a == 1 && b == 0) || (a == 0 && b == 1))
+		return CKR_TEMPLATE_INCONSISTENT;
+	g->token = a == 1 || b == 1;
 	return CKR_OK;
 }
 
@@ -56,18 +83,28 @@ static CK_RV rsa_size(const CK_ATTRIBUTE *pub, CK_ULONG n, struct kmp_keygen *g)
 	if (bits->ulValueLen != sizeof(v))
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	memcpy(&v, bits->pValue, sizeof(v));
-	/* What Barbican's asymmetric orders make. */
-	if (v != 1024 && v != 2048 && v != 3072 && v != 4096)
+	/* A token pair: what Barbican's asymmetric orders make. */
+	if (g->token ? v != 1024 && v != 2048 && v != 3072 && v != 4096
+		     : v < 1024 || v > 8192)
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	g->bits = (int)v;
+	g->exponent = 65537;
 	if (e == NULL)
 		return CKR_OK;
 	while (skip < e->ulValueLen && ((unsigned char *)e->pValue)[skip] == 0)
 		skip++;
 	/* The Key Manager always uses 65537. */
-	return e->ulValueLen - skip == sizeof(f4) &&
-			       memcmp((unsigned char *)e->pValue + skip, f4,
-				      sizeof(f4)) == 0
+	if (g->token)
+		return e->ulValueLen - skip == sizeof(f4) &&
+				       memcmp((unsigned char *)e->pValue + skip,
+					      f4, sizeof(f4)) == 0
+			       ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
+	if (e->ulValueLen - skip > sizeof(uint32_t))
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	g->exponent = 0;
+	for (size_t i = skip; i < e->ulValueLen; i++)
+		g->exponent = g->exponent << 8 | ((unsigned char *)e->pValue)[i];
+	return g->exponent >= 3 && g->exponent % 2 == 1
 		       ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
 }
 
@@ -134,6 +171,7 @@ CK_RV kmp_keygen_parse(const CK_MECHANISM *m, const CK_ATTRIBUTE *pub,
 	CK_RV rv;
 
 	memset(g, 0, sizeof(*g));
+	g->mechanism = m->mechanism;
 	switch (m->mechanism) {
 	case CKM_RSA_PKCS_KEY_PAIR_GEN:
 		g->type = CKK_RSA;
@@ -150,17 +188,37 @@ CK_RV kmp_keygen_parse(const CK_MECHANISM *m, const CK_ATTRIBUTE *pub,
 	}
 	if (m->pParameter != NULL || m->ulParameterLen != 0)
 		return CKR_MECHANISM_PARAM_INVALID;
-	if ((rv = check(pub, n_pub)) != CKR_OK ||
-	    (rv = check(priv, n_priv)) != CKR_OK ||
-	    (rv = label(pub, n_pub, priv, n_priv, g)) != CKR_OK)
+	if ((rv = where(pub, n_pub, priv, n_priv, g)) != CKR_OK)
+		return rv;
+	if (g->token &&
+	    ((rv = check(pub, n_pub)) != CKR_OK ||
+	     (rv = check(priv, n_priv)) != CKR_OK ||
+	     (rv = label(pub, n_pub, priv, n_priv, g)) != CKR_OK))
 		return rv;
 	return g->type == CKK_RSA ? rsa_size(pub, n_pub, g) : curve(pub, n_pub, g);
 }
 
+static EVP_PKEY *rsa_pair(const struct kmp_keygen *g)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	BIGNUM *e = BN_new();
+	EVP_PKEY *key = NULL;
+
+	if (ctx != NULL && e != NULL && BN_set_word(e, g->exponent) == 1 &&
+	    EVP_PKEY_keygen_init(ctx) == 1 &&
+	    EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, g->bits) == 1 &&
+	    EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx, e) == 1)
+		EVP_PKEY_generate(ctx, &key);
+	BN_free(e);
+	EVP_PKEY_CTX_free(ctx);
+	return key;
+}
+
 CK_RV kmp_keygen_local(const struct kmp_keygen *g, EVP_PKEY **out)
 {
-	*out = g->type == CKK_EC ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", g->curve)
-				 : EVP_PKEY_Q_keygen(NULL, NULL, g->curve);
+	*out = g->type == CKK_RSA  ? rsa_pair(g)
+	       : g->type == CKK_EC ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", g->curve)
+				   : EVP_PKEY_Q_keygen(NULL, NULL, g->curve);
 	ERR_clear_error();
 	return *out != NULL ? CKR_OK : CKR_FUNCTION_FAILED;
 }

@@ -453,7 +453,30 @@ CK_RV kmp_C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 	return rv;
 }
 
-/* ---- key pairs: ordered (RSA) or made here (EC, Edwards) ---- */
+/* ---- key pairs: session ones made here; token ones ordered (RSA) or
+ * made here (EC, Edwards) and stored ---- */
+
+/* A session pair: made off-lock (an RSA key takes a while), then added
+ * if the session still exists. */
+static CK_RV session_key_pair(CK_SESSION_HANDLE h, const struct kmp_keygen *g,
+			      const struct kmp_pair_templates *t,
+			      CK_OBJECT_HANDLE *pub_out, CK_OBJECT_HANDLE *priv_out)
+{
+	struct kmp_session *session;
+	EVP_PKEY *key;
+	CK_RV rv = kmp_keygen_local(g, &key);
+
+	if (rv != CKR_OK)
+		return rv;
+	pthread_mutex_lock(&kmp_gl.lock);
+	rv = session_inlock(h, &session, NULL);
+	if (rv == CKR_OK)
+		rv = kmp_sobject_key_pair(&kmp_gl.sobjects, h, session->slot, t,
+					  key, pub_out, priv_out);
+	pthread_mutex_unlock(&kmp_gl.lock);
+	EVP_PKEY_free(key);
+	return rv;
+}
 
 /* Makes the pair and stores it; no lock held. */
 static CK_RV make_key_pair(struct km_token *token, const struct kmp_keygen *g,
@@ -479,6 +502,7 @@ CK_RV kmp_C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 			    CK_OBJECT_HANDLE_PTR pub_out,
 			    CK_OBJECT_HANDLE_PTR priv_out)
 {
+	struct kmp_pair_templates t = {pub, priv, n_pub, n_priv, 0};
 	struct kmp_session *session;
 	struct kmp_slot *slot;
 	struct km_token *token = NULL;
@@ -492,9 +516,20 @@ CK_RV kmp_C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 	pthread_mutex_lock(&kmp_gl.lock);
 	rv = session_inlock(h, &session, &slot);
 	if (rv == CKR_OK)
-		rv = may_write_inlock(session, slot);
-	if (rv == CKR_OK)
 		rv = kmp_keygen_parse(m, pub, n_pub, priv, n_priv, &g);
+	if (rv == CKR_OK && !g.token) {
+		t.mechanism = g.mechanism;
+		rv = kmp_sobject_pair_check(&t, g.type);
+		if (rv == CKR_OK)
+			rv = may_create_inlock(slot, pub, n_pub, false);
+		if (rv == CKR_OK)
+			rv = may_create_inlock(slot, priv, n_priv, true);
+		pthread_mutex_unlock(&kmp_gl.lock);
+		return rv != CKR_OK ? rv
+				    : session_key_pair(h, &g, &t, pub_out, priv_out);
+	}
+	if (rv == CKR_OK)
+		rv = may_write_inlock(session, slot);
 	/* A container the token would not show would be lost. */
 	if (rv == CKR_OK &&
 	    !km_token_config_shows(km_token_config(slot->token), g.label)) {

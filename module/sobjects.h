@@ -1,8 +1,9 @@
 /*
  * Session objects (CKA_TOKEN FALSE): public keys and secret keys an
- * application creates with C_CreateObject or derives, kept in memory for
- * the life of the session that made them. Their handles have the top bit
- * set; token objects' handles never do.
+ * application creates with C_CreateObject or derives, and key pairs and
+ * secret keys it generates, kept in memory for the life of the session
+ * that made them. Their handles have the top bit set; token objects'
+ * handles never do.
  */
 #ifndef KMP11_SOBJECTS_H
 #define KMP11_SOBJECTS_H
@@ -39,6 +40,27 @@ static inline bool kmp_is_session_handle(CK_OBJECT_HANDLE h)
 CK_RV kmp_sobject_create(struct kmp_sobjects *s, CK_SESSION_HANDLE session,
 			 CK_SLOT_ID slot, const CK_ATTRIBUTE *templ,
 			 CK_ULONG count, CK_OBJECT_HANDLE *handle);
+/* The two templates of C_GenerateKeyPair, and its mechanism. */
+struct kmp_pair_templates {
+	const CK_ATTRIBUTE *pub, *priv;
+	CK_ULONG n_pub, n_priv;
+	CK_MECHANISM_TYPE mechanism;
+};
+
+/* Before the pair is made: each template gives only what its class
+ * allows at generation (CKR_TEMPLATE_INCONSISTENT for what the key
+ * makes, such as CKA_MODULUS), and a class and key type, if any, that
+ * fit. */
+CK_RV kmp_sobject_pair_check(const struct kmp_pair_templates *t,
+			     CK_KEY_TYPE type);
+/* Adds the pair made from key (which the private half references): the
+ * templates' attributes, the key's values, the defaults (private keys
+ * sensitive and not extractable unless the template says otherwise),
+ * CKA_LOCAL TRUE. All or nothing. */
+CK_RV kmp_sobject_key_pair(struct kmp_sobjects *s, CK_SESSION_HANDLE session,
+			   CK_SLOT_ID slot, const struct kmp_pair_templates *t,
+			   EVP_PKEY *key, CK_OBJECT_HANDLE *pub,
+			   CK_OBJECT_HANDLE *priv);
 /* Adds a secret key of the given value (C_DeriveKey); the template
  * gives its type, length and usage. */
 CK_RV kmp_sobject_secret(struct kmp_sobjects *s, CK_SESSION_HANDLE session,
