@@ -241,20 +241,12 @@ static bool taken_with_container_inlock(struct kmp_slot *slot,
 	return false;
 }
 
-/* What C_DestroyObject may answer of a Key Manager deletion's failure. */
+/* What C_DestroyObject may answer of a Key Manager deletion's failure:
+ * a read's codes, and the two a refused deletion has. */
 static CK_RV destroy_failure(CK_RV rv)
 {
-	switch (rv) {
-	case CKR_OK:
-	case CKR_HOST_MEMORY:
-	case CKR_DEVICE_MEMORY:
-	case CKR_OBJECT_HANDLE_INVALID:
-	case CKR_ACTION_PROHIBITED:
-	case CKR_TOKEN_WRITE_PROTECTED:
-		return rv;
-	default:
-		return CKR_DEVICE_ERROR;
-	}
+	return rv == CKR_ACTION_PROHIBITED || rv == CKR_TOKEN_WRITE_PROTECTED
+		       ? rv : read_failure(rv);
 }
 
 /*
@@ -264,7 +256,6 @@ static CK_RV destroy_failure(CK_RV rv)
  * alone; an intermediate is part of its container's chain and is not
  * deleted by itself.
  */
-
 static CK_RV destroy_token_object_inlock(struct kmp_session *session,
 					 struct kmp_slot *slot,
 					 CK_OBJECT_HANDLE oh)

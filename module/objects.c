@@ -89,6 +89,7 @@ struct build_ctx {
 	const struct km_listing *listing;
 	bool login_required;
 	bool extractable; /* private keys readable: the token opted in */
+	bool writable;    /* not read_only: objects may be renamed, deleted */
 };
 
 static struct build_ctx context(struct km_token *t, struct km_snapshot *s)
@@ -98,6 +99,7 @@ static struct build_ctx context(struct km_token *t, struct km_snapshot *s)
 		.listing = s->listing,
 		.login_required = km_token_login_required(t),
 		.extractable = km_token_config(t)->extractable,
+		.writable = !km_token_config(t)->read_only,
 	};
 }
 
@@ -107,15 +109,23 @@ static const struct km_payload *cached(struct build_ctx *ctx,
 	return km_token_cached_payload(ctx->token, need->uuid, need->kind);
 }
 
-static void add_storage(struct kmp_builder *b, CK_OBJECT_CLASS klass,
-			bool is_private)
+/* What C_SetAttributeValue and C_DestroyObject do, said before they
+ * are called: on a writable token a container's objects can be renamed
+ * (CKA_LABEL) and deleted, a standalone secret deleted; an intermediate
+ * neither (it belongs to its container's chain). */
+static void add_storage(const struct build_ctx *ctx, struct kmp_builder *b,
+			CK_OBJECT_CLASS klass, bool is_private,
+			const struct kmp_object *obj)
 {
+	bool ours = ctx->writable && obj != NULL &&
+		    obj->role != KMP_ROLE_INTERMEDIATE;
+
 	kmp_add_ulong(b, CKA_CLASS, klass);
 	kmp_add_bool(b, CKA_TOKEN, true);
 	kmp_add_bool(b, CKA_PRIVATE, is_private);
-	kmp_add_bool(b, CKA_MODIFIABLE, false);
+	kmp_add_bool(b, CKA_MODIFIABLE, ours && obj->container != NULL);
 	kmp_add_bool(b, CKA_COPYABLE, false);
-	kmp_add_bool(b, CKA_DESTROYABLE, false);
+	kmp_add_bool(b, CKA_DESTROYABLE, ours);
 }
 
 static void add_uuid_id(struct kmp_builder *b, const char *uuid)
@@ -172,7 +182,7 @@ static void add_certificate_object(struct build_ctx *ctx,
 				   const struct kmp_object *obj,
 				   const struct km_payload *p)
 {
-	add_storage(b, CKO_CERTIFICATE, false);
+	add_storage(ctx, b, CKO_CERTIFICATE, false, obj);
 	kmp_add_ulong(b, CKA_CERTIFICATE_TYPE, CKC_X_509);
 	kmp_add_ulong(b, CKA_CERTIFICATE_CATEGORY, 1);
 	kmp_add_bool(b, CKA_TRUSTED, false);
@@ -182,11 +192,13 @@ static void add_certificate_object(struct build_ctx *ctx,
 		kmp_add_certificate(b, p->certificate);
 }
 
-static void add_intermediate_object(struct kmp_builder *b, X509 *cert)
+static void add_intermediate_object(const struct build_ctx *ctx,
+				    struct kmp_builder *b,
+				    const struct kmp_object *obj, X509 *cert)
 {
 	char *cn = kmp_certificate_cn(cert);
 
-	add_storage(b, CKO_CERTIFICATE, false);
+	add_storage(ctx, b, CKO_CERTIFICATE, false, obj);
 	kmp_add_ulong(b, CKA_CERTIFICATE_TYPE, CKC_X_509);
 	/* Category 2 (authority) and trusted: what chain builders look up. */
 	kmp_add_ulong(b, CKA_CERTIFICATE_CATEGORY, 2);
@@ -237,8 +249,8 @@ static void add_key_object(struct build_ctx *ctx, struct kmp_builder *b,
 	CK_KEY_TYPE type;
 	bool paired = true;
 
-	add_storage(b, is_private ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY,
-		    is_private && ctx->login_required);
+	add_storage(ctx, b, is_private ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY,
+		    is_private && ctx->login_required, obj);
 	add_label(ctx, b, obj);
 	if (key != NULL && cert != NULL && is_private &&
 	    !km_key_matches_certificate(key, cert)) {
@@ -275,7 +287,7 @@ static void add_secret_key_object(struct build_ctx *ctx, struct kmp_builder *b,
 		km_listing_secret(ctx->listing, obj->secret);
 	bool aes = meta && meta->algorithm && strcmp(meta->algorithm, "aes") == 0;
 
-	add_storage(b, CKO_SECRET_KEY, ctx->login_required);
+	add_storage(ctx, b, CKO_SECRET_KEY, ctx->login_required, obj);
 	add_label(ctx, b, obj);
 	add_uuid_id(b, obj->secret);
 	kmp_add_ulong(b, CKA_KEY_TYPE, aes ? CKK_AES : CKK_GENERIC_SECRET);
@@ -295,7 +307,7 @@ static void add_data_object(struct build_ctx *ctx, struct kmp_builder *b,
 			    const struct kmp_object *obj,
 			    const struct km_payload *p)
 {
-	add_storage(b, CKO_DATA, ctx->login_required);
+	add_storage(ctx, b, CKO_DATA, ctx->login_required, obj);
 	add_label(ctx, b, obj);
 	kmp_add_string(b, CKA_APPLICATION, "kmp11");
 	kmp_add_bytes(b, CKA_OBJECT_ID, NULL, 0);
@@ -339,7 +351,7 @@ static bool build_attrs(struct build_ctx *ctx, struct kmp_object *obj)
 		break;
 	case KMP_ROLE_INTERMEDIATE:
 		add_intermediate_object(
-			&b, sk_X509_value(p[0]->chain, (int)obj->index));
+			ctx, &b, obj, sk_X509_value(p[0]->chain, (int)obj->index));
 		break;
 	case KMP_ROLE_INTERMEDIATES:
 	case KMP_ROLE_ORDER:

@@ -91,6 +91,23 @@ if len(renamed) != 2 or s.findObjects([(P.CKA_LABEL, f"gen-{RUN}-ec")]):
     fail(f"rename: {len(renamed)} objects under the new name")
 ok("C_SetAttributeValue renames a pair (CKA_LABEL); CKA_ID is read-only")
 
+# What C_SetAttributeValue and C_DestroyObject do, the attributes say.
+def flags(session, handle):
+    """CKA_MODIFIABLE, CKA_DESTROYABLE (PyKCS11 reads the second as bytes)."""
+    return [bool(v[0]) if isinstance(v, (tuple, list)) else bool(v) for v in
+            session.getAttributeValue(handle, [P.CKA_MODIFIABLE, P.CKA_DESTROYABLE])]
+
+
+if flags(s, priv) != [True, True]:
+    fail(f"a writable token's key: CKA_MODIFIABLE, CKA_DESTROYABLE "
+         f"{flags(s, priv)}, expected TRUE")
+frozen = lib.openSession(slots["frozen"])
+seen = frozen.findObjects([(P.CKA_LABEL, f"gen-{RUN}-renamed")])
+if not seen or flags(frozen, seen[0]) != [False, False]:
+    fail("a read_only token's object: CKA_MODIFIABLE or CKA_DESTROYABLE not FALSE")
+ok("CKA_MODIFIABLE and CKA_DESTROYABLE: TRUE where renaming and deleting "
+   "work, FALSE on a read_only token")
+
 pub, priv = pairs[f"gen-{RUN}-rsa"]
 cid = bytes(s.getAttributeValue(priv, [P.CKA_ID])[0]).hex()
 ref = f"{kmrest.KM}/containers/{cid[:8]}-{cid[8:12]}-{cid[12:16]}-{cid[16:20]}-{cid[20:]}"
