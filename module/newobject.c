@@ -36,32 +36,45 @@ static CK_RV check_template(const CK_ATTRIBUTE *templ, CK_ULONG n)
 	return CKR_OK;
 }
 
-static CK_RV certificate(const CK_ATTRIBUTE *templ, CK_ULONG n,
-			 struct kmp_new_object *o)
+CK_RV kmp_template_certificate(const CK_ATTRIBUTE *templ, CK_ULONG n,
+			       X509 **out)
 {
 	struct kmp_bytes der = kmp_template_bytes(templ, n, CKA_VALUE);
 	const unsigned char *p = der.data;
 	CK_ULONG v;
 	CK_RV rv = kmp_template_ulong(templ, n, CKA_CERTIFICATE_TYPE, &v);
 
+	*out = NULL;
 	if ((rv == CKR_OK && v != CKC_X_509) || rv == CKR_ATTRIBUTE_VALUE_INVALID)
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	if (der.len == 0)
 		return CKR_TEMPLATE_INCOMPLETE;
-	o->certificate = d2i_X509(NULL, &p, (long)der.len);
+	*out = d2i_X509(NULL, &p, (long)der.len);
 	ERR_clear_error();
-	if (o->certificate == NULL || p != der.data + der.len)
+	if (*out == NULL || p != der.data + der.len)
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	rv = kmp_template_ulong(templ, n, CKA_CERTIFICATE_CATEGORY, &v);
-	if (rv == CKR_ATTRIBUTE_VALUE_INVALID || (rv == CKR_OK && v > 3))
-		return CKR_ATTRIBUTE_VALUE_INVALID;
-	o->kind = rv == CKR_OK && v == 2 ? KMP_NEW_INTERMEDIATE
-					 : KMP_NEW_CERTIFICATE;
+	return rv == CKR_ATTRIBUTE_VALUE_INVALID || (rv == CKR_OK && v > 3)
+		       ? CKR_ATTRIBUTE_VALUE_INVALID : CKR_OK;
+}
+
+static CK_RV certificate(const CK_ATTRIBUTE *templ, CK_ULONG n,
+			 struct kmp_new_object *o)
+{
+	CK_ULONG v;
+	CK_RV rv = kmp_template_certificate(templ, n, &o->certificate);
+
+	if (rv != CKR_OK)
+		return rv;
+	o->kind = kmp_template_ulong(templ, n, CKA_CERTIFICATE_CATEGORY, &v) == CKR_OK &&
+				  v == 2
+			  ? KMP_NEW_INTERMEDIATE
+			  : KMP_NEW_CERTIFICATE;
 	return CKR_OK;
 }
 
-static CK_RV private_key(const CK_ATTRIBUTE *templ, CK_ULONG n,
-			 struct kmp_new_object *o)
+CK_RV kmp_template_private_key(const CK_ATTRIBUTE *templ, CK_ULONG n,
+			       CK_KEY_TYPE type, EVP_PKEY **out)
 {
 	static const CK_ATTRIBUTE_TYPE rsa[] = {
 		CKA_PRIVATE_EXPONENT, CKA_PRIME_1, CKA_PRIME_2,
@@ -69,30 +82,31 @@ static CK_RV private_key(const CK_ATTRIBUTE *templ, CK_ULONG n,
 	};
 	struct kmp_bytes parts[6], none = {NULL, 0};
 
-	if (o->key_type == CKK_RSA) {
+	*out = NULL;
+	if (type == CKK_RSA) {
 		for (size_t i = 0; i < 6; i++)
 			if ((parts[i] = kmp_template_bytes(templ, n, rsa[i])).len == 0)
 				return CKR_TEMPLATE_INCOMPLETE;
 		if (!kmp_template_bytes(templ, n, CKA_MODULUS).len ||
 		    !kmp_template_bytes(templ, n, CKA_PUBLIC_EXPONENT).len)
 			return CKR_TEMPLATE_INCOMPLETE;
-		o->key = kmp_rsa_key(kmp_template_bytes(templ, n, CKA_MODULUS),
-				     kmp_template_bytes(templ, n, CKA_PUBLIC_EXPONENT),
-				     parts);
-	} else if (o->key_type == CKK_EC || o->key_type == CKK_EC_EDWARDS) {
+		*out = kmp_rsa_key(kmp_template_bytes(templ, n, CKA_MODULUS),
+				   kmp_template_bytes(templ, n, CKA_PUBLIC_EXPONENT),
+				   parts);
+	} else if (type == CKK_EC || type == CKK_EC_EDWARDS) {
 		if (!kmp_template_bytes(templ, n, CKA_EC_PARAMS).len ||
 		    !kmp_template_bytes(templ, n, CKA_VALUE).len)
 			return CKR_TEMPLATE_INCOMPLETE;
-		o->key = kmp_ec_key(kmp_template_bytes(templ, n, CKA_EC_PARAMS),
-				    kmp_template_find(templ, n, CKA_EC_POINT)
-					    ? kmp_template_bytes(templ, n, CKA_EC_POINT)
-					    : none,
-				    kmp_template_bytes(templ, n, CKA_VALUE));
+		*out = kmp_ec_key(kmp_template_bytes(templ, n, CKA_EC_PARAMS),
+				  kmp_template_find(templ, n, CKA_EC_POINT)
+					  ? kmp_template_bytes(templ, n, CKA_EC_POINT)
+					  : none,
+				  kmp_template_bytes(templ, n, CKA_VALUE));
 	} else {
 		return CKR_ATTRIBUTE_VALUE_INVALID; /* CKA_KEY_TYPE */
 	}
-	return o->key && kmp_key_type(o->key) == o->key_type
-		       ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
+	return *out && kmp_key_type(*out) == type ? CKR_OK
+						  : CKR_ATTRIBUTE_VALUE_INVALID;
 }
 
 CK_RV kmp_template_public_key(const CK_ATTRIBUTE *templ, CK_ULONG n,
@@ -195,7 +209,8 @@ CK_RV kmp_new_object_parse(const CK_ATTRIBUTE *templ, CK_ULONG n,
 		o->kind = klass == CKO_PRIVATE_KEY  ? KMP_NEW_PRIVATE_KEY
 			  : klass == CKO_PUBLIC_KEY ? KMP_NEW_PUBLIC_KEY
 						    : KMP_NEW_SECRET_KEY;
-		return klass == CKO_PRIVATE_KEY	 ? private_key(templ, n, o)
+		return klass == CKO_PRIVATE_KEY
+			       ? kmp_template_private_key(templ, n, o->key_type, &o->key)
 		       : klass == CKO_PUBLIC_KEY
 			       ? kmp_template_public_key(templ, n, o->key_type, &o->key)
 						 : value(templ, n, o);

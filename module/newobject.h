@@ -43,5 +43,14 @@ void kmp_new_object_free(struct kmp_new_object *o);
  * for session objects. */
 CK_RV kmp_template_public_key(const CK_ATTRIBUTE *templ, CK_ULONG n,
 			      CK_KEY_TYPE type, EVP_PKEY **out);
+/* A private key from its template's components (RSA: all eight; EC and
+ * Edwards: CKA_EC_PARAMS and CKA_VALUE). */
+CK_RV kmp_template_private_key(const CK_ATTRIBUTE *templ, CK_ULONG n,
+			       CK_KEY_TYPE type, EVP_PKEY **out);
+/* An X.509 certificate from CKA_VALUE (DER, nothing after it); its
+ * CKA_CERTIFICATE_TYPE and CKA_CERTIFICATE_CATEGORY, where given,
+ * checked. */
+CK_RV kmp_template_certificate(const CK_ATTRIBUTE *templ, CK_ULONG n,
+			       X509 **out);
 
 #endif

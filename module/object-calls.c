@@ -30,7 +30,6 @@
 static CK_RV may_create_inlock(struct kmp_slot *slot, const CK_ATTRIBUTE *templ,
 			       CK_ULONG count, bool secret)
 {
-	/* Secret keys are private by default. */
 	bool private = kmp_template_bool(templ, count, CKA_PRIVATE, secret);
 
 	if (private && km_token_login_required(slot->token) && !slot->logged_in)
@@ -167,12 +166,13 @@ static CK_RV create_token_object(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *templ,
 	return rv;
 }
 
+/* Secret and private keys are private unless their template says. */
 static bool creates_secret(const CK_ATTRIBUTE *templ, CK_ULONG count)
 {
 	CK_ULONG klass;
 
 	return kmp_template_ulong(templ, count, CKA_CLASS, &klass) == CKR_OK &&
-	       klass == CKO_SECRET_KEY;
+	       (klass == CKO_SECRET_KEY || klass == CKO_PRIVATE_KEY);
 }
 
 CK_RV kmp_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,

@@ -15,12 +15,21 @@ every signature, verification, encryption and derivation test.
 - templates the spec refuses: CKA_MODULUS given, a size out of range,
   CKA_TOKEN TRUE in one half and FALSE in the other, a class that is not
   the half's;
-- the pair goes with its session.
+- the pair goes with its session;
+- C_CreateObject of session private keys (EC, from CKA_EC_PARAMS and
+  CKA_VALUE: it signs what the key's owner verifies), X.509 certificates
+  (CKA_SUBJECT, CKA_ISSUER... read from the value) and data objects.
 """
+import datetime
 import os
 import sys
 
 import PyKCS11 as P
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.x509.oid import NameOID
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "km"))
 import kmconf  # noqa: E402
@@ -135,6 +144,42 @@ try:
     if len(s.findObjects([(P.CKA_TOKEN, False)])) != n - 2:
         fail("a session's key pair outlived its session")
     ok("a session key pair goes with its session")
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    priv = s.createObject([(P.CKA_CLASS, P.CKO_PRIVATE_KEY), (P.CKA_KEY_TYPE, P.CKK_EC),
+                           (P.CKA_EC_PARAMS, bytes.fromhex(CURVES["P-256"])),
+                           (P.CKA_VALUE, key.private_numbers().private_value.to_bytes(32, "big")),
+                           (P.CKA_SIGN, True), (P.CKA_LABEL, "given")])
+    sig = bytes(s.sign(priv, b"given", M(P.CKM_ECDSA_SHA256)))
+    r, t = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")
+    key.public_key().verify(encode_dss_signature(r, t), b"given", ec.ECDSA(hashes.SHA256()))
+    if s.getAttributeValue(priv, [P.CKA_VALUE]) != [None]:
+        fail("a created private key's value is readable (sensitive by default)")
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "session.example.test")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(4242)
+            .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    der = cert.public_bytes(serialization.Encoding.DER)
+    c = s.createObject([(P.CKA_CLASS, P.CKO_CERTIFICATE),
+                        (P.CKA_CERTIFICATE_TYPE, P.CKC_X_509), (P.CKA_VALUE, der),
+                        (P.CKA_ID, b"\x07")])
+    subject, value, token = s.getAttributeValue(c, [P.CKA_SUBJECT, P.CKA_VALUE, P.CKA_TOKEN])
+    if bytes(subject) != name.public_bytes() or bytes(value) != der or token:
+        fail("a session certificate's CKA_SUBJECT, CKA_VALUE or CKA_TOKEN")
+    d = s.createObject([(P.CKA_CLASS, P.CKO_DATA), (P.CKA_APPLICATION, "test"),
+                        (P.CKA_VALUE, b"opaque")])
+    if bytes(s.getAttributeValue(d, [P.CKA_VALUE])[0]) != b"opaque":
+        fail("a session data object's value")
+    expect(P.CKR_TEMPLATE_INCOMPLETE, "a certificate without CKA_CERTIFICATE_TYPE",
+           lambda: s.createObject([(P.CKA_CLASS, P.CKO_CERTIFICATE), (P.CKA_VALUE, der)]))
+    expect(P.CKR_ATTRIBUTE_VALUE_INVALID, "a certificate of garbage",
+           lambda: s.createObject([(P.CKA_CLASS, P.CKO_CERTIFICATE),
+                                   (P.CKA_CERTIFICATE_TYPE, P.CKC_X_509),
+                                   (P.CKA_VALUE, b"\x30\x03\x02\x01\x01")]))
+    ok("C_CreateObject of session private keys (they sign), certificates "
+       "(their subject read from the value) and data objects")
 finally:
     os.unlink(LOG)
     os.dup2(STDERR, 2)

@@ -12,7 +12,8 @@
 #include <cmocka.h>
 
 static CK_OBJECT_CLASS secret = CKO_SECRET_KEY, public = CKO_PUBLIC_KEY,
-		       cert = CKO_CERTIFICATE;
+		       cert = CKO_CERTIFICATE, data = CKO_DATA,
+		       feature = CKO_HW_FEATURE;
 static CK_KEY_TYPE aes = CKK_AES, ec = CKK_EC;
 static CK_BBOOL yes = CK_TRUE, bad_bool = 7;
 static unsigned char value[32] = {1, 2, 3};
@@ -31,6 +32,8 @@ static void test_template_rules(void **state)
 	CK_OBJECT_HANDLE h;
 	CK_ATTRIBUTE no_class[] = {A(CKA_KEY_TYPE, aes), A(CKA_VALUE, value)};
 	CK_ATTRIBUTE a_cert[] = {A(CKA_CLASS, cert)};
+	CK_ATTRIBUTE a_feature[] = {A(CKA_CLASS, feature)};
+	CK_ATTRIBUTE keyed_data[] = {A(CKA_CLASS, data), A(CKA_KEY_TYPE, aes)};
 	CK_ATTRIBUTE unknown[] = {A(CKA_CLASS, secret), A(CKA_KEY_TYPE, aes),
 				  A(CKA_VALUE, value), A(CKA_MODULUS, value)};
 	CK_ATTRIBUTE short_aes[] = {A(CKA_CLASS, secret), A(CKA_KEY_TYPE, aes),
@@ -44,7 +47,10 @@ static void test_template_rules(void **state)
 	CK_ATTRIBUTE no_point[] = {A(CKA_CLASS, public), A(CKA_KEY_TYPE, ec)};
 
 	assert_int_equal(create(&s, no_class, 2, &h), CKR_TEMPLATE_INCOMPLETE);
-	assert_int_equal(create(&s, a_cert, 1, &h), CKR_ATTRIBUTE_VALUE_INVALID);
+	assert_int_equal(create(&s, a_cert, 1, &h), CKR_TEMPLATE_INCOMPLETE);
+	assert_int_equal(create(&s, a_feature, 1, &h), CKR_ATTRIBUTE_VALUE_INVALID);
+	/* A key's attribute on a data object. */
+	assert_int_equal(create(&s, keyed_data, 2, &h), CKR_ATTRIBUTE_TYPE_INVALID);
 	assert_int_equal(create(&s, unknown, 4, &h), CKR_ATTRIBUTE_TYPE_INVALID);
 	assert_int_equal(create(&s, short_aes, 3, &h), CKR_ATTRIBUTE_VALUE_INVALID);
 	assert_int_equal(create(&s, twice, 5, &h), CKR_TEMPLATE_INCONSISTENT);
@@ -117,12 +123,37 @@ static void test_public_keys(void **state)
 	EVP_PKEY_free(key);
 }
 
+/* A data object: its value, and the defaults of what it did not give. */
+static void test_data_object(void **state)
+{
+	struct kmp_sobjects s = {0};
+	static const char app[] = "kmp11 test";
+	CK_ATTRIBUTE t[] = {A(CKA_CLASS, data), {CKA_APPLICATION, (void *)app, 10},
+			    A(CKA_VALUE, value)};
+	unsigned char got[32];
+	CK_BBOOL private = CK_TRUE, token = CK_TRUE;
+	CK_ATTRIBUTE get[] = {{CKA_VALUE, got, sizeof(got)},
+			      {CKA_PRIVATE, &private, 1}, {CKA_TOKEN, &token, 1},
+			      {CKA_OBJECT_ID, NULL, 0}};
+	CK_OBJECT_HANDLE h;
+
+	(void)state;
+	assert_int_equal(create(&s, t, 3, &h), CKR_OK);
+	assert_int_equal(kmp_attrs_get(kmp_sobject_get(&s, h)->attrs, get, 4), CKR_OK);
+	assert_memory_equal(got, value, sizeof(value));
+	assert_false(private);
+	assert_false(token);
+	assert_int_equal(get[3].ulValueLen, 0);
+	kmp_sobjects_clear(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_template_rules),
 		cmocka_unit_test(test_secret_defaults_and_lifetime),
 		cmocka_unit_test(test_public_keys),
+		cmocka_unit_test(test_data_object),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

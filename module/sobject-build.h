@@ -1,0 +1,30 @@
+/*
+ * Session objects' attributes: which a template may give for each class
+ * (v2.40 4.4-4.10), the defaults of the rest, and the values an object's
+ * key or certificate gives itself. module/sobjects.c keeps the objects.
+ */
+#ifndef KMP11_SOBJECT_BUILD_H
+#define KMP11_SOBJECT_BUILD_H
+
+#include "module/sobjects.h"
+
+/* C_CreateObject: checks the template of a public, private or secret
+ * key, an X.509 certificate or a data object, and sets o's attributes
+ * and key. On failure o may hold parts: kmp_sobject_release it. */
+CK_RV kmp_sobject_build(struct kmp_sobject *o, const CK_ATTRIBUTE *templ,
+			CK_ULONG n);
+/* A key of klass from o->key.pkey and the template's other attributes;
+ * made_by: the generating mechanism, or CK_UNAVAILABLE_INFORMATION. */
+CK_RV kmp_sobject_build_key(struct kmp_sobject *o, const CK_ATTRIBUTE *templ,
+			     CK_ULONG n, CK_OBJECT_CLASS klass,
+			     CK_MECHANISM_TYPE made_by);
+/* A public key of its own for a pair's public half: the private numbers
+ * stay with the private one. NULL without memory. */
+EVP_PKEY *kmp_public_half(EVP_PKEY *key);
+/* What C_SetAttributeValue may change on a session object, well-formed:
+ * CKR_ATTRIBUTE_READ_ONLY, CKR_ATTRIBUTE_VALUE_INVALID otherwise. */
+CK_RV kmp_sobject_check_changes(const CK_ATTRIBUTE *templ, CK_ULONG n);
+/* Frees what o holds, its key wiped. */
+void kmp_sobject_release(struct kmp_sobject *o);
+
+#endif
