@@ -1598,7 +1598,6 @@ static CK_RV kmp_C_GenerateRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR out,
 	return CKR_OK;
 }
 
-/* Tokens never come and go while initialized: nothing to wait for. */
 static bool initialized(void)
 {
 	bool yes;
@@ -1609,6 +1608,7 @@ static bool initialized(void)
 	return yes;
 }
 
+/* Tokens never come and go while initialized: nothing to wait for. */
 static CK_RV kmp_C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR slot,
 				    CK_VOID_PTR reserved)
 {

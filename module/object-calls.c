@@ -585,7 +585,7 @@ static CK_RV csr_key_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE key,
 	}
 	snprintf(out->private_key, sizeof(out->private_key), "%s", obj->secret);
 	snprintf(out->passphrase, sizeof(out->passphrase), "%s",
-		 obj->container ? obj->container->passphrase : "");
+		 obj->container->passphrase);
 	return CKR_OK;
 }
 

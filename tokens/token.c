@@ -391,15 +391,14 @@ static CK_RV refused_listing(struct km_token *t, CK_RV rv,
 							 : CKR_HOST_MEMORY;
 }
 
-static CK_RV refresh(struct km_token *t)
+/* began: the change stamp read before listing, so that a change marked
+ * while this lists is seen by the next search. */
+static CK_RV refresh(struct km_token *t, const char began[KM_CHANGES_STAMP_MAX])
 {
 	struct list_call call = {t->config, NULL};
 	struct km_snapshot *s, *old = NULL;
-	char began[KM_CHANGES_STAMP_MAX];
 	CK_RV rv;
 
-	/* A change marked while this lists is seen by the next search. */
-	km_changes_read(t->serial, began);
 	rv = with_auth(t, list_call, &call);
 	if (rv != CKR_OK)
 		rv = refused_listing(t, rv, &call.listing);
@@ -423,7 +422,7 @@ static CK_RV refresh(struct km_token *t)
 			old = t->snapshot;
 		t->snapshot = s;
 		t->listed_at = time(NULL);
-		memcpy(t->stamp, began, sizeof(began));
+		memcpy(t->stamp, began, sizeof(t->stamp));
 	}
 	pthread_mutex_unlock(&t->lock);
 	km_listing_free(call.listing);
@@ -457,13 +456,12 @@ CK_RV km_token_snapshot(struct km_token *t, struct km_snapshot **out)
 	if (must_refresh)
 		t->refreshing = true;
 	pthread_mutex_unlock(&t->lock);
-	if (must_refresh) {
-		rv = refresh(t);
-		if (rv != CKR_OK && t->snapshot != NULL)
-			km_warning("token %s: refresh failed, keeping the "
-				   "previous listing", t->label);
-	}
+	if (must_refresh)
+		rv = refresh(t, stamp);
 	pthread_mutex_lock(&t->lock);
+	if (rv != CKR_OK && t->snapshot != NULL)
+		km_warning("token %s: refresh failed, keeping the previous "
+			   "listing", t->label);
 	if (t->snapshot != NULL) {
 		t->snapshot->refs++;
 		*out = t->snapshot;
