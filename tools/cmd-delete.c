@@ -7,9 +7,11 @@
  * name objects (object=, id= or type=): "pkcs11:" alone is refused.
  */
 #include "tools/orders.h"
+#include "tools/output.h"
 
 #include <getopt.h>
 #include <p11-kit/p11-kit.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,15 +66,23 @@ static CK_RV gather(struct tool *t, CK_SESSION_HANDLE s, struct deletion *d,
 	return rv;
 }
 
-/* "label (uuid)" of a victim. */
+/* "'label' (uuid)" of a victim, the label escaped as text output's
+ * fields are: a label cannot break the one line a deletion prints. */
 static void name(const struct victim *v, char *out, size_t size)
 {
+	/* One byte kept back: a full stream leaves no terminator. */
+	FILE *f = fmemopen(out, size - 1, "w");
 	char uuid[37];
 
+	memset(out, 0, size);
+	if (f == NULL)
+		return;
+	fputc('\'', f);
+	tool_put_text(f, v->label, strlen(v->label));
+	fputc('\'', f);
 	if (tool_id_uuid(v->id, v->id_len, uuid))
-		snprintf(out, size, "'%s' (%s)", v->label, uuid);
-	else
-		snprintf(out, size, "'%s'", v->label);
+		fprintf(f, " (%s)", uuid);
+	fclose(f);
 }
 
 /* The names of the other containers that hold v's private key, into
@@ -89,7 +99,6 @@ static bool shared_with(struct tool *t, CK_SESSION_HANDLE s,
 	CK_ULONG n_keys = 0, n = 0, len, used = 0;
 	unsigned char *secret = NULL, *id;
 	char holder[256];
-
 	CK_RV rv;
 
 	out[0] = '\0';

@@ -136,6 +136,17 @@ status 0 verify "pkcs11:object=tw-$run-store;id=$id"
 ok "delete: refused while another container holds the key, --force keeps the key for it (the renewal still verifies), --dry-run deletes nothing"
 status 4 delete "pkcs11:object=tw-$run-nothing"
 status 0 delete "pkcs11:object=tw-$run-store"
+# A label with a line break (made elsewhere): still one line per deletion.
+PYTHONPATH=$HERE/../km /usr/bin/python3 - "$KM/seed/manifest.json" "tw-$run-line
+break" <<'PY'
+import json, sys, kmrest
+source = kmrest.get(json.load(open(sys.argv[1]))["containers"]["rsa-www"])
+kmrest.container(sys.argv[2], {r["name"]: r["secret_ref"] for r in source["secret_refs"]
+                               if r["name"] in ("certificate", "private_key")})
+PY
+status 0 delete "pkcs11:object=tw-$run-line%0Abreak"
+[ "$(wc -l <"$T/out")" = 1 ] && grep -q "^deleted 'tw-$run-line?break' (" "$T/out" ||
+	fail "delete of a label with a line break: $(cat "$T/out")"
 status 4 export-cert "pkcs11:object=tw-$run-store;type=cert" -o "$T/gone.pem"
 status 2 delete "pkcs11:"
-ok "delete: every container of the name; 'pkcs11:' alone refused"
+ok "delete: every container of the name, one line each even for a label with a line break; 'pkcs11:' alone refused"
