@@ -82,6 +82,9 @@ CK_RV key_inlock(struct kmp_session *session, struct kmp_slot *slot,
 CK_RV kmp_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
 			 CK_ULONG count, CK_OBJECT_HANDLE_PTR out);
 CK_RV kmp_C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh);
+CK_RV kmp_C_CopyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
+		       CK_ATTRIBUTE_PTR templ, CK_ULONG count,
+		       CK_OBJECT_HANDLE_PTR out);
 CK_RV kmp_C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mechanism,
 		      CK_OBJECT_HANDLE base, CK_ATTRIBUTE_PTR templ,
 		      CK_ULONG count, CK_OBJECT_HANDLE_PTR out);

@@ -241,6 +241,33 @@ static bool taken_with_container_inlock(struct kmp_slot *slot,
 	return false;
 }
 
+/* Session objects copy in memory; a token object stays one of its kind
+ * (CKA_COPYABLE FALSE). */
+CK_RV kmp_C_CopyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
+		       CK_ATTRIBUTE_PTR templ, CK_ULONG count,
+		       CK_OBJECT_HANDLE_PTR out)
+{
+	struct kmp_session *session;
+	struct kmp_sobject *so;
+	struct kmp_slot *slot;
+	CK_RV rv;
+
+	if ((templ == NULL && count > 0) || out == NULL)
+		return CKR_ARGUMENTS_BAD;
+	pthread_mutex_lock(&kmp_gl.lock);
+	rv = session_inlock(h, &session, &slot);
+	if (rv == CKR_OK && kmp_is_session_handle(oh)) {
+		if ((rv = sobject_inlock(session, slot, oh, &so)) == CKR_OK)
+			rv = kmp_sobject_copy(&kmp_gl.sobjects, oh, h, templ,
+					      count, out);
+	} else if (rv == CKR_OK) {
+		rv = get_inlock(slot, oh) != NULL ? CKR_ACTION_PROHIBITED
+						  : CKR_OBJECT_HANDLE_INVALID;
+	}
+	pthread_mutex_unlock(&kmp_gl.lock);
+	return rv;
+}
+
 /* What C_DestroyObject may answer of a Key Manager deletion's failure:
  * a read's codes, and the two a refused deletion has. */
 static CK_RV destroy_failure(CK_RV rv)

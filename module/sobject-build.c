@@ -70,7 +70,7 @@ struct bool_default {
 };
 static const struct bool_default storage_defaults[] = {
 	{CKA_TOKEN, CK_FALSE},       {CKA_MODIFIABLE, CK_TRUE},
-	{CKA_COPYABLE, CK_FALSE},    {CKA_DESTROYABLE, CK_TRUE},
+	{CKA_COPYABLE, CK_TRUE},     {CKA_DESTROYABLE, CK_TRUE},
 };
 static const struct bool_default public_defaults[] = {
 	{CKA_PRIVATE, CK_FALSE},     {CKA_ENCRYPT, CK_TRUE},
@@ -121,26 +121,37 @@ struct schema {
 };
 #define SCHEMA(list, is_key) ((struct schema){list, N(list), is_key})
 
+/* Attribute i of the template: a value where it has a length, a
+ * boolean of one byte 0 or 1, not given before. */
+static CK_RV well_formed(const CK_ATTRIBUTE *templ, CK_ULONG i)
+{
+	CK_ATTRIBUTE_TYPE t = templ[i].type;
+
+	if (templ[i].pValue == NULL && templ[i].ulValueLen > 0)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	if (listed(bool_types, N(bool_types), t) &&
+	    (templ[i].ulValueLen != 1 || templ[i].pValue == NULL ||
+	     *(const CK_BBOOL *)templ[i].pValue > 1))
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	return kmp_template_find(templ, i, t) != NULL ? CKR_TEMPLATE_INCONSISTENT
+						      : CKR_OK;
+}
+
 /* Every attribute the schema allows, given once, well-formed. */
 static CK_RV check_template(const CK_ATTRIBUTE *templ, CK_ULONG n,
 			    struct schema s)
 {
-	for (CK_ULONG i = 0; i < n; i++) {
+	CK_RV rv = CKR_OK;
+
+	for (CK_ULONG i = 0; rv == CKR_OK && i < n; i++) {
 		CK_ATTRIBUTE_TYPE t = templ[i].type;
 		if (!listed(storage_attrs, N(storage_attrs), t) &&
 		    !(s.key && listed(key_attrs, N(key_attrs), t)) &&
 		    !listed(s.own, s.n_own, t))
 			return CKR_ATTRIBUTE_TYPE_INVALID;
-		if (templ[i].pValue == NULL && templ[i].ulValueLen > 0)
-			return CKR_ATTRIBUTE_VALUE_INVALID;
-		if (listed(bool_types, N(bool_types), t) &&
-		    (templ[i].ulValueLen != 1 || templ[i].pValue == NULL ||
-		     *(const CK_BBOOL *)templ[i].pValue > 1))
-			return CKR_ATTRIBUTE_VALUE_INVALID;
-		if (kmp_template_find(templ, i, t) != NULL)
-			return CKR_TEMPLATE_INCONSISTENT; /* given twice */
+		rv = well_formed(templ, i);
 	}
-	return CKR_OK;
+	return rv;
 }
 
 /* ---- building the object ---- */
@@ -428,6 +439,38 @@ CK_RV kmp_sobject_check_changes(const CK_ATTRIBUTE *templ, CK_ULONG n)
 			return CKR_ATTRIBUTE_VALUE_INVALID;
 	}
 	return CKR_OK;
+}
+
+CK_RV kmp_sobject_check_copy(CK_ATTRIBUTE *attrs,
+			     const CK_ATTRIBUTE *templ, CK_ULONG n)
+{
+	static const CK_ATTRIBUTE_TYPE changeable[] = {
+		CKA_LABEL, CKA_ID, CKA_MODIFIABLE, CKA_DESTROYABLE, CKA_COPYABLE,
+		CKA_START_DATE, CKA_END_DATE, CKA_APPLICATION, CKA_OBJECT_ID,
+	};
+	/* These stay what they are: a copy weakens nothing. */
+	static const CK_ATTRIBUTE_TYPE kept[] = {
+		CKA_PRIVATE, CKA_SENSITIVE, CKA_EXTRACTABLE,
+	};
+	CK_RV rv = CKR_OK;
+
+	for (CK_ULONG i = 0; rv == CKR_OK && i < n; i++) {
+		const CK_ATTRIBUTE *t = &templ[i], *a = kmp_attrs_find(attrs, t->type);
+		if ((rv = well_formed(templ, i)) != CKR_OK)
+			break;
+		if (t->type == CKA_TOKEN)
+			rv = *(CK_BBOOL *)t->pValue ? CKR_TEMPLATE_INCONSISTENT
+						    : CKR_OK;
+		else if (listed(kept, N(kept), t->type))
+			rv = a != NULL && a->ulValueLen == 1 && t->ulValueLen == 1 &&
+					     *(CK_BBOOL *)a->pValue == *(CK_BBOOL *)t->pValue
+				     ? CKR_OK : CKR_ATTRIBUTE_READ_ONLY;
+		else if (!listed(changeable, N(changeable), t->type))
+			rv = CKR_ATTRIBUTE_READ_ONLY;
+		else if (a == NULL) /* not one of this object's */
+			rv = CKR_ATTRIBUTE_TYPE_INVALID;
+	}
+	return rv;
 }
 
 /* ---- keys made here ---- */

@@ -24,6 +24,13 @@ EVP_PKEY *kmp_public_half(EVP_PKEY *key);
 /* What C_SetAttributeValue may change on a session object, well-formed:
  * CKR_ATTRIBUTE_READ_ONLY, CKR_ATTRIBUTE_VALUE_INVALID otherwise. */
 CK_RV kmp_sobject_check_changes(const CK_ATTRIBUTE *templ, CK_ULONG n);
+/* What C_CopyObject may change on a copy of an object of those
+ * attributes: its label, id, dates and the storage flags; CKA_TOKEN TRUE
+ * (a copy into the Key Manager) is CKR_TEMPLATE_INCONSISTENT; CKA_PRIVATE,
+ * CKA_SENSITIVE and CKA_EXTRACTABLE stay what they are
+ * (CKR_ATTRIBUTE_READ_ONLY otherwise), so a copy weakens nothing. */
+CK_RV kmp_sobject_check_copy(CK_ATTRIBUTE *attrs,
+			     const CK_ATTRIBUTE *templ, CK_ULONG n);
 /* Frees what o holds, its key wiped. */
 void kmp_sobject_release(struct kmp_sobject *o);
 

@@ -103,6 +103,39 @@ CK_RV kmp_sobject_secret(struct kmp_sobjects *s, CK_SESSION_HANDLE session,
 	return rv;
 }
 
+CK_RV kmp_sobject_copy(struct kmp_sobjects *s, CK_OBJECT_HANDLE original,
+			CK_SESSION_HANDLE session, const CK_ATTRIBUTE *templ,
+			CK_ULONG count, CK_OBJECT_HANDLE *handle)
+{
+	struct kmp_sobject *o = kmp_sobject_get(s, original), copy;
+	CK_ATTRIBUTE *c = o ? kmp_attrs_find(o->attrs, CKA_COPYABLE) : NULL;
+	CK_RV rv;
+
+	if (o == NULL)
+		return CKR_OBJECT_HANDLE_INVALID;
+	if (c != NULL && *(CK_BBOOL *)c->pValue == CK_FALSE)
+		return CKR_ACTION_PROHIBITED;
+	if ((rv = kmp_sobject_check_copy(o->attrs, templ, count)) != CKR_OK)
+		return rv;
+	copy = (struct kmp_sobject){.session = session, .slot = o->slot,
+				    .key = o->key};
+	/* The copy holds a reference or a copy of its own. */
+	copy.key.secret = NULL;
+	if (o->key.pkey != NULL && EVP_PKEY_up_ref(o->key.pkey) != 1)
+		copy.key.pkey = NULL;
+	if (o->key.secret != NULL &&
+	    (copy.key.secret = malloc(o->key.secret_len ? o->key.secret_len : 1)) != NULL)
+		memcpy((void *)copy.key.secret, o->key.secret, o->key.secret_len);
+	copy.attrs = kmp_attrs_with(o->attrs, templ, count);
+	rv = copy.attrs == NULL || (o->key.pkey && !copy.key.pkey) ||
+			     (o->key.secret && !copy.key.secret)
+		     ? CKR_HOST_MEMORY
+		     : add(s, &copy, handle); /* o may move: not used after */
+	if (rv != CKR_OK)
+		kmp_sobject_release(&copy);
+	return rv;
+}
+
 CK_RV kmp_sobject_set(struct kmp_sobject *o, const CK_ATTRIBUTE *templ,
 		       CK_ULONG count)
 {

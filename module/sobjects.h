@@ -67,6 +67,11 @@ CK_RV kmp_sobject_secret(struct kmp_sobjects *s, CK_SESSION_HANDLE session,
 			 CK_SLOT_ID slot, const CK_ATTRIBUTE *templ,
 			 CK_ULONG count, const unsigned char *value,
 			 size_t len, CK_OBJECT_HANDLE *handle);
+/* C_CopyObject: a copy of a copyable session object for session, with
+ * the template's changes (module/sobject-build.h says which). */
+CK_RV kmp_sobject_copy(struct kmp_sobjects *s, CK_OBJECT_HANDLE original,
+			CK_SESSION_HANDLE session, const CK_ATTRIBUTE *templ,
+			CK_ULONG count, CK_OBJECT_HANDLE *handle);
 struct kmp_sobject *kmp_sobject_get(struct kmp_sobjects *s,
 				    CK_OBJECT_HANDLE handle);
 void kmp_sobject_destroy(struct kmp_sobjects *s, CK_OBJECT_HANDLE handle);

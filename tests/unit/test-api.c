@@ -169,6 +169,7 @@ static void test_session_objects(void **state)
 			    {CKA_TOKEN, &no, 1}};
 	CK_MECHANISM cbc = {CKM_AES_CBC_PAD, iv, sizeof(iv)};
 	CK_ATTRIBUTE get = {CKA_VALUE, value, sizeof(value)};
+	CK_ATTRIBUTE sensitive = {CKA_SENSITIVE, &yes, 1};
 	CK_ATTRIBUTE session_aes[] = {{CKA_CLASS, &secret, sizeof(secret)},
 				      {CKA_KEY_TYPE, &aes, sizeof(aes)},
 				      {CKA_TOKEN, &no, 1}};
@@ -185,9 +186,22 @@ static void test_session_objects(void **state)
 	t[4].pValue = &no;
 	assert_int_equal(f->C_CreateObject(s, t, 5, NULL), CKR_ARGUMENTS_BAD);
 	assert_int_equal(f->C_CreateObject(s, t, 5, &h), CKR_OK);
-	/* No copy could weaken CKA_SENSITIVE or CKA_EXTRACTABLE. */
-	assert_int_equal(f->C_CopyObject(s, h, NULL, 0, &found),
-			 CKR_FUNCTION_NOT_SUPPORTED);
+	/* A copy has the same value; none goes to the Key Manager or
+	 * changes CKA_SENSITIVE, CKA_EXTRACTABLE or CKA_PRIVATE. */
+	assert_int_equal(f->C_CopyObject(s, h, NULL, 0, NULL), CKR_ARGUMENTS_BAD);
+	assert_int_equal(f->C_CopyObject(s, h, &t[4], 1, &found), CKR_OK);
+	assert_int_not_equal(found, h);
+	assert_int_equal(f->C_GetAttributeValue(s, found, &get, 1), CKR_OK);
+	assert_memory_equal(value, key, sizeof(key));
+	assert_int_equal(f->C_DestroyObject(s, found), CKR_OK);
+	assert_int_equal(f->C_CopyObject(s, h, &sensitive, 1, &found),
+			 CKR_ATTRIBUTE_READ_ONLY);
+	t[4].pValue = &yes;
+	assert_int_equal(f->C_CopyObject(s, h, &t[4], 1, &found),
+			 CKR_TEMPLATE_INCONSISTENT);
+	t[4].pValue = &no;
+	assert_int_equal(f->C_CopyObject(s, 0x1234, NULL, 0, &found),
+			 CKR_OBJECT_HANDLE_INVALID);
 	assert_int_equal(f->C_GetAttributeValue(s, h, &get, 1), CKR_OK);
 	assert_memory_equal(value, key, sizeof(key));
 	/* Found without the (unreachable) Key Manager's listing. */
