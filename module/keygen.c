@@ -16,7 +16,7 @@
 /*
  * What a token key pair template may say. The keys' usage is fixed by
  * their type (see docs/mechanisms.md), so usage booleans are accepted and
- * not stored; CKA_ID is replaced by the container's UUID.
+ * not stored; CKA_ID goes into the container's name (tokens/names.h).
  */
 static const CK_ATTRIBUTE_TYPE allowed[] = {
 	CKA_CLASS, CKA_TOKEN, CKA_PRIVATE, CKA_LABEL, CKA_ID, CKA_KEY_TYPE,
@@ -146,6 +146,29 @@ static CK_RV curve(const CK_ATTRIBUTE *pub, CK_ULONG n, struct kmp_keygen *g)
 	return CKR_ATTRIBUTE_VALUE_INVALID;
 }
 
+/* The pair's CKA_ID: the templates', which must agree; none: the
+ * container's UUID will be. */
+static CK_RV pair_id(const CK_ATTRIBUTE *pub, CK_ULONG n_pub,
+		     const CK_ATTRIBUTE *priv, CK_ULONG n_priv, struct kmp_keygen *g)
+{
+	const CK_ATTRIBUTE *a = kmp_template_find(priv, n_priv, CKA_ID);
+	const CK_ATTRIBUTE *b = kmp_template_find(pub, n_pub, CKA_ID);
+
+	if (a == NULL)
+		a = b;
+	if (a == NULL)
+		return CKR_OK;
+	if (b != NULL && (b->ulValueLen != a->ulValueLen ||
+			  (a->ulValueLen > 0 && memcmp(a->pValue, b->pValue, a->ulValueLen) != 0)))
+		return CKR_TEMPLATE_INCONSISTENT;
+	if (a->ulValueLen > sizeof(g->id))
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	g->id_len = a->ulValueLen;
+	if (g->id_len > 0)
+		memcpy(g->id, a->pValue, g->id_len);
+	return CKR_OK;
+}
+
 /* The container's name: the private key's label, else the public's. */
 static CK_RV label(const CK_ATTRIBUTE *pub, CK_ULONG n_pub,
 		   const CK_ATTRIBUTE *priv, CK_ULONG n_priv, struct kmp_keygen *g)
@@ -193,7 +216,8 @@ CK_RV kmp_keygen_parse(const CK_MECHANISM *m, const CK_ATTRIBUTE *pub,
 	if (g->token &&
 	    ((rv = check(pub, n_pub)) != CKR_OK ||
 	     (rv = check(priv, n_priv)) != CKR_OK ||
-	     (rv = label(pub, n_pub, priv, n_priv, g)) != CKR_OK))
+	     (rv = label(pub, n_pub, priv, n_priv, g)) != CKR_OK ||
+	     (rv = pair_id(pub, n_pub, priv, n_priv, g)) != CKR_OK))
 		return rv;
 	return g->type == CKK_RSA ? rsa_size(pub, n_pub, g) : curve(pub, n_pub, g);
 }

@@ -7,6 +7,8 @@
 #ifndef KMP11_KEYGEN_H
 #define KMP11_KEYGEN_H
 
+#include "tokens/names.h"
+
 #include <openssl/evp.h>
 #include <p11-kit/pkcs11.h>
 #include <stdbool.h>
@@ -16,6 +18,8 @@ struct kmp_keygen {
 	CK_MECHANISM_TYPE mechanism;
 	bool token;      /* CKA_TOKEN TRUE: a container; else session keys */
 	char label[128]; /* the container's name */
+	unsigned char id[KM_ID_MAX]; /* the templates' CKA_ID, if any */
+	size_t id_len;
 	int bits;        /* RSA modulus */
 	unsigned long exponent; /* RSA public exponent */
 	const char *curve; /* EC: OpenSSL group name; Edwards: "ED25519" */

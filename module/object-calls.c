@@ -403,6 +403,40 @@ CK_RV kmp_C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mechanism,
 
 /* A token object's label is its container's name: renaming makes a new
  * container (new handles). Everything else is read-only. */
+#define BARBICAN_NAME_MAX 255
+
+/* The new name of obj's container: the template's CKA_LABEL and CKA_ID,
+ * else the container's own (its uuid as the id, so that a rename keeps
+ * the objects' CKA_ID). malloc'd into *out. */
+static CK_RV new_name(const struct kmp_object *obj, const CK_ATTRIBUTE *templ,
+		      CK_ULONG count, char **label_out, char **out)
+{
+	const struct km_container *c = obj->container;
+	const CK_ATTRIBUTE *l = kmp_template_find(templ, count, CKA_LABEL);
+	const CK_ATTRIBUTE *i = kmp_template_find(templ, count, CKA_ID);
+	unsigned char uuid[16];
+	const void *id = c->id_len ? c->id : uuid;
+	size_t id_len = c->id_len ? c->id_len : sizeof(uuid);
+
+	if ((l != NULL && (l->pValue == NULL || l->ulValueLen == 0 ||
+			   memchr(l->pValue, '\0', l->ulValueLen))) ||
+	    (i != NULL && ((i->pValue == NULL && i->ulValueLen > 0) ||
+			   i->ulValueLen > KM_ID_MAX)) ||
+	    !km_uuid_bytes(c->uuid, uuid))
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	*label_out = l ? strndup(l->pValue, l->ulValueLen)
+		       : strdup(c->name ? c->name : "");
+	if (i != NULL) {
+		id = i->pValue;
+		id_len = i->ulValueLen;
+	}
+	*out = *label_out ? km_container_name(*label_out, id, id_len) : NULL;
+	if (*out == NULL)
+		return CKR_HOST_MEMORY;
+	return strlen(*out) <= BARBICAN_NAME_MAX ? CKR_OK
+						 : CKR_ATTRIBUTE_VALUE_INVALID;
+}
+
 static CK_RV rename_token_object_inlock(CK_SESSION_HANDLE h,
 					struct kmp_session *session,
 					struct kmp_slot *slot,
@@ -411,7 +445,7 @@ static CK_RV rename_token_object_inlock(CK_SESSION_HANDLE h,
 					CK_ULONG count)
 {
 	struct kmp_object *obj;
-	char name[256];
+	char *label = NULL, *name = NULL;
 	km_uuid uuid, renamed;
 	CK_RV rv = object_inlock(slot, oh, &obj);
 
@@ -421,31 +455,30 @@ static CK_RV rename_token_object_inlock(CK_SESSION_HANDLE h,
 	if (rv != CKR_OK)
 		return rv;
 	for (CK_ULONG i = 0; i < count; i++)
-		if (templ[i].type != CKA_LABEL)
+		if (templ[i].type != CKA_LABEL && templ[i].type != CKA_ID)
 			return CKR_ATTRIBUTE_READ_ONLY;
 	if (count == 0)
 		return CKR_OK;
 	if (obj->container == NULL || obj->role == KMP_ROLE_INTERMEDIATE)
 		return CKR_ATTRIBUTE_READ_ONLY; /* secrets cannot be renamed */
-	if (templ[count - 1].pValue == NULL ||
-	    templ[count - 1].ulValueLen == 0 ||
-	    templ[count - 1].ulValueLen >= sizeof(name) ||
-	    memchr(templ[count - 1].pValue, '\0', templ[count - 1].ulValueLen))
-		return CKR_ATTRIBUTE_VALUE_INVALID;
-	memcpy(name, templ[count - 1].pValue, templ[count - 1].ulValueLen);
-	name[templ[count - 1].ulValueLen] = '\0';
-	if (!km_token_config_shows(km_token_config(slot->token), name))
-		return CKR_ATTRIBUTE_VALUE_INVALID; /* it would disappear */
-	if ((rv = may_write_inlock(session, slot)) != CKR_OK)
-		return rv;
-	snprintf(uuid, sizeof(uuid), "%s", obj->container->uuid);
-	pthread_mutex_unlock(&kmp_gl.lock);
-	rv = km_rename_container(slot->token, uuid, name, renamed);
-	pthread_mutex_lock(&kmp_gl.lock);
+	rv = new_name(obj, templ, count, &label, &name);
+	if (rv == CKR_OK &&
+	    !km_token_config_shows(km_token_config(slot->token), label))
+		rv = CKR_ATTRIBUTE_VALUE_INVALID; /* it would disappear */
+	if (rv == CKR_OK)
+		rv = may_write_inlock(session, slot);
+	if (rv == CKR_OK) {
+		snprintf(uuid, sizeof(uuid), "%s", obj->container->uuid);
+		pthread_mutex_unlock(&kmp_gl.lock);
+		rv = km_rename_container(slot->token, uuid, name, renamed);
+		pthread_mutex_lock(&kmp_gl.lock);
+	}
 	if (rv == CKR_OK) {
 		alias_container_inlock(slot, uuid, renamed, chain_length_inlock(slot, uuid));
 		relist_inlock(slot);
 	}
+	free(label);
+	free(name);
 	return rv;
 }
 
@@ -496,21 +529,23 @@ static CK_RV session_key_pair(CK_SESSION_HANDLE h, const struct kmp_keygen *g,
 	return rv;
 }
 
-/* Makes the pair and stores it; no lock held. */
+/* Makes the pair and stores it, the templates' CKA_ID in the container's
+ * name; no lock held. */
 static CK_RV make_key_pair(struct km_token *token, const struct kmp_keygen *g,
 			   km_uuid container)
 {
-	EVP_PKEY *key;
-	CK_RV rv;
+	char *name = km_container_name(g->label, g->id, g->id_len);
+	EVP_PKEY *key = NULL;
+	CK_RV rv = name != NULL ? CKR_OK : CKR_HOST_MEMORY;
 
-	if (g->type == CKK_RSA)
-		return km_order_keypair(token, g->label, g->bits,
-					km_token_config(token)->order_wait,
-					container);
-	if ((rv = kmp_keygen_local(g, &key)) != CKR_OK)
-		return rv;
-	rv = kmp_store_key_pair(token, key, g->label, container);
+	if (rv == CKR_OK && g->type == CKK_RSA)
+		rv = km_order_keypair(token, name, g->bits,
+				      km_token_config(token)->order_wait,
+				      container);
+	else if (rv == CKR_OK && (rv = kmp_keygen_local(g, &key)) == CKR_OK)
+		rv = kmp_store_key_pair(token, key, name, container);
 	EVP_PKEY_free(key);
+	free(name);
 	return rv;
 }
 

@@ -136,6 +136,15 @@ static void add_uuid_id(struct kmp_builder *b, const char *uuid)
 		kmp_add_bytes(b, CKA_ID, id, sizeof(id));
 }
 
+/* A container's objects: the CKA_ID its name carries, else its uuid. */
+static void add_container_id(struct kmp_builder *b, const struct km_container *c)
+{
+	if (c->id_len > 0)
+		kmp_add_bytes(b, CKA_ID, c->id, c->id_len);
+	else
+		add_uuid_id(b, c->uuid);
+}
+
 /* The container name, else the certificate's CN, else the UUID text;
  * NULL while the certificate that would decide it is not fetched. */
 static char *container_label(struct build_ctx *ctx,
@@ -187,7 +196,10 @@ static void add_certificate_object(struct build_ctx *ctx,
 	kmp_add_ulong(b, CKA_CERTIFICATE_CATEGORY, 1);
 	kmp_add_bool(b, CKA_TRUSTED, false);
 	add_label(ctx, b, obj);
-	add_uuid_id(b, obj->container ? obj->container->uuid : obj->secret);
+	if (obj->container != NULL)
+		add_container_id(b, obj->container);
+	else
+		add_uuid_id(b, obj->secret);
 	if (p != NULL && p->certificate != NULL)
 		kmp_add_certificate(b, p->certificate);
 }
@@ -260,8 +272,10 @@ static void add_key_object(struct build_ctx *ctx, struct kmp_builder *b,
 			 "certificate", obj->container->uuid);
 		paired = false;
 	}
-	add_uuid_id(b, obj->container && paired ? obj->container->uuid
-						 : obj->secret);
+	if (obj->container != NULL && paired)
+		add_container_id(b, obj->container);
+	else
+		add_uuid_id(b, obj->secret);
 	if (cert != NULL && paired)
 		kmp_add_subject(b, cert);
 	if (key != NULL) {
@@ -587,9 +601,16 @@ static CK_OBJECT_CLASS class_of(enum kmp_role role)
 	}
 }
 
+static bool carries_id(const struct km_container *c, const CK_ATTRIBUTE *a)
+{
+	if (c->id_len == 0)
+		return km_uuid_is(c->uuid, a->pValue, a->ulValueLen);
+	return a->ulValueLen == c->id_len && memcmp(a->pValue, c->id, c->id_len) == 0;
+}
+
 /* What the listing alone says an object is not: another class, another
- * container name, another id (a key's is its container's uuid, or its
- * secret's when it proves not to be the certificate's). */
+ * container name, another id (a key's is its container's, or its
+ * secret's uuid when it proves not to be the certificate's). */
 static bool ruled_out(const struct kmp_object *obj, const CK_ATTRIBUTE *templ,
 		      CK_ULONG n)
 {
@@ -608,8 +629,7 @@ static bool ruled_out(const struct kmp_object *obj, const CK_ATTRIBUTE *templ,
 	     (a->ulValueLen > 0 && memcmp(a->pValue, c->name, a->ulValueLen) != 0)))
 		return true;
 	if ((a = kmp_template_find(templ, n, CKA_ID)) != NULL && a->pValue != NULL &&
-	    !km_uuid_is(c->uuid, a->pValue, a->ulValueLen) &&
-	    !km_uuid_is(obj->secret, a->pValue, a->ulValueLen))
+	    !carries_id(c, a) && !km_uuid_is(obj->secret, a->pValue, a->ulValueLen))
 		return true;
 	return (a = kmp_template_find(templ, n, CKA_KMP11_SECRET_ID)) != NULL &&
 	       a->pValue != NULL && obj->secret != NULL &&

@@ -4,10 +4,12 @@
 #include "module/pem.h"
 #include "tokens/config.h"
 #include "tokens/log.h"
+#include "tokens/names.h"
 #include "tokens/store.h"
 
 #include <openssl/x509v3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define HEX_ID (2 * sizeof(((struct kmp_new_object *)0)->id) + 1)
@@ -22,6 +24,8 @@ static bool carries_id(struct km_token *t, const struct km_container *c,
 {
 	char kept[HEX_ID];
 
+	if (c->id_len > 0)
+		return c->id_len == o->id_len && memcmp(c->id, o->id, o->id_len) == 0;
 	if (km_uuid_is(c->uuid, o->id, o->id_len))
 		return true;
 	return km_secret_cka_id(t, secret, kept, sizeof(kept)) == CKR_OK &&
@@ -186,6 +190,18 @@ static const char *name_of(const struct kmp_new_object *o,
 	return NULL;
 }
 
+/* The container's name in the Key Manager: its label and the CKA_ID its
+ * objects show (o's, else its other half's; an intermediate's is its
+ * certificate's). malloc'd. */
+static char *named(const char *label, const struct kmp_new_object *o,
+		   const struct km_container *half)
+{
+	if (o->kind != KMP_NEW_INTERMEDIATE && o->id_len > 0)
+		return km_container_name(label, o->id, o->id_len);
+	return half ? km_container_name(label, half->id, half->id_len)
+		    : km_container_name(label, NULL, 0);
+}
+
 static CK_RV check_shown(struct km_token *t, const char *name)
 {
 	if (km_token_config_shows(km_token_config(t), name))
@@ -284,12 +300,12 @@ static CK_RV store_private_key(struct km_token *t, const struct kmp_new_object *
  * carrying its CKA_ID (a new intermediates secret, a new container). */
 static CK_RV store_intermediate(struct km_token *t, struct km_snapshot *snap,
 				const struct kmp_new_object *o,
-				const struct km_container *cert,
+				const struct km_container *cert, const char *name,
 				struct kmp_stored *out)
 {
 	const struct km_payload *chain = NULL;
 	struct km_new_secret s[4];
-	struct km_new_container c = {.type = "certificate", .name = cert->name,
+	struct km_new_container c = {.type = "certificate", .name = name,
 				     .secrets = s, .n = 1, .replaces = cert->uuid};
 	char *pem;
 	CK_RV rv;
@@ -361,7 +377,7 @@ static CK_RV store_standalone(struct km_token *t, const struct kmp_new_object *o
 CK_RV kmp_store_object(struct km_token *t, struct km_snapshot *snap,
 		       const struct kmp_new_object *o, struct kmp_stored *out)
 {
-	char hex[HEX_ID], cn[128];
+	char hex[HEX_ID], cn[128], *full;
 	const struct km_container *half;
 	const char *name;
 	CK_RV rv;
@@ -386,9 +402,20 @@ CK_RV kmp_store_object(struct km_token *t, struct km_snapshot *snap,
 		return rv;
 	if (half != NULL)
 		snprintf(out->replaced, sizeof(out->replaced), "%s", half->uuid);
+	/* No label and no id: an unnamed container. */
+	full = named(name ? name : "", o, half);
+	if (full != NULL && full[0] == '\0') {
+		free(full);
+		full = NULL;
+	} else if (full == NULL) {
+		return CKR_HOST_MEMORY;
+	}
 	if (o->kind == KMP_NEW_INTERMEDIATE)
-		return store_intermediate(t, snap, o, half, out);
-	if (o->kind == KMP_NEW_CERTIFICATE)
-		return store_certificate(t, o, half, name, o->id_len ? hex : NULL, out);
-	return store_private_key(t, o, half, name, o->id_len ? hex : NULL, out);
+		rv = store_intermediate(t, snap, o, half, full, out);
+	else if (o->kind == KMP_NEW_CERTIFICATE)
+		rv = store_certificate(t, o, half, full, o->id_len ? hex : NULL, out);
+	else
+		rv = store_private_key(t, o, half, full, o->id_len ? hex : NULL, out);
+	free(full);
+	return rv;
 }

@@ -128,6 +128,7 @@ static CK_RV parse_container(json_object *o, struct km_container *c)
 		}
 	}
 	c->name = dup_string(o, "name");
+	km_container_name_split(c->name, c->id, &c->id_len);
 	c->created = dup_string(o, "created");
 	/* Barbican records no creator for what its orders make. */
 	c->by_order = json_object_object_get_ex(o, "creator_id", &creator) &&

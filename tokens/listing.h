@@ -5,6 +5,8 @@
 #ifndef KMP11_LISTING_H
 #define KMP11_LISTING_H
 
+#include "tokens/names.h"
+
 #include <p11-kit/pkcs11.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -48,6 +50,9 @@ struct km_container {
 	char *created; /* NULL once the listing is finished (sorted) */
 	km_uuid certificate, private_key, public_key, passphrase,
 		intermediates;
+	/* The CKA_ID its name carries (tokens/names.h); none: the uuid. */
+	unsigned char id[KM_ID_MAX];
+	size_t id_len;
 };
 
 /* An order's own container, left out for the named copy of it that

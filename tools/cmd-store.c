@@ -109,28 +109,26 @@ static int store_token(struct tool *t, struct tool_token *tok, void *arg)
 {
 	struct store *st = arg;
 	struct tool_template tp;
-	unsigned char id[20];
 	int status;
 
 	if (!X509_check_private_key(st->cert, st->key))
 		return tool_error("the key is not the certificate's");
 	if (!st->force && (status = already_stored(t, tok->session, st->cert)) != 0)
 		return status;
-	if (!tool_key_id(st->key, id))
-		return tool_error("out of memory");
-	/* One CKA_ID for all: kmp11 puts them in one container. */
+	/* One label and no CKA_ID: kmp11 pairs the key, the certificate of
+	 * its public key and the chain that issued it into one container,
+	 * whose objects show its uuid as their CKA_ID. */
 	status = create(t, tok->session, &tp,
-			tool_template_key(&tp, st->key, st->label, id, sizeof(id)),
+			tool_template_key(&tp, st->key, st->label),
 			"private key");
 	if (status == 0)
 		status = create(t, tok->session, &tp,
-				tool_template_cert(&tp, st->cert, st->label, id,
-						   sizeof(id), false),
+				tool_template_cert(&tp, st->cert, st->label, false),
 				"certificate");
 	for (int i = 0; status == 0 && i < sk_X509_num(st->chain); i++)
 		status = create(t, tok->session, &tp,
 				tool_template_cert(&tp, sk_X509_value(st->chain, i),
-						   NULL, id, sizeof(id), true),
+						   st->label, true),
 				"chain");
 	if (status == 0)
 		printf("stored '%s': certificate, key and %d chain certificates\n",

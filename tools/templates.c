@@ -59,7 +59,7 @@ static void add_curve(struct tool_template *t, int nid)
 }
 
 static void add_common(struct tool_template *t, CK_OBJECT_CLASS klass,
-		       const char *label, const unsigned char *id, size_t id_len)
+		       const char *label)
 {
 	t->klass = klass;
 	t->yes = CK_TRUE;
@@ -67,25 +67,10 @@ static void add_common(struct tool_template *t, CK_OBJECT_CLASS klass,
 	add(t, CKA_TOKEN, &t->yes, 1);
 	if (label != NULL)
 		add(t, CKA_LABEL, label, strlen(label));
-	if (id_len > 0)
-		add(t, CKA_ID, id, id_len);
-}
-
-bool tool_key_id(EVP_PKEY *key, unsigned char id[20])
-{
-	X509_PUBKEY *pub = NULL;
-	const unsigned char *bits;
-	int len;
-	bool ok = X509_PUBKEY_set(&pub, key) &&
-		  X509_PUBKEY_get0_param(NULL, &bits, &len, NULL, pub) &&
-		  EVP_Digest(bits, (size_t)len, id, NULL, EVP_sha1(), NULL);
-
-	X509_PUBKEY_free(pub);
-	return ok;
 }
 
 bool tool_template_key(struct tool_template *t, EVP_PKEY *key,
-		       const char *label, const unsigned char *id, size_t id_len)
+		       const char *label)
 {
 	static const char *const rsa[] = {
 		OSSL_PKEY_PARAM_RSA_N, OSSL_PKEY_PARAM_RSA_E,
@@ -102,7 +87,7 @@ bool tool_template_key(struct tool_template *t, EVP_PKEY *key,
 	unsigned char *raw;
 
 	memset(t, 0, sizeof(*t));
-	add_common(t, CKO_PRIVATE_KEY, label, id, id_len);
+	add_common(t, CKO_PRIVATE_KEY, label);
 	add(t, CKA_KEY_TYPE, &t->key_type, sizeof(t->key_type));
 	add(t, CKA_SENSITIVE, &t->yes, 1);
 	add(t, CKA_PRIVATE, &t->yes, 1);
@@ -138,13 +123,13 @@ bool tool_template_key(struct tool_template *t, EVP_PKEY *key,
 }
 
 bool tool_template_cert(struct tool_template *t, X509 *cert, const char *label,
-			const unsigned char *id, size_t id_len, bool authority)
+			bool authority)
 {
 	unsigned char *der = NULL;
 	int len = i2d_X509(cert, &der);
 
 	memset(t, 0, sizeof(*t));
-	add_common(t, CKO_CERTIFICATE, label, id, id_len);
+	add_common(t, CKO_CERTIFICATE, label);
 	t->cert_type = CKC_X_509;
 	t->category = authority ? 2 : 1;
 	add(t, CKA_CERTIFICATE_TYPE, &t->cert_type, sizeof(t->cert_type));

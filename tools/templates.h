@@ -27,13 +27,11 @@ struct tool_template {
 	size_t owned_len[TOOL_TEMPLATE_MAX], n_owned;
 };
 
-/* CKA_ID for a key and its certificate: SHA-1 of the public key. */
-bool tool_key_id(EVP_PKEY *key, unsigned char id[20]);
 /* false when the key type is not RSA, EC or Ed25519, or out of memory. */
 bool tool_template_key(struct tool_template *t, EVP_PKEY *key,
-		       const char *label, const unsigned char *id, size_t id_len);
+		       const char *label);
 bool tool_template_cert(struct tool_template *t, X509 *cert, const char *label,
-			const unsigned char *id, size_t id_len, bool authority);
+			bool authority);
 void tool_template_free(struct tool_template *t);
 
 #endif

@@ -14,7 +14,9 @@
   consumer is registered; the pair's other handle then destroys fine.
 """
 import os
+import subprocess
 import sys
+import tempfile
 
 import PyKCS11
 from PyKCS11 import Mechanism
@@ -83,13 +85,50 @@ expect(P.CKR_TOKEN_WRITE_PROTECTED, "a read-write session on a read-only token",
        lambda: lib.openSession(slots["frozen"], RW))
 ok("bad templates, read-only sessions and tokens, hidden labels: refused with their codes")
 
+# A CKA_ID in the templates is the pair's (as OpenSSL's pkcs11-provider
+# and pkcs11-tool --id give it), found by it at once and by another process.
+wanted = bytes.fromhex("0a0b" + RUN)  # this run's only
+pub_t, priv_t = templates(f"gen-{RUN}-id", ec_params=P256)
+made = s.generateKeyPair(pub_t + [(P.CKA_ID, wanted)], priv_t + [(P.CKA_ID, wanted)],
+                         mecha=Mechanism(P.CKM_EC_KEY_PAIR_GEN))
+classes = sorted(s.getAttributeValue(h, [P.CKA_CLASS])[0]
+                 for h in s.findObjects([(P.CKA_ID, wanted)]))
+if classes != [P.CKO_PUBLIC_KEY, P.CKO_PRIVATE_KEY]:
+    fail(f"a pair generated with CKA_ID {wanted.hex()}: found classes {classes}")
+if bytes(s.getAttributeValue(made[1], [P.CKA_ID])[0]) != wanted:
+    fail("the generated private key does not show the templates' CKA_ID")
+with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as conf:
+    conf.write(kmconf.token("other", "containers = gen-*"))
+conf_path = conf.name
+os.chmod(conf_path, 0o600)
+child = subprocess.run(["/usr/bin/python3", "-c", """
+import sys, PyKCS11 as P
+lib = P.PyKCS11Lib(); lib.load(sys.argv[1])
+s = lib.openSession(lib.getSlotList()[0])
+print(len(s.findObjects([(P.CKA_ID, bytes.fromhex(sys.argv[2]))])))
+""", sys.argv[1], wanted.hex()], env=dict(os.environ, KMP11_CONF=conf_path),
+    capture_output=True, text=True)
+os.unlink(conf_path)
+if child.stdout.strip() != "2":
+    fail(f"another process finds {child.stdout.strip()} objects by the pair's "
+         f"CKA_ID: {child.stderr[-300:]}")
+expect(P.CKR_TEMPLATE_INCONSISTENT, "two CKA_IDs for one pair",
+       lambda: s.generateKeyPair(pub_t + [(P.CKA_ID, b"\x01")], priv_t + [(P.CKA_ID, b"\x02")],
+                                 mecha=Mechanism(P.CKM_EC_KEY_PAIR_GEN)))
+ok("C_GenerateKeyPair keeps the templates' CKA_ID: found by it in this process and another")
+
 pub, priv = pairs[f"gen-{RUN}-ec"]
-expect(P.CKR_ATTRIBUTE_READ_ONLY, "CKA_ID", lambda: s.setAttributeValue(priv, [(P.CKA_ID, b"x")]))
+before = bytes(s.getAttributeValue(priv, [P.CKA_ID])[0])
 s.setAttributeValue(priv, [(P.CKA_LABEL, f"gen-{RUN}-renamed")])
 renamed = s.findObjects([(P.CKA_LABEL, f"gen-{RUN}-renamed")])
 if len(renamed) != 2 or s.findObjects([(P.CKA_LABEL, f"gen-{RUN}-ec")]):
     fail(f"rename: {len(renamed)} objects under the new name")
-ok("C_SetAttributeValue renames a pair (CKA_LABEL); CKA_ID is read-only")
+if any(bytes(s.getAttributeValue(h, [P.CKA_ID])[0]) != before for h in renamed):
+    fail("a renamed pair changed its CKA_ID")
+s.setAttributeValue(priv, [(P.CKA_ID, b"\x42")])
+if len(s.findObjects([(P.CKA_ID, b"\x42"), (P.CKA_LABEL, f"gen-{RUN}-renamed")])) != 2:
+    fail("C_SetAttributeValue(CKA_ID): the pair is not found by its new id")
+ok("C_SetAttributeValue renames a pair (CKA_LABEL) keeping its CKA_ID, and sets its CKA_ID")
 
 # What C_SetAttributeValue and C_DestroyObject do, the attributes say.
 def flags(session, handle):

@@ -135,12 +135,16 @@ for kind, key, mech, cert_first in cases:
         fail(f"{kind}: the certificate read back differs")
     if bytes(s.getAttributeValue(hk, [P.CKA_ID])[0]) != bytes(v[1]):
         fail(f"{kind}: certificate and key ids differ")
+    if bytes(v[1]) != cka_id:
+        fail(f"{kind}: CKA_ID {bytes(v[1]).hex()}, the templates gave {cka_id.hex()}")
     sign_check(hk, key, mech)
     found = s.findObjects([(P.CKA_LABEL, label)])
-    if len(found) != 3:
-        fail(f"{kind}: {len(found)} objects labelled {label}, expected 3")
+    if len(found) != 3 or len(s.findObjects([(P.CKA_ID, cka_id)])) != 3:
+        fail(f"{kind}: {len(found)} objects labelled {label}, expected 3, "
+             "all found by their CKA_ID")
 ok("certificate + key with one CKA_ID: one certificate container (RSA cert "
-   "first, EC key first, Ed25519); the first handle still works; the key signs")
+   "first, EC key first, Ed25519) showing that CKA_ID; the first handle "
+   "still works; the key signs")
 
 # ---- p11tool's way: one label, different ids, one public key ----
 key = rsa.generate_private_key(65537, 2048)

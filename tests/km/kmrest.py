@@ -6,6 +6,7 @@ environment; the Key Manager URL comes from its catalog.
 import base64
 import json
 import os
+import re
 import urllib.parse
 import urllib.request
 
@@ -64,10 +65,20 @@ def container(name, refs, kind="certificate"):
 
 
 def containers_named(name):
-    """The containers of that name: [(type, sorted ref names)]."""
-    listed = get(f"{KM}/containers?limit=100&name={urllib.parse.quote(name)}")
+    """The containers kmp11 shows with that label: named so, or so with
+    the " (id <hex>)" of a CKA_ID (docs/objects.md):
+    [(type, sorted ref names)]."""
+    found, offset = [], 0
+    while True:
+        page = get(f"{KM}/containers?limit=100&offset={offset}")
+        found += [c for c in page["containers"]
+                  if re.fullmatch(re.escape(name) + r"( \(id ([0-9a-f]{2})+\))?",
+                                  c.get("name") or "")]
+        offset += 100
+        if offset >= page.get("total", 0):
+            break
     return [(c["type"], sorted(r["name"] for r in c["secret_refs"]))
-            for c in listed["containers"]]
+            for c in found]
 
 
 def get(ref):
