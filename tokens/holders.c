@@ -114,24 +114,26 @@ static int by_uuid(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-/* Whether a container that counts holds the certificate secret of an
- * order's original: then the original does not count. */
-static bool copied(const struct km_held *h, const struct km_holder *orig)
+/* The secrets of the containers that are not orders' originals, sorted:
+ * where an original's certificate is looked for (a named copy holds it,
+ * and then the original does not count). NULL without memory. */
+static km_uuid *named_secrets(const struct km_held *h, size_t *n)
 {
-	for (size_t i = 0; i < h->n_c; i++) {
-		const struct km_holder *c = &h->c[i];
-		if (c == orig || c->original || orig->certificate[0] == '\0')
-			continue;
-		for (size_t j = c->first; j < c->first + c->n; j++)
-			if (strcmp(h->uuids[j], orig->certificate) == 0)
-				return true;
-	}
-	return false;
+	km_uuid *out = malloc((h->n ? h->n : 1) * sizeof(*out));
+
+	*n = 0;
+	for (size_t i = 0; out != NULL && i < h->n_c; i++)
+		for (size_t j = h->c[i].first; !h->c[i].original && j < h->c[i].first + h->c[i].n; j++)
+			memcpy(out[(*n)++], h->uuids[j], sizeof(km_uuid));
+	if (out != NULL && *n > 1)
+		qsort(out, *n, sizeof(*out), by_uuid);
+	return out;
 }
 
 CK_RV km_held_finish(struct km_held *h)
 {
-	size_t kept = 0;
+	size_t kept = 0, n_named;
+	km_uuid *named;
 
 	/* Pages shift when containers come and go while we list: a short
 	 * count could miss the one that holds a key. */
@@ -140,9 +142,16 @@ CK_RV km_held_finish(struct km_held *h)
 			 h->n_c, h->total);
 		return CKR_DEVICE_ERROR;
 	}
-	for (size_t i = 0; i < h->n_c; i++)
-		h->c[i].counts = strcmp(h->c[i].uuid, h->except) != 0 &&
-				 !(h->c[i].original && copied(h, &h->c[i]));
+	if ((named = named_secrets(h, &n_named)) == NULL)
+		return CKR_HOST_MEMORY;
+	for (size_t i = 0; i < h->n_c; i++) {
+		const struct km_holder *c = &h->c[i];
+		bool copied = c->original && c->certificate[0] != '\0' && n_named > 0 &&
+			      bsearch(c->certificate, named, n_named, sizeof(*named),
+				      by_uuid) != NULL;
+		h->c[i].counts = strcmp(c->uuid, h->except) != 0 && !copied;
+	}
+	free(named);
 	/* Then the secrets of those that count, in place. */
 	for (size_t i = 0; i < h->n_c; i++)
 		for (size_t j = h->c[i].first; h->c[i].counts && j < h->c[i].first + h->c[i].n; j++)
