@@ -6,6 +6,7 @@
 #include "module/cipher.h"
 
 #include "module/mechanisms.h"
+#include "tokens/crypto-ctx.h"
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -193,7 +194,7 @@ static const EVP_CIPHER *cipher_for(enum kmp_mech_kind kind, size_t key_len)
 	};
 	int size = key_len == 16 ? 0 : key_len == 24 ? 1 : key_len == 32 ? 2 : -1;
 
-	return size < 0 ? NULL : EVP_get_cipherbyname(names[kind][size]);
+	return size < 0 ? NULL : km_cipher(names[kind][size]);
 }
 
 /* The IV (or initial counter block) and, for GCM, the IV length. */

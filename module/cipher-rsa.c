@@ -3,6 +3,7 @@
 #include "module/cipher.h"
 
 #include "module/mechanisms.h"
+#include "tokens/crypto-ctx.h"
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -95,7 +96,7 @@ static CK_RV rsa_single(struct kmp_op *base, const unsigned char *in,
 		in = padded;
 		len = op->k;
 	}
-	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, op->key, NULL);
+	ctx = EVP_PKEY_CTX_new_from_pkey(km_libctx(), op->key, NULL);
 	rv = ctx != NULL && (encrypt ? EVP_PKEY_encrypt_init(ctx)
 				     : EVP_PKEY_decrypt_init(ctx)) > 0
 		     ? set_padding(op, ctx)

@@ -1,6 +1,7 @@
 #include "module/derive.h"
 
 #include "module/keybuild.h"
+#include "tokens/crypto-ctx.h"
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -20,12 +21,12 @@ CK_RV kmp_ecdh_derive(const CK_MECHANISM *mechanism, EVP_PKEY *base,
 	/* Only the raw shared secret: no key derivation function. */
 	if (p->kdf != CKD_NULL || p->ulSharedDataLen != 0)
 		return CKR_MECHANISM_PARAM_INVALID;
-	peer = kmp_ec_peer(base, (struct kmp_bytes){p->pPublicData,
-						    p->ulPublicDataLen});
+	peer = kmp_ec_peer(km_libctx(), base,
+			   (struct kmp_bytes){p->pPublicData, p->ulPublicDataLen});
 	if (peer == NULL)
 		return CKR_MECHANISM_PARAM_INVALID; /* not a point of the curve */
 	*secret = NULL;
-	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, base, NULL)) != NULL &&
+	if ((ctx = EVP_PKEY_CTX_new_from_pkey(km_libctx(), base, NULL)) != NULL &&
 	    EVP_PKEY_derive_init(ctx) > 0 && EVP_PKEY_derive_set_peer(ctx, peer) > 0 &&
 	    EVP_PKEY_derive(ctx, NULL, len) > 0 &&
 	    (*secret = malloc(*len)) != NULL) {

@@ -1,6 +1,7 @@
 #include "module/digest.h"
 
 #include "module/mechanisms.h"
+#include "tokens/crypto-ctx.h"
 
 #include <stdlib.h>
 
@@ -57,7 +58,7 @@ CK_RV kmp_digest_new(const CK_MECHANISM *mechanism, struct kmp_op **out)
 {
 	const struct kmp_mechanism *mech = kmp_mechanism(mechanism->mechanism);
 	const EVP_MD *md = mech && mech->kind == KMP_DIGEST
-				   ? mech->digest() : NULL;
+				   ? km_digest(mech->digest) : NULL;
 	struct digest_op *op;
 
 	if (md == NULL)

@@ -1,5 +1,7 @@
 #include "module/keyattrs.h"
 
+#include "tokens/crypto-ctx.h"
+
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -224,8 +226,10 @@ void kmp_add_certificate(struct kmp_builder *b, X509 *cert)
 	}
 	kmp_add_bytes(b, CKA_VALUE, der, (size_t)len);
 	/* CKA_CHECK_VALUE: the first 3 bytes of SHA-1 of the value. */
-	SHA1(der, (size_t)len, md);
-	kmp_add_bytes(b, CKA_CHECK_VALUE, md, 3);
+	if (EVP_Digest(der, (size_t)len, md, NULL, km_digest("SHA1"), NULL))
+		kmp_add_bytes(b, CKA_CHECK_VALUE, md, 3);
+	else
+		b->failed = true;
 	OPENSSL_free(der);
 	ADD_DER(b, CKA_SUBJECT, i2d_X509_NAME, X509_get_subject_name(cert));
 	ADD_DER(b, CKA_ISSUER, i2d_X509_NAME, X509_get_issuer_name(cert));
@@ -269,7 +273,7 @@ void kmp_add_key_id(struct kmp_builder *b, X509 *cert)
 	if (skid != NULL) {
 		kmp_add_bytes(b, CKA_ID, ASN1_STRING_get0_data(skid),
 			      (size_t)ASN1_STRING_length(skid));
-	} else if (X509_pubkey_digest(cert, EVP_sha1(), md, &len)) {
+	} else if (X509_pubkey_digest(cert, km_digest("SHA1"), md, &len)) {
 		kmp_add_bytes(b, CKA_ID, md, len);
 	} else {
 		b->failed = true;

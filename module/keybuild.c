@@ -19,10 +19,10 @@ static void params_clear_free(OSSL_PARAM *params)
 	OSSL_PARAM_free(params);
 }
 
-static EVP_PKEY *from_params(const char *type, OSSL_PARAM_BLD *bld,
-			     bool private)
+static EVP_PKEY *from_params(OSSL_LIB_CTX *libctx, const char *type,
+			     OSSL_PARAM_BLD *bld, bool private)
 {
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(libctx, type, NULL);
 	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
 	EVP_PKEY *key = NULL;
 
@@ -36,8 +36,8 @@ static EVP_PKEY *from_params(const char *type, OSSL_PARAM_BLD *bld,
 	return key;
 }
 
-EVP_PKEY *kmp_rsa_key(struct kmp_bytes n, struct kmp_bytes e,
-		      const struct kmp_bytes *private)
+EVP_PKEY *kmp_rsa_key(OSSL_LIB_CTX *libctx, struct kmp_bytes n,
+		      struct kmp_bytes e, const struct kmp_bytes *private)
 {
 	static const char *const names[] = {
 		OSSL_PKEY_PARAM_RSA_N, OSSL_PKEY_PARAM_RSA_E,
@@ -58,7 +58,7 @@ EVP_PKEY *kmp_rsa_key(struct kmp_bytes n, struct kmp_bytes e,
 		     (bn[i] = BN_bin2bn(parts[i].data, (int)parts[i].len, NULL)) &&
 		     OSSL_PARAM_BLD_push_BN(bld, names[i], bn[i]);
 	if (ok)
-		key = from_params("RSA", bld, private != NULL);
+		key = from_params(libctx, "RSA", bld, private != NULL);
 	for (size_t i = 0; i < 8; i++)
 		BN_clear_free(bn[i]);
 	OSSL_PARAM_BLD_free(bld);
@@ -97,10 +97,10 @@ static struct kmp_bytes unwrap_point(struct kmp_bytes point, int nid)
 
 /* The uncompressed public point d*G on the curve nid; its length, 0 if
  * d is not a valid key there. */
-static size_t ec_point_of(int nid, const BIGNUM *d, unsigned char *out,
-			  size_t size)
+static size_t ec_point_of(OSSL_LIB_CTX *libctx, int nid, const BIGNUM *d,
+			  unsigned char *out, size_t size)
 {
-	EC_GROUP *group = EC_GROUP_new_by_curve_name(nid);
+	EC_GROUP *group = EC_GROUP_new_by_curve_name_ex(libctx, NULL, nid);
 	EC_POINT *p = group ? EC_POINT_new(group) : NULL;
 	size_t len = 0;
 
@@ -114,8 +114,8 @@ static size_t ec_point_of(int nid, const BIGNUM *d, unsigned char *out,
 	return len;
 }
 
-EVP_PKEY *kmp_ec_key(struct kmp_bytes params, struct kmp_bytes point,
-		     struct kmp_bytes priv)
+EVP_PKEY *kmp_ec_key(OSSL_LIB_CTX *libctx, struct kmp_bytes params,
+		     struct kmp_bytes point, struct kmp_bytes priv)
 {
 	const unsigned char *p = params.data;
 	ASN1_OBJECT *oid = d2i_ASN1_OBJECT(NULL, &p, (long)params.len);
@@ -130,10 +130,12 @@ EVP_PKEY *kmp_ec_key(struct kmp_bytes params, struct kmp_bytes point,
 	if (nid == NID_undef || (raw.len == 0 && priv.len == 0))
 		return NULL;
 	if (nid == NID_ED25519 || nid == NID_ED448) {
-		int type = nid == NID_ED25519 ? EVP_PKEY_ED25519 : EVP_PKEY_ED448;
+		const char *type = nid == NID_ED25519 ? "ED25519" : "ED448";
 		key = priv.len > 0
-			      ? EVP_PKEY_new_raw_private_key(type, NULL, priv.data, priv.len)
-			      : EVP_PKEY_new_raw_public_key(type, NULL, raw.data, raw.len);
+			      ? EVP_PKEY_new_raw_private_key_ex(libctx, type, NULL,
+								priv.data, priv.len)
+			      : EVP_PKEY_new_raw_public_key_ex(libctx, type, NULL,
+							       raw.data, raw.len);
 		ERR_clear_error();
 		return key;
 	}
@@ -141,7 +143,8 @@ EVP_PKEY *kmp_ec_key(struct kmp_bytes params, struct kmp_bytes point,
 		return NULL;
 	/* Private keys often come without their point (pkcs11-tool's do). */
 	if (raw.len == 0 &&
-	    (raw.len = ec_point_of(nid, d, point_buf, sizeof(point_buf))) == 0) {
+	    (raw.len = ec_point_of(libctx, nid, d, point_buf,
+				   sizeof(point_buf))) == 0) {
 		BN_clear_free(d);
 		return NULL;
 	}
@@ -154,14 +157,15 @@ EVP_PKEY *kmp_ec_key(struct kmp_bytes params, struct kmp_bytes point,
 					     raw.data, raw.len) &&
 	    (priv.len == 0 ||
 	     OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d)))
-		key = from_params("EC", bld, priv.len > 0);
+		key = from_params(libctx, "EC", bld, priv.len > 0);
 	BN_clear_free(d);
 	OSSL_PARAM_BLD_free(bld);
 	ERR_clear_error();
 	return key;
 }
 
-EVP_PKEY *kmp_ec_peer(EVP_PKEY *base, struct kmp_bytes point)
+EVP_PKEY *kmp_ec_peer(OSSL_LIB_CTX *libctx, EVP_PKEY *base,
+		      struct kmp_bytes point)
 {
 	char group[64];
 	OSSL_PARAM_BLD *bld;
@@ -177,7 +181,7 @@ EVP_PKEY *kmp_ec_peer(EVP_PKEY *base, struct kmp_bytes point)
 					    group, 0) &&
 	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
 					     raw.data, raw.len))
-		key = from_params("EC", bld, false);
+		key = from_params(libctx, "EC", bld, false);
 	OSSL_PARAM_BLD_free(bld);
 	ERR_clear_error();
 	return key;

@@ -1,6 +1,7 @@
 #include "module/keygen.h"
 
 #include "module/attrs.h"
+#include "tokens/crypto-ctx.h"
 
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
@@ -224,7 +225,7 @@ CK_RV kmp_keygen_parse(const CK_MECHANISM *m, const CK_ATTRIBUTE *pub,
 
 static EVP_PKEY *rsa_pair(const struct kmp_keygen *g)
 {
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(km_libctx(), "RSA", NULL);
 	BIGNUM *e = BN_new();
 	EVP_PKEY *key = NULL;
 
@@ -241,8 +242,8 @@ static EVP_PKEY *rsa_pair(const struct kmp_keygen *g)
 CK_RV kmp_keygen_local(const struct kmp_keygen *g, EVP_PKEY **out)
 {
 	*out = g->type == CKK_RSA  ? rsa_pair(g)
-	       : g->type == CKK_EC ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", g->curve)
-				   : EVP_PKEY_Q_keygen(NULL, NULL, g->curve);
+	       : g->type == CKK_EC ? EVP_PKEY_Q_keygen(km_libctx(), NULL, "EC", g->curve)
+				   : EVP_PKEY_Q_keygen(km_libctx(), NULL, g->curve);
 	ERR_clear_error();
 	return *out != NULL ? CKR_OK : CKR_FUNCTION_FAILED;
 }

@@ -32,9 +32,8 @@ struct kmp_mechanism {
 	CK_MECHANISM_TYPE type;
 	CK_KEY_TYPE key_type; /* CK_UNAVAILABLE_INFORMATION: no key */
 	enum kmp_mech_kind kind;
-	/* Hash-and-sign, HMAC, digest; a getter, not a name, so that no
-	 * operation pays OpenSSL's locked lookup of a name. */
-	const EVP_MD *(*digest)(void);
+	/* Hash-and-sign, HMAC, digest: the name km_digest() knows. */
+	const char *digest;
 	CK_ULONG min_size, max_size; /* as C_GetMechanismInfo reports them */
 	CK_FLAGS flags;
 };

@@ -15,11 +15,11 @@
 #include "module/secure-heap.h"
 #include "module/sign.h"
 #include "tokens/config.h"
+#include "tokens/crypto-ctx.h"
 #include "tokens/log.h"
 #include "tokens/orders.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -156,6 +156,9 @@ static CK_RV kmp_C_Initialize(CK_VOID_PTR init_args)
 	pthread_once(&once, register_fork_handlers);
 	km_log_init_from_env();
 	pthread_once(&heap_once, kmp_secure_heap_init);
+	/* Never the default context instead: the host's openssl.cnf rules it. */
+	if (km_libctx() == NULL)
+		return CKR_HOST_MEMORY;
 	pthread_mutex_lock(&kmp_gl.lock);
 	if (kmp_gl.initialized && kmp_gl.pid != getpid()) {
 		/* A forked child: keep what the parent fetched. */
@@ -1576,8 +1579,8 @@ static CK_RV kmp_C_SeedRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR seed,
 
 	if (seed == NULL && len > 0)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = random_session(h)) == CKR_OK && len > 0)
-		RAND_add(seed, len > INT32_MAX ? INT32_MAX : (int)len, 0.0);
+	if ((rv = random_session(h)) == CKR_OK)
+		km_random_seed(seed, len);
 	return rv;
 }
 
@@ -1590,12 +1593,7 @@ static CK_RV kmp_C_GenerateRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR out,
 		return CKR_ARGUMENTS_BAD;
 	if ((rv = random_session(h)) != CKR_OK)
 		return rv;
-	for (CK_ULONG n; len > 0; out += n, len -= n) {
-		n = len > INT32_MAX ? INT32_MAX : len;
-		if (RAND_bytes(out, (int)n) != 1)
-			return CKR_FUNCTION_FAILED;
-	}
-	return CKR_OK;
+	return km_random_bytes(out, len) ? CKR_OK : CKR_FUNCTION_FAILED;
 }
 
 static bool initialized(void)

@@ -3,6 +3,7 @@
 #include "module/attrs.h"
 #include "module/keyattrs.h"
 #include "module/keybuild.h"
+#include "tokens/crypto-ctx.h"
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -49,7 +50,7 @@ CK_RV kmp_template_certificate(const CK_ATTRIBUTE *templ, CK_ULONG n,
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	if (der.len == 0)
 		return CKR_TEMPLATE_INCOMPLETE;
-	*out = d2i_X509(NULL, &p, (long)der.len);
+	*out = km_certificate_der(&p, (long)der.len);
 	ERR_clear_error();
 	if (*out == NULL || p != der.data + der.len)
 		return CKR_ATTRIBUTE_VALUE_INVALID;
@@ -90,14 +91,16 @@ CK_RV kmp_template_private_key(const CK_ATTRIBUTE *templ, CK_ULONG n,
 		if (!kmp_template_bytes(templ, n, CKA_MODULUS).len ||
 		    !kmp_template_bytes(templ, n, CKA_PUBLIC_EXPONENT).len)
 			return CKR_TEMPLATE_INCOMPLETE;
-		*out = kmp_rsa_key(kmp_template_bytes(templ, n, CKA_MODULUS),
+		*out = kmp_rsa_key(km_libctx(),
+				   kmp_template_bytes(templ, n, CKA_MODULUS),
 				   kmp_template_bytes(templ, n, CKA_PUBLIC_EXPONENT),
 				   parts);
 	} else if (type == CKK_EC || type == CKK_EC_EDWARDS) {
 		if (!kmp_template_bytes(templ, n, CKA_EC_PARAMS).len ||
 		    !kmp_template_bytes(templ, n, CKA_VALUE).len)
 			return CKR_TEMPLATE_INCOMPLETE;
-		*out = kmp_ec_key(kmp_template_bytes(templ, n, CKA_EC_PARAMS),
+		*out = kmp_ec_key(km_libctx(),
+				  kmp_template_bytes(templ, n, CKA_EC_PARAMS),
 				  kmp_template_find(templ, n, CKA_EC_POINT)
 					  ? kmp_template_bytes(templ, n, CKA_EC_POINT)
 					  : none,
@@ -119,14 +122,16 @@ CK_RV kmp_template_public_key(const CK_ATTRIBUTE *templ, CK_ULONG n,
 		if (!kmp_template_bytes(templ, n, CKA_MODULUS).len ||
 		    !kmp_template_bytes(templ, n, CKA_PUBLIC_EXPONENT).len)
 			return CKR_TEMPLATE_INCOMPLETE;
-		*out = kmp_rsa_key(kmp_template_bytes(templ, n, CKA_MODULUS),
+		*out = kmp_rsa_key(km_libctx(),
+				   kmp_template_bytes(templ, n, CKA_MODULUS),
 				   kmp_template_bytes(templ, n, CKA_PUBLIC_EXPONENT),
 				   NULL);
 	} else if (type == CKK_EC || type == CKK_EC_EDWARDS) {
 		if (!kmp_template_bytes(templ, n, CKA_EC_PARAMS).len ||
 		    !kmp_template_bytes(templ, n, CKA_EC_POINT).len)
 			return CKR_TEMPLATE_INCOMPLETE;
-		*out = kmp_ec_key(kmp_template_bytes(templ, n, CKA_EC_PARAMS),
+		*out = kmp_ec_key(km_libctx(),
+				  kmp_template_bytes(templ, n, CKA_EC_PARAMS),
 				  kmp_template_bytes(templ, n, CKA_EC_POINT), none);
 	} else {
 		return CKR_ATTRIBUTE_VALUE_INVALID; /* CKA_KEY_TYPE */

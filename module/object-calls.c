@@ -14,12 +14,12 @@
 #include "module/newobject.h"
 #include "module/store.h"
 #include "tokens/config.h"
+#include "tokens/crypto-ctx.h"
 #include "tokens/log.h"
 #include "tokens/orders.h"
 #include "tokens/writes.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -733,7 +733,7 @@ static CK_RV session_key(CK_SESSION_HANDLE h, struct kmp_slot *slot, bool aes,
 	unsigned char value[64];
 	CK_RV rv = CKR_HOST_MEMORY;
 
-	if (typed != NULL && RAND_bytes(value, (int)len) == 1) {
+	if (typed != NULL && km_random_bytes(value, len)) {
 		if (count > 0)
 			memcpy(typed, templ, count * sizeof(*typed));
 		if (kmp_template_find(templ, count, CKA_KEY_TYPE) == NULL)

@@ -3,6 +3,7 @@
 #include "module/attrs.h"
 #include "module/kmp11.h"
 #include "module/objects.h"
+#include "tokens/crypto-ctx.h"
 #include "tokens/barbican-write.h"
 #include "tokens/json.h"
 
@@ -185,7 +186,9 @@ static json_object *request_data(const CK_BYTE *csr, CK_ULONG len)
 
 	if (csr == NULL || len == 0 || len > 65536)
 		return NULL;
-	req = d2i_X509_REQ(NULL, &p, (long)len);
+	/* d2i frees req when it fails. */
+	if ((req = X509_REQ_new_ex(km_libctx(), NULL)) != NULL)
+		d2i_X509_REQ(&req, &p, (long)len);
 	if (req != NULL && p == csr + len && (b = BIO_new(BIO_s_mem())) != NULL &&
 	    PEM_write_bio_X509_REQ(b, req) &&
 	    (pem_len = BIO_get_mem_data(b, &pem)) > 0)

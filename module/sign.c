@@ -1,6 +1,7 @@
 #include "module/sign.h"
 
 #include "module/mechanisms.h"
+#include "tokens/crypto-ctx.h"
 #include "tokens/log.h"
 
 #include <openssl/core_names.h>
@@ -184,7 +185,7 @@ static CK_RV raw_context(struct sign_op *op)
 
 	if (op->pctx != NULL)
 		return CKR_OK;
-	if ((pctx = EVP_PKEY_CTX_new_from_pkey(NULL, op->key, NULL)) == NULL)
+	if ((pctx = EVP_PKEY_CTX_new_from_pkey(km_libctx(), op->key, NULL)) == NULL)
 		return CKR_HOST_MEMORY;
 	r = op->base.kind == KMP_OP_SIGN ? EVP_PKEY_sign_init(pctx)
 	    : op->mech->kind == KMP_RSA_X509 ? EVP_PKEY_verify_recover_init(pctx)
@@ -257,9 +258,11 @@ static int eddsa(struct sign_op *op, unsigned char *sig, size_t *sig_len)
 	if (ctx == NULL)
 		return -1;
 	if (op->base.kind == KMP_OP_SIGN) {
-		if (EVP_DigestSignInit(ctx, NULL, NULL, NULL, op->key) > 0)
+		if (EVP_DigestSignInit_ex(ctx, NULL, NULL, km_libctx(), NULL,
+					  op->key, NULL) > 0)
 			r = EVP_DigestSign(ctx, sig, sig_len, msg, op->len);
-	} else if (EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, op->key) > 0) {
+	} else if (EVP_DigestVerifyInit_ex(ctx, NULL, NULL, km_libctx(), NULL,
+					   op->key, NULL) > 0) {
 		r = EVP_DigestVerify(ctx, sig, *sig_len, msg, op->len);
 	}
 	EVP_MD_CTX_free(ctx);
@@ -378,7 +381,7 @@ static CK_RV check_pss(struct sign_op *op, const CK_MECHANISM *m)
 	    p->sLen + (size_t)EVP_MD_get_size(op->pss_md) + 2 > k)
 		return CKR_MECHANISM_PARAM_INVALID;
 	/* The hash-and-sign variants hash with the mechanism's digest. */
-	if (op->mech->digest != NULL && EVP_MD_get_type(op->pss_md) != EVP_MD_get_type(op->mech->digest()))
+	if (op->mech->digest != NULL && EVP_MD_get_type(op->pss_md) != EVP_MD_get_type(km_digest(op->mech->digest)))
 		return CKR_MECHANISM_PARAM_INVALID;
 	op->pss_salt = (int)p->sLen;
 	op->pss = *p;
@@ -394,7 +397,7 @@ static size_t signature_length(const struct sign_op *op)
 	case KMP_EDDSA:
 		return EVP_PKEY_get_base_id(op->key) == EVP_PKEY_ED448 ? 114 : 64;
 	case KMP_HMAC:
-		return (size_t)EVP_MD_get_size(op->mech->digest());
+		return (size_t)EVP_MD_get_size(km_digest(op->mech->digest));
 	default:
 		return (size_t)EVP_PKEY_get_size(op->key);
 	}
@@ -404,16 +407,18 @@ static size_t signature_length(const struct sign_op *op)
 static CK_RV start_digest(struct sign_op *op)
 {
 	EVP_PKEY_CTX *pctx = NULL;
-	const EVP_MD *md = op->mech->digest();
+	const char *md = op->mech->digest;
 	CK_RV rv;
 	int r;
 
 	if ((op->md_ctx = EVP_MD_CTX_new()) == NULL)
 		return CKR_HOST_MEMORY;
 	if (op->base.kind == KMP_OP_SIGN || op->mech->kind == KMP_HMAC)
-		r = EVP_DigestSignInit(op->md_ctx, &pctx, md, NULL, op->key);
+		r = EVP_DigestSignInit_ex(op->md_ctx, &pctx, md, km_libctx(),
+					  NULL, op->key, NULL);
 	else
-		r = EVP_DigestVerifyInit(op->md_ctx, &pctx, md, NULL, op->key);
+		r = EVP_DigestVerifyInit_ex(op->md_ctx, &pctx, md, km_libctx(),
+					    NULL, op->key, NULL);
 	if (r <= 0)
 		return CKR_KEY_FUNCTION_NOT_PERMITTED;
 	/* The operation ends at its final: OpenSSL need not finalise a copy
@@ -503,9 +508,9 @@ CK_RV kmp_sign_new(enum kmp_op_kind kind, const CK_MECHANISM *mechanism,
 	op->base = (struct kmp_op){&sign_class, kind, false};
 	op->mech = mech;
 	if (mech->kind == KMP_HMAC) {
-		op->key = EVP_PKEY_new_raw_private_key(EVP_PKEY_HMAC, NULL,
-						       key->secret,
-						       key->secret_len);
+		op->key = EVP_PKEY_new_raw_private_key_ex(km_libctx(), "HMAC",
+							  NULL, key->secret,
+							  key->secret_len);
 		if (op->key == NULL)
 			rv = CKR_KEY_SIZE_RANGE;
 	} else {

@@ -1,8 +1,10 @@
 #include "tokens/payload.h"
 
+#include "tokens/crypto-ctx.h"
 #include "tokens/log.h"
 
 #include <openssl/bio.h>
+#include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
@@ -71,7 +73,21 @@ static void *der_or_base64(const unsigned char *data, size_t len,
 
 static void *der_certificate(const unsigned char *p, size_t len, const void *arg)
 {
-	X509 *x = d2i_X509(NULL, &p, (long)len);
+	return km_certificate_der(&p, (long)len);
+}
+
+/* The next PEM certificate of bio, bound to kmp11's library context;
+ * aux: also "TRUSTED CERTIFICATE". */
+static X509 *pem_certificate(BIO *bio, bool aux)
+{
+	X509 *x = km_libctx() ? X509_new_ex(km_libctx(), NULL) : NULL;
+
+	/* Without a PEM block x is left as it was; a bad one frees it. */
+	if (x != NULL && (aux ? PEM_read_bio_X509_AUX(bio, &x, NULL, NULL)
+			      : PEM_read_bio_X509(bio, &x, NULL, NULL)) == NULL) {
+		X509_free(x);
+		x = NULL;
+	}
 	return x;
 }
 
@@ -82,13 +98,20 @@ X509 *km_parse_certificate(const unsigned char *data, size_t len)
 
 	if (looks_pem(data, len) &&
 	    (bio = BIO_new_mem_buf(data, (int)len)) != NULL) {
-		x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL);
+		x = pem_certificate(bio, true);
 		BIO_free(bio);
 	} else {
 		x = der_or_base64(data, len, der_certificate, NULL);
 	}
 	ERR_clear_error();
 	return x;
+}
+
+/* A PKCS#7 structure whose certificates, once parsed into it, are bound
+ * to kmp11's library context. */
+static PKCS7 *pkcs7_new(void)
+{
+	return km_libctx() ? PKCS7_new_ex(km_libctx(), NULL) : NULL;
 }
 
 static STACK_OF(X509) *pkcs7_certificates(PKCS7 *p7)
@@ -110,14 +133,15 @@ static STACK_OF(X509) *pkcs7_certificates(PKCS7 *p7)
 static void *der_chain(const unsigned char *p, size_t len, const void *arg)
 {
 	const unsigned char *start = p;
-	PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)len);
+	PKCS7 *p7 = pkcs7_new();
 	STACK_OF(X509) *chain;
 	X509 *x;
 
-	if (p7 != NULL)
+	/* d2i frees p7 when it fails. */
+	if (p7 != NULL && d2i_PKCS7(&p7, &p, (long)len) != NULL)
 		return pkcs7_certificates(p7);
 	p = start;
-	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL)
+	if ((x = km_certificate_der(&p, (long)len)) == NULL)
 		return NULL;
 	if ((chain = sk_X509_new_null()) == NULL || !sk_X509_push(chain, x)) {
 		X509_free(x);
@@ -131,19 +155,22 @@ static STACK_OF(X509) *pem_chain(const unsigned char *data, size_t len)
 {
 	STACK_OF(X509) *chain;
 	BIO *bio = BIO_new_mem_buf(data, (int)len);
+	PKCS7 *p7;
 	X509 *x;
 
 	if (bio == NULL)
 		return NULL;
 	if (memmem(data, len, "-----BEGIN PKCS7", 16) != NULL) {
-		chain = pkcs7_certificates(PEM_read_bio_PKCS7(bio, NULL, NULL,
-							      NULL));
+		if ((p7 = pkcs7_new()) != NULL &&
+		    PEM_read_bio_PKCS7(bio, &p7, NULL, NULL) == NULL) {
+			PKCS7_free(p7);
+			p7 = NULL;
+		}
 		BIO_free(bio);
-		return chain;
+		return pkcs7_certificates(p7);
 	}
 	chain = sk_X509_new_null();
-	while (chain != NULL &&
-	       (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+	while (chain != NULL && (x = pem_certificate(bio, false)) != NULL)
 		if (!sk_X509_push(chain, x))
 			X509_free(x);
 	BIO_free(bio);
@@ -177,21 +204,31 @@ static int passphrase_cb(char *buf, int size, int rwflag, void *u)
 	return (int)n;
 }
 
+/* A DER key decoded in kmp11's library context: structure NULL tries
+ * them all (PKCS#8, encrypted with the passphrase or not, and the key
+ * type's own); selection says whether a private key is required. */
+static EVP_PKEY *der_key(const unsigned char *p, size_t len,
+			 const char *structure, const char *type,
+			 int selection, const char *passphrase)
+{
+	EVP_PKEY *key = NULL;
+	OSSL_DECODER_CTX *dctx = km_libctx() == NULL ? NULL
+		: OSSL_DECODER_CTX_new_for_pkey(&key, "DER", structure, type,
+						selection, km_libctx(), NULL);
+
+	if (dctx != NULL &&
+	    (passphrase == NULL ||
+	     OSSL_DECODER_CTX_set_passphrase(dctx, (const unsigned char *)passphrase,
+					     strlen(passphrase))))
+		OSSL_DECODER_from_data(dctx, &p, &len);
+	OSSL_DECODER_CTX_free(dctx);
+	return key;
+}
+
 static void *der_private_key(const unsigned char *p, size_t len,
 			     const void *passphrase)
 {
-	EVP_PKEY *key = NULL;
-	BIO *bio;
-
-	/* Encrypted PKCS#8 first (it needs the passphrase), then the rest. */
-	if ((bio = BIO_new_mem_buf(p, (int)len)) != NULL) {
-		key = d2i_PKCS8PrivateKey_bio(bio, NULL, passphrase_cb,
-					      (void *)passphrase);
-		BIO_free(bio);
-	}
-	if (key == NULL)
-		key = d2i_AutoPrivateKey(NULL, &p, (long)len);
-	return key;
+	return der_key(p, len, NULL, NULL, EVP_PKEY_KEYPAIR, passphrase);
 }
 
 EVP_PKEY *km_parse_private_key(const unsigned char *data, size_t len,
@@ -202,8 +239,9 @@ EVP_PKEY *km_parse_private_key(const unsigned char *data, size_t len,
 
 	if (looks_pem(data, len)) {
 		if ((bio = BIO_new_mem_buf(data, (int)len)) != NULL) {
-			key = PEM_read_bio_PrivateKey(bio, NULL, passphrase_cb,
-						      (void *)passphrase);
+			key = PEM_read_bio_PrivateKey_ex(bio, NULL, passphrase_cb,
+							 (void *)passphrase,
+							 km_libctx(), NULL);
 			BIO_free(bio);
 		}
 	} else {
@@ -215,14 +253,12 @@ EVP_PKEY *km_parse_private_key(const unsigned char *data, size_t len,
 
 static void *der_public_key(const unsigned char *p, size_t len, const void *arg)
 {
-	const unsigned char *start = p;
-	EVP_PKEY *key = d2i_PUBKEY(NULL, &p, (long)len);
+	EVP_PKEY *key = der_key(p, len, "SubjectPublicKeyInfo", NULL,
+				EVP_PKEY_PUBLIC_KEY, NULL);
 
-	if (key == NULL) {
-		p = start;
-		key = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)len);
-	}
-	return key;
+	/* PKCS#1 RSAPublicKey */
+	return key ? key : der_key(p, len, "type-specific", "RSA",
+				   EVP_PKEY_PUBLIC_KEY, NULL);
 }
 
 EVP_PKEY *km_parse_public_key(const unsigned char *data, size_t len)

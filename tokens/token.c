@@ -3,6 +3,7 @@
 #include "tokens/barbican.h"
 #include "tokens/changes.h"
 #include "tokens/config.h"
+#include "tokens/crypto-ctx.h"
 #include "tokens/http.h"
 #include "tokens/hash.h"
 #include "tokens/keystone.h"
@@ -60,7 +61,8 @@ static void derive_serial(struct km_token *t)
 		 c->project_id ? c->project_id : "",
 		 c->application_credential_id ? c->application_credential_id
 					      : c->application_credential_name ? c->application_credential_name : "");
-	SHA256((const unsigned char *)basis, strlen(basis), md);
+	if (!EVP_Digest(basis, strlen(basis), md, NULL, km_digest("SHA256"), NULL))
+		memset(md, 0, sizeof(md));
 	for (int i = 0; i < 8; i++)
 		snprintf(t->serial + 2 * i, 3, "%02x", md[i]);
 }

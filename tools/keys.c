@@ -62,10 +62,10 @@ EVP_PKEY *tool_private_key(struct tool *t, CK_SESSION_HANDLE s,
 	}
 	if (rv == CKR_OK && type == CKK_RSA &&
 	    (rv = read_parts(t, s, o, rsa, 8, parts)) == CKR_OK)
-		key = kmp_rsa_key(parts[0], parts[1], parts + 2);
+		key = kmp_rsa_key(NULL, parts[0], parts[1], parts + 2);
 	else if (rv == CKR_OK && (type == CKK_EC || type == CKK_EC_EDWARDS) &&
 		 (rv = read_parts(t, s, o, ec, 3, parts)) == CKR_OK)
-		key = kmp_ec_key(parts[0], parts[1], parts[2]);
+		key = kmp_ec_key(NULL, parts[0], parts[1], parts[2]);
 	else if (rv == CKR_OK)
 		*why = "unsupported key type";
 	wipe_parts(parts, MAX_PARTS);
