@@ -31,6 +31,8 @@ bash "$SRC/tests/integration/write-tools.sh" "$MODULE" "$TOOL"
 bash "$SRC/tests/integration/hygiene.sh" "$MODULE" "$KM/seed"
 /usr/bin/python3 "$SRC/tests/integration/mechanisms.py" softhsm "$KM/seed"
 /usr/bin/python3 "$SRC/tests/integration/mechanisms.py" kmp11 "$MODULE" "$KM/seed"
+# The host's openssl.cnf (fips=yes; pkcs11-provider preferred) changes nothing.
+bash "$SRC/tests/integration/host-openssl.sh" "$MODULE" "$KM/seed" "$BUILD_DIR"
 bash "$SRC/tests/integration/kmp11-tool.sh" "$MODULE" "$TOOL" "$KM/seed"
 bash "$SRC/tests/integration/tool-monitoring.sh" "$MODULE" "$TOOL" "$KM/seed"
 # After kmp11-tool.sh's expiring check: Barbican 15's snakeoil CA issues

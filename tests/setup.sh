@@ -7,7 +7,7 @@ PACKAGES="autoconf automake libtool pkg-config make gcc libp11-kit-dev
  p11-kit opensc gnutls-bin libengine-pkcs11-openssl openssl curl
  python3-barbican python3-keystone python3-pykcs11 python3-cryptography
  nginx haproxy libnss3-tools strace softhsm2 valgrind clang libclang-rt-14-dev
- faketime debhelper lintian"
+ faketime debhelper lintian meson ninja-build"
 missing=$(for p in $PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
 if [ -n "$missing" ]; then
 	echo "installing:" $missing
