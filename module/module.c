@@ -143,9 +143,34 @@ static void free_slots_inlock(void)
 	kmp_gl.n_slots = 0;
 }
 
+/*
+ * At exit, or at dlclose (atexit in a library runs then), kmp11's library
+ * context goes if kmp11 is finalized: otherwise a later exit handler may
+ * still call C_Finalize (pkcs11-provider's, run by OPENSSL_cleanup), which
+ * frees keys made in it. Registered after OpenSSL's own handler, so it runs
+ * before OPENSSL_cleanup.
+ */
+static void release_crypto(void)
+{
+	bool finalized = false;
+
+	if (pthread_mutex_trylock(&kmp_gl.lock) == 0) {
+		finalized = !kmp_gl.initialized;
+		pthread_mutex_unlock(&kmp_gl.lock);
+	}
+	if (finalized)
+		km_libctx_free();
+}
+
+static void register_crypto_release(void)
+{
+	atexit(release_crypto);
+}
+
 static CK_RV kmp_C_Initialize(CK_VOID_PTR init_args)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT, heap_once = PTHREAD_ONCE_INIT;
+	static pthread_once_t once = PTHREAD_ONCE_INIT, heap_once = PTHREAD_ONCE_INIT,
+			      release_once = PTHREAD_ONCE_INIT;
 	CK_C_INITIALIZE_ARGS *args = init_args;
 	struct km_config cfg = {0};
 	char err[KM_ERR_SIZE] = "", *path = NULL;
@@ -159,6 +184,7 @@ static CK_RV kmp_C_Initialize(CK_VOID_PTR init_args)
 	/* Never the default context instead: the host's openssl.cnf rules it. */
 	if (km_libctx() == NULL)
 		return CKR_HOST_MEMORY;
+	pthread_once(&release_once, register_crypto_release);
 	pthread_mutex_lock(&kmp_gl.lock);
 	if (kmp_gl.initialized && kmp_gl.pid != getpid()) {
 		/* A forked child: keep what the parent fetched. */

@@ -21,6 +21,7 @@ static const char *const cipher_names[] = {
 /* Written once under pthread_once, read-only afterwards. */
 static struct {
 	OSSL_LIB_CTX *libctx;
+	OSSL_PROVIDER *provider;
 	EVP_MD *digests[N(digest_names)];
 	EVP_CIPHER *ciphers[N(cipher_names)];
 } crypto;
@@ -35,6 +36,8 @@ static void release(OSSL_LIB_CTX *libctx)
 		EVP_CIPHER_free(crypto.ciphers[i]);
 		crypto.ciphers[i] = NULL;
 	}
+	OSSL_PROVIDER_unload(crypto.provider);
+	crypto.provider = NULL;
 	OSSL_LIB_CTX_free(libctx);
 }
 
@@ -43,7 +46,8 @@ static void release(OSSL_LIB_CTX *libctx)
 static void create(void)
 {
 	OSSL_LIB_CTX *libctx = OSSL_LIB_CTX_new();
-	bool ok = libctx != NULL && OSSL_PROVIDER_load(libctx, "default") != NULL;
+	bool ok = libctx != NULL &&
+		  (crypto.provider = OSSL_PROVIDER_load(libctx, "default")) != NULL;
 
 	for (size_t i = 0; ok && i < N(digest_names); i++)
 		ok = (crypto.digests[i] = EVP_MD_fetch(libctx, digest_names[i],
@@ -65,6 +69,14 @@ OSSL_LIB_CTX *km_libctx(void)
 
 	pthread_once(&once, create);
 	return crypto.libctx;
+}
+
+void km_libctx_free(void)
+{
+	OSSL_LIB_CTX *libctx = km_libctx();
+
+	crypto.libctx = NULL;
+	release(libctx);
 }
 
 static int find(const char *const *names, size_t n, const char *name)

@@ -20,6 +20,12 @@
  * made in it may outlive C_Finalize). NULL if it could not be made. */
 OSSL_LIB_CTX *km_libctx(void);
 
+/* Frees the context and what was fetched from it; km_libctx() is NULL
+ * afterwards. Only once nothing made in it can be used again: at exit, for
+ * leak checkers (memory it holds is referenced from the secure heap, which
+ * they do not scan). */
+void km_libctx_free(void);
+
 /* A digest ("SHA1", "SHA224", "SHA256", "SHA384", "SHA512") or an AES
  * cipher ("AES-128-CBC"...: ECB, CBC, CTR, GCM) fetched from km_libctx()
  * once per process: a fetch by name takes a lock and a lookup. NULL for
