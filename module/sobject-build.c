@@ -3,6 +3,7 @@
 #include "module/keyattrs.h"
 #include "module/keybuild.h"
 #include "module/newobject.h"
+#include "tokens/crypto-ctx.h"
 
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
@@ -520,7 +521,7 @@ EVP_PKEY *kmp_public_half(EVP_PKEY *key)
 	unsigned char *der = NULL;
 	int len = i2d_PUBKEY(key, &der);
 	const unsigned char *p = der;
-	EVP_PKEY *pub = len > 0 ? d2i_PUBKEY(NULL, &p, len) : NULL;
+	EVP_PKEY *pub = len > 0 ? d2i_PUBKEY_ex(NULL, &p, len, km_libctx(), NULL) : NULL;
 
 	OPENSSL_free(der);
 	return pub;
