@@ -25,7 +25,7 @@ static const CK_ATTRIBUTE_TYPE allowed[] = {
 	CKA_SENSITIVE, CKA_EXTRACTABLE, CKA_SIGN, CKA_VERIFY, CKA_DECRYPT,
 	CKA_ENCRYPT, CKA_WRAP, CKA_UNWRAP, CKA_DERIVE, CKA_SIGN_RECOVER,
 	CKA_VERIFY_RECOVER, CKA_START_DATE, CKA_END_DATE, CKA_MODULUS_BITS,
-	CKA_PUBLIC_EXPONENT, CKA_EC_PARAMS, CKA_ALLOWED_MECHANISMS,
+	CKA_PUBLIC_EXPONENT, CKA_EC_PARAMS,
 };
 
 static CK_RV check(const CK_ATTRIBUTE *t, CK_ULONG n)
@@ -36,8 +36,6 @@ static CK_RV check(const CK_ATTRIBUTE *t, CK_ULONG n)
 			known |= allowed[j] == t[i].type;
 		if (!known)
 			return CKR_ATTRIBUTE_TYPE_INVALID;
-		if (t[i].pValue == NULL && t[i].ulValueLen > 0)
-			return CKR_ATTRIBUTE_VALUE_INVALID;
 	}
 	return CKR_OK;
 }
@@ -212,6 +210,13 @@ CK_RV kmp_keygen_parse(const CK_MECHANISM *m, const CK_ATTRIBUTE *pub,
 	}
 	if (m->pParameter != NULL || m->ulParameterLen != 0)
 		return CKR_MECHANISM_PARAM_INVALID;
+	/* A value must be there to be read, whatever the pair. */
+	for (CK_ULONG i = 0; i < n_pub; i++)
+		if (pub[i].pValue == NULL && pub[i].ulValueLen > 0)
+			return CKR_ATTRIBUTE_VALUE_INVALID;
+	for (CK_ULONG i = 0; i < n_priv; i++)
+		if (priv[i].pValue == NULL && priv[i].ulValueLen > 0)
+			return CKR_ATTRIBUTE_VALUE_INVALID;
 	if ((rv = where(pub, n_pub, priv, n_priv, g)) != CKR_OK)
 		return rv;
 	if (g->token &&
@@ -220,6 +225,8 @@ CK_RV kmp_keygen_parse(const CK_MECHANISM *m, const CK_ATTRIBUTE *pub,
 	     (rv = label(pub, n_pub, priv, n_priv, g)) != CKR_OK ||
 	     (rv = pair_id(pub, n_pub, priv, n_priv, g)) != CKR_OK))
 		return rv;
+	if (g->token && !km_container_name_fits(g->label, g->id_len))
+		return CKR_ATTRIBUTE_VALUE_INVALID; /* CKA_LABEL */
 	return g->type == CKK_RSA ? rsa_size(pub, n_pub, g) : curve(pub, n_pub, g);
 }
 

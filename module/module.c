@@ -608,7 +608,11 @@ struct kmp_objects *objects_inlock(struct kmp_slot *slot,
 {
 	struct kmp_objects *o;
 
-	if (slot->objects != NULL && slot->objects->snapshot == snap && !force)
+	/* A listing older than the table's (another thread adopted a newer
+	 * one meanwhile) would bring back what the newer one dropped. */
+	if (slot->objects != NULL &&
+	    ((slot->objects->snapshot == snap && !force) ||
+	     slot->objects->snapshot->generation > snap->generation))
 		return slot->objects;
 	km_token_snapshot_ref(slot->token, snap);
 	if ((o = kmp_objects_build(slot->token, snap)) == NULL) {
@@ -1125,23 +1129,27 @@ static CK_RV payload_inlock(struct kmp_slot *slot, const char *uuid,
 {
 	const struct km_payload *fetched;
 	struct km_snapshot *snap;
+	km_uuid secret;
 	CK_RV rv;
 
 	if ((*out = km_token_cached_payload(slot->token, uuid, kind)) != NULL)
 		return (*out)->error;
+	/* uuid and passphrase live in the listing, which may go with the
+	 * last reference below. */
+	snprintf(secret, sizeof(secret), "%s", uuid);
 	snap = slot->objects->snapshot;
 	km_token_snapshot_ref(slot->token, snap);
 	pthread_mutex_unlock(&kmp_gl.lock);
-	rv = km_token_payload(slot->token, snap, uuid, kind, passphrase, &fetched);
+	rv = km_token_payload(slot->token, snap, secret, kind, passphrase, &fetched);
 	pthread_mutex_lock(&kmp_gl.lock);
 	km_token_snapshot_unref(slot->token, snap);
 	if (rv != CKR_OK)
 		return read_failure(rv);
 	/* Dropped meanwhile (C_Logout, a listing without it): not to be
 	 * used, though this thread fetched it. */
-	*out = km_token_cached_payload(slot->token, uuid, kind);
+	*out = km_token_cached_payload(slot->token, secret, kind);
 	km_token_payload_release(slot->token, fetched);
-	return *out == NULL ? CKR_USER_NOT_LOGGED_IN : read_failure((*out)->error);
+	return *out == NULL ? CKR_KEY_HANDLE_INVALID : read_failure((*out)->error);
 }
 
 /* The key material of a token key object. */

@@ -403,8 +403,6 @@ CK_RV kmp_C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mechanism,
 
 /* A token object's label is its container's name: renaming makes a new
  * container (new handles). Everything else is read-only. */
-#define BARBICAN_NAME_MAX 255
-
 /* The new name of obj's container: the template's CKA_LABEL and CKA_ID,
  * else the container's own (its uuid as the id, so that a rename keeps
  * the objects' CKA_ID). malloc'd into *out. */
@@ -430,11 +428,12 @@ static CK_RV new_name(const struct kmp_object *obj, const CK_ATTRIBUTE *templ,
 		id = i->pValue;
 		id_len = i->ulValueLen;
 	}
-	*out = *label_out ? km_container_name(*label_out, id, id_len) : NULL;
-	if (*out == NULL)
+	if (*label_out == NULL)
 		return CKR_HOST_MEMORY;
-	return strlen(*out) <= BARBICAN_NAME_MAX ? CKR_OK
-						 : CKR_ATTRIBUTE_VALUE_INVALID;
+	if (!km_container_name_fits(*label_out, id_len))
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	return (*out = km_container_name(*label_out, id, id_len)) != NULL
+		       ? CKR_OK : CKR_HOST_MEMORY;
 }
 
 static CK_RV rename_token_object_inlock(CK_SESSION_HANDLE h,
@@ -514,13 +513,19 @@ static CK_RV session_key_pair(CK_SESSION_HANDLE h, const struct kmp_keygen *g,
 			      CK_OBJECT_HANDLE *pub_out, CK_OBJECT_HANDLE *priv_out)
 {
 	struct kmp_session *session;
+	struct kmp_slot *slot;
 	EVP_PKEY *key;
 	CK_RV rv = kmp_keygen_local(g, &key);
 
 	if (rv != CKR_OK)
 		return rv;
 	pthread_mutex_lock(&kmp_gl.lock);
-	rv = session_inlock(h, &session, NULL);
+	rv = session_inlock(h, &session, &slot);
+	/* A C_Logout while the key was made: no private object after it. */
+	if (rv == CKR_OK)
+		rv = may_create_inlock(slot, t->pub, t->n_pub, false);
+	if (rv == CKR_OK)
+		rv = may_create_inlock(slot, t->priv, t->n_priv, true);
 	if (rv == CKR_OK)
 		rv = kmp_sobject_key_pair(&kmp_gl.sobjects, h, session->slot, t,
 					  key, pub_out, priv_out);

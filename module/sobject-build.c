@@ -17,10 +17,10 @@ static const CK_ATTRIBUTE_TYPE storage_attrs[] = {
 	CKA_CLASS, CKA_TOKEN, CKA_PRIVATE, CKA_MODIFIABLE, CKA_COPYABLE,
 	CKA_DESTROYABLE, CKA_LABEL,
 };
-/* Every key's. */
+/* Every key's. (CKA_ALLOWED_MECHANISMS is not: kmp11 would not enforce
+ * it, so a template giving it is refused.) */
 static const CK_ATTRIBUTE_TYPE key_attrs[] = {
 	CKA_KEY_TYPE, CKA_ID, CKA_START_DATE, CKA_END_DATE, CKA_DERIVE,
-	CKA_ALLOWED_MECHANISMS,
 };
 static const CK_ATTRIBUTE_TYPE public_attrs[] = {
 	CKA_SUBJECT, CKA_ENCRYPT, CKA_VERIFY, CKA_VERIFY_RECOVER, CKA_WRAP,
@@ -422,7 +422,8 @@ CK_RV kmp_sobject_build(struct kmp_sobject *o, const CK_ATTRIBUTE *templ,
 	}
 }
 
-CK_RV kmp_sobject_check_changes(const CK_ATTRIBUTE *templ, CK_ULONG n)
+CK_RV kmp_sobject_check_changes(CK_ATTRIBUTE *attrs, const CK_ATTRIBUTE *templ,
+				CK_ULONG n)
 {
 	static const CK_ATTRIBUTE_TYPE modifiable[] = {
 		CKA_LABEL, CKA_ID, CKA_SUBJECT, CKA_START_DATE, CKA_END_DATE,
@@ -431,6 +432,8 @@ CK_RV kmp_sobject_check_changes(const CK_ATTRIBUTE *templ, CK_ULONG n)
 	};
 
 	for (CK_ULONG i = 0; i < n; i++) {
+		if (kmp_attrs_find(attrs, templ[i].type) == NULL)
+			return CKR_ATTRIBUTE_TYPE_INVALID; /* not the object's */
 		if (!listed(modifiable, N(modifiable), templ[i].type))
 			return CKR_ATTRIBUTE_READ_ONLY;
 		if ((templ[i].pValue == NULL && templ[i].ulValueLen > 0) ||
@@ -446,12 +449,16 @@ CK_RV kmp_sobject_check_copy(CK_ATTRIBUTE *attrs,
 			     const CK_ATTRIBUTE *templ, CK_ULONG n)
 {
 	static const CK_ATTRIBUTE_TYPE changeable[] = {
-		CKA_LABEL, CKA_ID, CKA_MODIFIABLE, CKA_DESTROYABLE, CKA_COPYABLE,
-		CKA_START_DATE, CKA_END_DATE, CKA_APPLICATION, CKA_OBJECT_ID,
+		CKA_LABEL, CKA_ID, CKA_START_DATE, CKA_END_DATE,
+		CKA_APPLICATION, CKA_OBJECT_ID,
 	};
 	/* These stay what they are: a copy weakens nothing. */
 	static const CK_ATTRIBUTE_TYPE kept[] = {
 		CKA_PRIVATE, CKA_SENSITIVE, CKA_EXTRACTABLE,
+	};
+	/* These may only be taken away. */
+	static const CK_ATTRIBUTE_TYPE lowered[] = {
+		CKA_MODIFIABLE, CKA_COPYABLE, CKA_DESTROYABLE,
 	};
 	CK_RV rv = CKR_OK;
 
@@ -465,6 +472,11 @@ CK_RV kmp_sobject_check_copy(CK_ATTRIBUTE *attrs,
 		else if (listed(kept, N(kept), t->type))
 			rv = a != NULL && a->ulValueLen == 1 && t->ulValueLen == 1 &&
 					     *(CK_BBOOL *)a->pValue == *(CK_BBOOL *)t->pValue
+				     ? CKR_OK : CKR_ATTRIBUTE_READ_ONLY;
+		else if (listed(lowered, N(lowered), t->type))
+			rv = *(CK_BBOOL *)t->pValue == CK_FALSE ||
+					     (a != NULL && a->ulValueLen == 1 &&
+					      *(CK_BBOOL *)a->pValue == CK_TRUE)
 				     ? CKR_OK : CKR_ATTRIBUTE_READ_ONLY;
 		else if (!listed(changeable, N(changeable), t->type))
 			rv = CKR_ATTRIBUTE_READ_ONLY;

@@ -21,11 +21,14 @@ CK_RV kmp_sobject_build_key(struct kmp_sobject *o, const CK_ATTRIBUTE *templ,
 /* A public key of its own for a pair's public half: the private numbers
  * stay with the private one. NULL without memory. */
 EVP_PKEY *kmp_public_half(EVP_PKEY *key);
-/* What C_SetAttributeValue may change on a session object, well-formed:
- * CKR_ATTRIBUTE_READ_ONLY, CKR_ATTRIBUTE_VALUE_INVALID otherwise. */
-CK_RV kmp_sobject_check_changes(const CK_ATTRIBUTE *templ, CK_ULONG n);
+/* What C_SetAttributeValue may change on a session object of those
+ * attributes, well-formed: CKR_ATTRIBUTE_TYPE_INVALID for one it does not
+ * have, CKR_ATTRIBUTE_READ_ONLY, CKR_ATTRIBUTE_VALUE_INVALID otherwise. */
+CK_RV kmp_sobject_check_changes(CK_ATTRIBUTE *attrs, const CK_ATTRIBUTE *templ,
+				CK_ULONG n);
 /* What C_CopyObject may change on a copy of an object of those
- * attributes: its label, id, dates and the storage flags; CKA_TOKEN TRUE
+ * attributes: its label, id and dates, CKA_MODIFIABLE, CKA_COPYABLE and
+ * CKA_DESTROYABLE to FALSE only; CKA_TOKEN TRUE
  * (a copy into the Key Manager) is CKR_TEMPLATE_INCONSISTENT; CKA_PRIVATE,
  * CKA_SENSITIVE and CKA_EXTRACTABLE stay what they are
  * (CKR_ATTRIBUTE_READ_ONLY otherwise), so a copy weakens nothing. */

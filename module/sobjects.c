@@ -144,7 +144,7 @@ CK_RV kmp_sobject_set(struct kmp_sobject *o, const CK_ATTRIBUTE *templ,
 
 	if (m != NULL && *(CK_BBOOL *)m->pValue == CK_FALSE)
 		return CKR_ACTION_PROHIBITED;
-	if ((rv = kmp_sobject_check_changes(templ, count)) != CKR_OK)
+	if ((rv = kmp_sobject_check_changes(o->attrs, templ, count)) != CKR_OK)
 		return rv;
 	if ((changed = kmp_attrs_with(o->attrs, templ, count)) == NULL)
 		return CKR_HOST_MEMORY;

@@ -402,6 +402,12 @@ CK_RV kmp_store_object(struct km_token *t, struct km_snapshot *snap,
 		return rv;
 	if (half != NULL)
 		snprintf(out->replaced, sizeof(out->replaced), "%s", half->uuid);
+	if (!km_container_name_fits(name ? name : "",
+				    o->id_len ? o->id_len : half ? half->id_len : 0)) {
+		km_error("C_CreateObject: the label '%s' is too long, or ends "
+			 "like the \" (id ...)\" kmp11 gives a CKA_ID", name);
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	}
 	/* No label and no id: an unnamed container. */
 	full = named(name ? name : "", o, half);
 	if (full != NULL && full[0] == '\0') {

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@ struct entry {
 
 struct km_keytypes {
 	char *path;
+	pthread_mutex_t lock; /* guards the table; never held on file I/O */
 	struct entry *slots; /* open addressing; uuid "" is free */
 	size_t size, used;
 };
@@ -80,30 +82,31 @@ static void load(struct km_keytypes *k, FILE *f)
 			put(k, uuid, a);
 }
 
-/* The file's directory opened when trusted, its name into *name; -1
- * when there is none or it is not trusted (said once: when loading). */
-static int open_dir(const struct km_keytypes *k, const char **name, bool say)
+/* The directory of path opened when trusted, the file's name into
+ * *name; -1 when there is none or it is not trusted (said once: when
+ * loading). */
+static int open_dir(const char *path, const char **name, bool say)
 {
 	char dir[4096];
-	const char *slash = strrchr(k->path, '/');
+	const char *slash = strrchr(path, '/');
 	int fd;
 
-	*name = slash ? slash + 1 : k->path;
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - k->path) : 1,
-		 slash ? k->path : ".");
-	if ((fd = km_safe_dir_open(slash == k->path ? "/" : dir)) < 0 && say &&
+	*name = slash ? slash + 1 : path;
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1,
+		 slash ? path : ".");
+	if ((fd = km_safe_dir_open(slash == path ? "/" : dir)) < 0 && say &&
 	    errno != ENOENT)
 		km_warning("key_cache %s: its directory is not this user's or "
-			   "root's, or others may write it: not used", k->path);
+			   "root's, or others may write it: not used", path);
 	return fd;
 }
 
-/* Merges the file's lines in; a file others could have planted or
- * changed is not read. */
-static void load_file(struct km_keytypes *k, bool say)
+/* The file's lines into k; a file others could have planted or changed
+ * is not read. */
+static void load_file(struct km_keytypes *k, const char *path, bool say)
 {
 	const char *name;
-	int dir = open_dir(k, &name, say), fd;
+	int dir = open_dir(path, &name, say), fd;
 	FILE *f;
 
 	if (dir < 0)
@@ -111,7 +114,7 @@ static void load_file(struct km_keytypes *k, bool say)
 	fd = km_safe_file_open(dir, name, O_RDONLY, 0);
 	if (fd < 0 && say && errno != ENOENT)
 		km_warning("key_cache %s: not a regular file of this user or "
-			   "root, or writable by others: not used", k->path);
+			   "root, or writable by others: not used", path);
 	close(dir);
 	if (fd >= 0 && (f = fdopen(fd, "r")) != NULL) {
 		load(k, f);
@@ -129,8 +132,9 @@ struct km_keytypes *km_keytypes_open(const char *path)
 		return NULL;
 	}
 	k->size = 64;
+	pthread_mutex_init(&k->lock, NULL);
 	if (path != NULL && (k->path = strdup(path)) != NULL)
-		load_file(k, true);
+		load_file(k, k->path, true);
 	return k;
 }
 
@@ -138,14 +142,22 @@ void km_keytypes_free(struct km_keytypes *k)
 {
 	if (k == NULL)
 		return;
+	pthread_mutex_destroy(&k->lock);
 	free(k->slots);
 	free(k->path);
 	free(k);
 }
 
-const char *km_keytypes_get(const struct km_keytypes *k, const char *uuid)
+const char *km_keytypes_get(struct km_keytypes *k, const char *uuid)
 {
-	return k ? slot_of(k, uuid)->algorithm : NULL;
+	const char *a;
+
+	if (k == NULL)
+		return NULL;
+	pthread_mutex_lock(&k->lock);
+	a = slot_of(k, uuid)->algorithm;
+	pthread_mutex_unlock(&k->lock);
+	return a;
 }
 
 /* mkdir of the file's directory (and its parent), private to the user. */
@@ -181,31 +193,52 @@ static char *lines(const struct km_keytypes *k, size_t *len)
 	return text;
 }
 
+/* What another process learned and this one does not know, into k (the
+ * lock held): kept, since this process's own entries are newer. */
+static void merge(struct km_keytypes *k, const struct km_keytypes *from)
+{
+	for (size_t i = 0; i < from->size; i++)
+		if (from->slots[i].uuid[0] != '\0' &&
+		    slot_of(k, from->slots[i].uuid)->algorithm == NULL)
+			put(k, from->slots[i].uuid, from->slots[i].algorithm);
+}
+
 void km_keytypes_learn(struct km_keytypes *k, const char *uuid,
 		       const char *algorithm)
 {
 	const char *a = algorithm ? canonical(algorithm) : NULL;
+	struct km_keytypes file = {.size = 64};
 	const char *name;
-	char *text;
+	char *text = NULL;
+	bool same;
 	size_t len;
 	int dir;
 
-	if (k == NULL || a == NULL || strlen(uuid) != KM_UUID_LEN ||
-	    km_keytypes_get(k, uuid) == a)
+	if (k == NULL || a == NULL || strlen(uuid) != KM_UUID_LEN)
 		return;
-	/* What other processes learned meanwhile stays; this is newer. */
-	if (k->path != NULL)
-		load_file(k, false);
-	if (!put(k, uuid, a) || k->path == NULL)
+	pthread_mutex_lock(&k->lock);
+	same = slot_of(k, uuid)->algorithm == a;
+	if (!same && !put(k, uuid, a))
+		same = true; /* no memory: nothing to write either */
+	pthread_mutex_unlock(&k->lock);
+	if (same || k->path == NULL)
 		return;
+	/* The file is read and written without the lock. */
+	if ((file.slots = calloc(file.size, sizeof(*file.slots))) != NULL)
+		load_file(&file, k->path, false);
+	pthread_mutex_lock(&k->lock);
+	if (file.slots != NULL)
+		merge(k, &file);
+	text = lines(k, &len);
+	pthread_mutex_unlock(&k->lock);
+	free(file.slots);
 	make_dir(k->path);
-	if ((dir = open_dir(k, &name, false)) < 0)
-		return;
-	if ((text = lines(k, &len)) == NULL ||
-	    !km_safe_file_replace(dir, name, text, len, 0600))
+	if ((dir = open_dir(k->path, &name, false)) >= 0 &&
+	    (text == NULL || !km_safe_file_replace(dir, name, text, len, 0600)))
 		km_warning("key type cache %s: %s", k->path, strerror(errno));
+	if (dir >= 0)
+		close(dir);
 	free(text);
-	close(dir);
 }
 
 char *km_keytypes_default_path(const char *serial)

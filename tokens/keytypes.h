@@ -19,9 +19,10 @@ struct km_keytypes;
 struct km_keytypes *km_keytypes_open(const char *path);
 void km_keytypes_free(struct km_keytypes *k);
 /* "rsa", "ec", "ed25519", "ed448", or NULL. */
-const char *km_keytypes_get(const struct km_keytypes *k, const char *uuid);
+const char *km_keytypes_get(struct km_keytypes *k, const char *uuid);
 /* Remembers it; when it is new, writes the file anew (what other
- * processes added kept), by rename. */
+ * processes added kept), by rename. Thread-safe; no lock is held on the
+ * file's I/O. */
 void km_keytypes_learn(struct km_keytypes *k, const char *uuid,
 		       const char *algorithm);
 /* The default file of a token: $XDG_CACHE_HOME/kmp11/<serial>.keytypes,

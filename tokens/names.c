@@ -59,3 +59,19 @@ void km_container_name_split(char *name, unsigned char id[KM_ID_MAX],
 	*id_len = (digits - 1) / 2;
 	*open = '\0';
 }
+
+bool km_container_name_fits(const char *label, size_t id_len)
+{
+	unsigned char id[KM_ID_MAX];
+	size_t len = strlen(label), found;
+	char *copy;
+
+	if (id_len > KM_ID_MAX ||
+	    len + (id_len ? sizeof(OPEN) + 2 * id_len : 0) > KM_NAME_MAX)
+		return false;
+	if (id_len > 0 || (copy = strdup(label)) == NULL)
+		return id_len > 0;
+	km_container_name_split(copy, id, &found);
+	free(copy);
+	return found == 0;
+}

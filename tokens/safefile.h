@@ -2,7 +2,7 @@
  * Files kmp11 keeps between processes (change stamps, the key type cache)
  * in directories a same-host neighbour may try to plant things in. A
  * directory or file is trusted when it belongs to this user or root and
- * others cannot write it; files are opened without following a link or
+ * others cannot write it (its group may: the owner chose it); files are opened without following a link or
  * blocking on a FIFO, and only regular files are accepted.
  */
 #ifndef KMP11_SAFEFILE_H

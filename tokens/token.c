@@ -358,11 +358,8 @@ static void learn_key_type(struct km_token *t, const struct km_snapshot *s,
 	    p->key == NULL)
 		return;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (EVP_PKEY_get_base_id(p->key) == names[i].id) {
-			pthread_mutex_lock(&t->lock);
+		if (EVP_PKEY_get_base_id(p->key) == names[i].id)
 			km_keytypes_learn(t->keytypes, p->uuid, names[i].name);
-			pthread_mutex_unlock(&t->lock);
-		}
 }
 
 /* The Key Manager refuses this user now, after a fresh authentication:

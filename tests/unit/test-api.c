@@ -170,6 +170,10 @@ static void test_session_objects(void **state)
 	CK_MECHANISM cbc = {CKM_AES_CBC_PAD, iv, sizeof(iv)};
 	CK_ATTRIBUTE get = {CKA_VALUE, value, sizeof(value)};
 	CK_ATTRIBUTE sensitive = {CKA_SENSITIVE, &yes, 1};
+	CK_ATTRIBUTE fixed = {CKA_MODIFIABLE, &no, 1};
+	CK_ATTRIBUTE no_bits = {CKA_MODULUS_BITS, NULL, sizeof(CK_ULONG)};
+	CK_MECHANISM rsa_gen = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
+	CK_OBJECT_HANDLE h2;
 	CK_ATTRIBUTE session_aes[] = {{CKA_CLASS, &secret, sizeof(secret)},
 				      {CKA_KEY_TYPE, &aes, sizeof(aes)},
 				      {CKA_TOKEN, &no, 1}};
@@ -196,6 +200,17 @@ static void test_session_objects(void **state)
 	assert_int_equal(f->C_DestroyObject(s, found), CKR_OK);
 	assert_int_equal(f->C_CopyObject(s, h, &sensitive, 1, &found),
 			 CKR_ATTRIBUTE_READ_ONLY);
+	/* A copy may lose CKA_MODIFIABLE, and not get it back. */
+	assert_int_equal(f->C_CopyObject(s, h, &fixed, 1, &found), CKR_OK);
+	fixed.pValue = &yes;
+	assert_int_equal(f->C_CopyObject(s, found, &fixed, 1, &h2),
+			 CKR_ATTRIBUTE_READ_ONLY);
+	fixed.pValue = &no;
+	assert_int_equal(f->C_DestroyObject(s, found), CKR_OK);
+	/* A value that is not there, in a key pair's template. */
+	assert_int_equal(f->C_GenerateKeyPair(s, &rsa_gen, &no_bits, 1, NULL, 0,
+					      &h2, &found),
+			 CKR_ATTRIBUTE_VALUE_INVALID);
 	t[4].pValue = &yes;
 	assert_int_equal(f->C_CopyObject(s, h, &t[4], 1, &found),
 			 CKR_TEMPLATE_INCONSISTENT);

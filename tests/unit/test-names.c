@@ -54,11 +54,30 @@ static void test_not_a_suffix(void **state)
 	}
 }
 
+/* A label that would read back as another label and an id, or a name
+ * longer than Barbican's, is not made. */
+static void test_fits(void **state)
+{
+	char long_label[300];
+
+	(void)state;
+	memset(long_label, 'a', sizeof(long_label) - 1);
+	long_label[sizeof(long_label) - 1] = '\0';
+	assert_true(km_container_name_fits("web", 0));
+	assert_true(km_container_name_fits("web (id 0a)", 2));
+	assert_false(km_container_name_fits("web (id 0a)", 0));
+	assert_false(km_container_name_fits(long_label, 0));
+	long_label[249] = '\0';
+	assert_true(km_container_name_fits(long_label, 0));
+	assert_false(km_container_name_fits(long_label, 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_not_a_suffix),
+		cmocka_unit_test(test_fits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,6 +34,10 @@ static void test_template_rules(void **state)
 	CK_ATTRIBUTE a_cert[] = {A(CKA_CLASS, cert)};
 	CK_ATTRIBUTE a_feature[] = {A(CKA_CLASS, feature)};
 	CK_ATTRIBUTE keyed_data[] = {A(CKA_CLASS, data), A(CKA_KEY_TYPE, aes)};
+	CK_MECHANISM_TYPE only_gcm = CKM_AES_GCM;
+	CK_ATTRIBUTE restricted[] = {A(CKA_CLASS, secret), A(CKA_KEY_TYPE, aes),
+				     A(CKA_VALUE, value),
+				     A(CKA_ALLOWED_MECHANISMS, only_gcm)};
 	CK_ATTRIBUTE unknown[] = {A(CKA_CLASS, secret), A(CKA_KEY_TYPE, aes),
 				  A(CKA_VALUE, value), A(CKA_MODULUS, value)};
 	CK_ATTRIBUTE short_aes[] = {A(CKA_CLASS, secret), A(CKA_KEY_TYPE, aes),
@@ -51,6 +55,8 @@ static void test_template_rules(void **state)
 	assert_int_equal(create(&s, a_feature, 1, &h), CKR_ATTRIBUTE_VALUE_INVALID);
 	/* A key's attribute on a data object. */
 	assert_int_equal(create(&s, keyed_data, 2, &h), CKR_ATTRIBUTE_TYPE_INVALID);
+	/* A restriction kmp11 would not enforce is refused, not ignored. */
+	assert_int_equal(create(&s, restricted, 4, &h), CKR_ATTRIBUTE_TYPE_INVALID);
 	assert_int_equal(create(&s, unknown, 4, &h), CKR_ATTRIBUTE_TYPE_INVALID);
 	assert_int_equal(create(&s, short_aes, 3, &h), CKR_ATTRIBUTE_VALUE_INVALID);
 	assert_int_equal(create(&s, twice, 5, &h), CKR_TEMPLATE_INCONSISTENT);
