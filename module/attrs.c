@@ -235,6 +235,12 @@ const CK_ATTRIBUTE *kmp_template_find(const CK_ATTRIBUTE *templ, CK_ULONG n,
 	return NULL;
 }
 
+bool kmp_template_value_ok(const CK_ATTRIBUTE *a)
+{
+	return (a->pValue != NULL || a->ulValueLen == 0) &&
+	       a->ulValueLen != CK_UNAVAILABLE_INFORMATION;
+}
+
 struct kmp_bytes kmp_template_bytes(const CK_ATTRIBUTE *templ, CK_ULONG n,
 				    CK_ATTRIBUTE_TYPE type)
 {

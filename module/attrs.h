@@ -38,6 +38,10 @@ struct kmp_bytes {
 	size_t len;
 };
 
+/* Whether an attribute of a caller's template has a value to read: a
+ * length with no pointer, or CK_UNAVAILABLE_INFORMATION (what
+ * C_GetAttributeValue answers for no value), is none. */
+bool kmp_template_value_ok(const CK_ATTRIBUTE *a);
 /* The value of an attribute of a caller's template; {NULL, 0} if absent. */
 struct kmp_bytes kmp_template_bytes(const CK_ATTRIBUTE *templ, CK_ULONG n,
 				    CK_ATTRIBUTE_TYPE type);

@@ -212,10 +212,10 @@ CK_RV kmp_keygen_parse(const CK_MECHANISM *m, const CK_ATTRIBUTE *pub,
 		return CKR_MECHANISM_PARAM_INVALID;
 	/* A value must be there to be read, whatever the pair. */
 	for (CK_ULONG i = 0; i < n_pub; i++)
-		if (pub[i].pValue == NULL && pub[i].ulValueLen > 0)
+		if (!kmp_template_value_ok(&pub[i]))
 			return CKR_ATTRIBUTE_VALUE_INVALID;
 	for (CK_ULONG i = 0; i < n_priv; i++)
-		if (priv[i].pValue == NULL && priv[i].ulValueLen > 0)
+		if (!kmp_template_value_ok(&priv[i]))
 			return CKR_ATTRIBUTE_VALUE_INVALID;
 	if ((rv = where(pub, n_pub, priv, n_priv, g)) != CKR_OK)
 		return rv;

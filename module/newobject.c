@@ -24,7 +24,7 @@ static CK_RV check_template(const CK_ATTRIBUTE *templ, CK_ULONG n)
 	for (CK_ULONG i = 0; i < n; i++) {
 		if (templ[i].type >= CKA_VENDOR_DEFINED)
 			return CKR_ATTRIBUTE_TYPE_INVALID;
-		if (templ[i].pValue == NULL && templ[i].ulValueLen > 0)
+		if (!kmp_template_value_ok(&templ[i]))
 			return CKR_ATTRIBUTE_VALUE_INVALID;
 		for (size_t j = 0; j < sizeof(bool_types) / sizeof(bool_types[0]); j++)
 			if (templ[i].type == bool_types[j] &&

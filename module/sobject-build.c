@@ -128,7 +128,7 @@ static CK_RV well_formed(const CK_ATTRIBUTE *templ, CK_ULONG i)
 {
 	CK_ATTRIBUTE_TYPE t = templ[i].type;
 
-	if (templ[i].pValue == NULL && templ[i].ulValueLen > 0)
+	if (!kmp_template_value_ok(&templ[i]))
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	if (listed(bool_types, N(bool_types), t) &&
 	    (templ[i].ulValueLen != 1 || templ[i].pValue == NULL ||
@@ -431,18 +431,15 @@ CK_RV kmp_sobject_check_changes(CK_ATTRIBUTE *attrs, const CK_ATTRIBUTE *templ,
 		CKA_UNWRAP, CKA_DERIVE, CKA_APPLICATION, CKA_OBJECT_ID,
 	};
 
-	for (CK_ULONG i = 0; i < n; i++) {
-		if (kmp_attrs_find(attrs, templ[i].type) == NULL)
-			return CKR_ATTRIBUTE_TYPE_INVALID; /* not the object's */
-		if (!listed(modifiable, N(modifiable), templ[i].type))
-			return CKR_ATTRIBUTE_READ_ONLY;
-		if ((templ[i].pValue == NULL && templ[i].ulValueLen > 0) ||
-		    (listed(bool_types, N(bool_types), templ[i].type) &&
-		     (templ[i].ulValueLen != 1 ||
-		      *(const CK_BBOOL *)templ[i].pValue > 1)))
-			return CKR_ATTRIBUTE_VALUE_INVALID;
-	}
-	return CKR_OK;
+	CK_RV rv = CKR_OK;
+
+	for (CK_ULONG i = 0; rv == CKR_OK && i < n; i++)
+		rv = kmp_attrs_find(attrs, templ[i].type) == NULL
+			     ? CKR_ATTRIBUTE_TYPE_INVALID /* not the object's */
+		     : listed(modifiable, N(modifiable), templ[i].type)
+			     ? well_formed(templ, i)
+			     : CKR_ATTRIBUTE_READ_ONLY;
+	return rv;
 }
 
 CK_RV kmp_sobject_check_copy(CK_ATTRIBUTE *attrs,

@@ -22,8 +22,9 @@ CK_RV kmp_sobject_build_key(struct kmp_sobject *o, const CK_ATTRIBUTE *templ,
  * stay with the private one. NULL without memory. */
 EVP_PKEY *kmp_public_half(EVP_PKEY *key);
 /* What C_SetAttributeValue may change on a session object of those
- * attributes, well-formed: CKR_ATTRIBUTE_TYPE_INVALID for one it does not
- * have, CKR_ATTRIBUTE_READ_ONLY, CKR_ATTRIBUTE_VALUE_INVALID otherwise. */
+ * attributes, well-formed and once: CKR_ATTRIBUTE_TYPE_INVALID for one it
+ * does not have, CKR_ATTRIBUTE_READ_ONLY, CKR_ATTRIBUTE_VALUE_INVALID,
+ * CKR_TEMPLATE_INCONSISTENT otherwise. */
 CK_RV kmp_sobject_check_changes(CK_ATTRIBUTE *attrs, const CK_ATTRIBUTE *templ,
 				CK_ULONG n);
 /* What C_CopyObject may change on a copy of an object of those
