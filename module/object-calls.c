@@ -345,7 +345,10 @@ CK_RV kmp_C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh)
 	pthread_mutex_lock(&kmp_gl.lock);
 	rv = session_inlock(h, &session, &slot);
 	if (rv == CKR_OK && kmp_is_session_handle(oh)) {
-		if ((rv = sobject_inlock(session, slot, oh, &so)) == CKR_OK)
+		if ((rv = sobject_inlock(session, slot, oh, &so)) == CKR_OK &&
+		    !kmp_sobject_allows(so, CKA_DESTROYABLE))
+			rv = CKR_ACTION_PROHIBITED;
+		if (rv == CKR_OK)
 			kmp_sobject_destroy(&kmp_gl.sobjects, oh);
 	} else if (rv == CKR_OK && kmp_orders_get(&slot->orders, oh) != NULL) {
 		rv = destroy_order_inlock(session, slot, oh);

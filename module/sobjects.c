@@ -103,17 +103,23 @@ CK_RV kmp_sobject_secret(struct kmp_sobjects *s, CK_SESSION_HANDLE session,
 	return rv;
 }
 
+bool kmp_sobject_allows(const struct kmp_sobject *o, CK_ATTRIBUTE_TYPE what)
+{
+	CK_ATTRIBUTE *a = kmp_attrs_find(o->attrs, what);
+
+	return a == NULL || *(CK_BBOOL *)a->pValue != CK_FALSE;
+}
+
 CK_RV kmp_sobject_copy(struct kmp_sobjects *s, CK_OBJECT_HANDLE original,
 			CK_SESSION_HANDLE session, const CK_ATTRIBUTE *templ,
 			CK_ULONG count, CK_OBJECT_HANDLE *handle)
 {
 	struct kmp_sobject *o = kmp_sobject_get(s, original), copy;
-	CK_ATTRIBUTE *c = o ? kmp_attrs_find(o->attrs, CKA_COPYABLE) : NULL;
 	CK_RV rv;
 
 	if (o == NULL)
 		return CKR_OBJECT_HANDLE_INVALID;
-	if (c != NULL && *(CK_BBOOL *)c->pValue == CK_FALSE)
+	if (!kmp_sobject_allows(o, CKA_COPYABLE))
 		return CKR_ACTION_PROHIBITED;
 	if ((rv = kmp_sobject_check_copy(o->attrs, templ, count)) != CKR_OK)
 		return rv;
@@ -139,10 +145,10 @@ CK_RV kmp_sobject_copy(struct kmp_sobjects *s, CK_OBJECT_HANDLE original,
 CK_RV kmp_sobject_set(struct kmp_sobject *o, const CK_ATTRIBUTE *templ,
 		       CK_ULONG count)
 {
-	CK_ATTRIBUTE *changed, *m = kmp_attrs_find(o->attrs, CKA_MODIFIABLE);
+	CK_ATTRIBUTE *changed;
 	CK_RV rv;
 
-	if (m != NULL && *(CK_BBOOL *)m->pValue == CK_FALSE)
+	if (!kmp_sobject_allows(o, CKA_MODIFIABLE))
 		return CKR_ACTION_PROHIBITED;
 	if ((rv = kmp_sobject_check_changes(o->attrs, templ, count)) != CKR_OK)
 		return rv;

@@ -74,6 +74,10 @@ CK_RV kmp_sobject_copy(struct kmp_sobjects *s, CK_OBJECT_HANDLE original,
 			CK_ULONG count, CK_OBJECT_HANDLE *handle);
 struct kmp_sobject *kmp_sobject_get(struct kmp_sobjects *s,
 				    CK_OBJECT_HANDLE handle);
+/* Whether o's CKA_MODIFIABLE, CKA_COPYABLE or CKA_DESTROYABLE lets a
+ * caller change, copy or destroy it (v2.40 4.4: CKR_ACTION_PROHIBITED
+ * otherwise). */
+bool kmp_sobject_allows(const struct kmp_sobject *o, CK_ATTRIBUTE_TYPE what);
 void kmp_sobject_destroy(struct kmp_sobjects *s, CK_OBJECT_HANDLE handle);
 /* C_SetAttributeValue: labels, ids, subjects, dates and usage flags of a
  * modifiable object; all or nothing. */
