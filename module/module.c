@@ -1401,34 +1401,50 @@ static CK_RV give_op(CK_SESSION_HANDLE h, struct kmp_op *op, bool keep,
 	return rv;
 }
 
+/* take_op for a call whose arguments are checked: bad ones are an error
+ * like any other, which ends the operation (v2.40 5.2: every call but a
+ * length query or CKR_BUFFER_TOO_SMALL ends a single-part or Final one;
+ * an Update that fails ends it too). */
+static CK_RV take_op_checked(CK_SESSION_HANDLE h, enum kmp_op_kind kind,
+			     bool args_ok, struct kmp_op **op)
+{
+	CK_RV rv = take_op(h, kind, op);
+
+	if (rv == CKR_OK && !args_ok)
+		return give_op(h, *op, false, CKR_ARGUMENTS_BAD);
+	return rv;
+}
+
 static CK_RV op_single(CK_SESSION_HANDLE h, enum kmp_op_kind kind,
 		       CK_BYTE_PTR in, CK_ULONG len, CK_BYTE_PTR out,
 		       CK_ULONG_PTR out_len)
 {
 	struct kmp_op *op;
 	bool keep;
-	CK_RV rv;
+	CK_RV rv = take_op_checked(h, kind,
+				   (in != NULL || len == 0) && out_len != NULL, &op);
 
-	if ((in == NULL && len > 0) || out_len == NULL)
-		return CKR_ARGUMENTS_BAD;
-	if ((rv = take_op(h, kind, &op)) != CKR_OK)
+	if (rv != CKR_OK)
 		return rv;
 	rv = kmp_op_run_single(op, in, len, out, out_len, &keep);
 	return give_op(h, op, keep, rv);
 }
 
-/* out_len NULL: an operation without output (digest, sign, verify). */
+/* Ciphers' updates have output, into out (its room in *out_len); the
+ * others' none (out_len NULL). */
 static CK_RV op_update(CK_SESSION_HANDLE h, enum kmp_op_kind kind,
 		       CK_BYTE_PTR in, CK_ULONG len, CK_BYTE_PTR out,
 		       CK_ULONG_PTR out_len)
 {
+	bool output = kind == KMP_OP_ENCRYPT || kind == KMP_OP_DECRYPT;
 	struct kmp_op *op;
 	bool keep;
-	CK_RV rv;
+	CK_RV rv = take_op_checked(h, kind,
+				   (in != NULL || len == 0) &&
+					   (out_len != NULL || !output),
+				   &op);
 
-	if (in == NULL && len > 0)
-		return CKR_ARGUMENTS_BAD;
-	if ((rv = take_op(h, kind, &op)) != CKR_OK)
+	if (rv != CKR_OK)
 		return rv;
 	rv = kmp_op_run_update(op, in, len, out, out_len, &keep);
 	return give_op(h, op, keep, rv);
@@ -1439,11 +1455,9 @@ static CK_RV op_final(CK_SESSION_HANDLE h, enum kmp_op_kind kind,
 {
 	struct kmp_op *op;
 	bool keep;
-	CK_RV rv;
+	CK_RV rv = take_op_checked(h, kind, out_len != NULL, &op);
 
-	if (out_len == NULL)
-		return CKR_ARGUMENTS_BAD;
-	if ((rv = take_op(h, kind, &op)) != CKR_OK)
+	if (rv != CKR_OK)
 		return rv;
 	rv = kmp_op_run_final(op, out, out_len, &keep);
 	return give_op(h, op, keep, rv);
@@ -1453,11 +1467,10 @@ static CK_RV op_verify(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len,
 		       bool single, CK_BYTE_PTR sig, CK_ULONG sig_len)
 {
 	struct kmp_op *op;
-	CK_RV rv;
+	CK_RV rv = take_op_checked(h, KMP_OP_VERIFY,
+				   (data != NULL || len == 0) && sig != NULL, &op);
 
-	if ((data == NULL && len > 0) || sig == NULL)
-		return CKR_ARGUMENTS_BAD;
-	if ((rv = take_op(h, KMP_OP_VERIFY, &op)) != CKR_OK)
+	if (rv != CKR_OK)
 		return rv;
 	rv = kmp_op_run_verify(op, data, len, single, sig, sig_len);
 	return give_op(h, op, false, rv);
@@ -1480,8 +1493,6 @@ static CK_RV op_verify(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len,
 					  CK_ULONG len, CK_BYTE_PTR out,       \
 					  CK_ULONG_PTR out_len)                \
 	{                                                                      \
-		if (out_len == NULL)                                           \
-			return CKR_ARGUMENTS_BAD;                              \
 		return op_update(h, kind, in, len, out, out_len);              \
 	}                                                                      \
 	static CK_RV kmp_C_##name##Final(CK_SESSION_HANDLE h, CK_BYTE_PTR out, \

@@ -138,8 +138,12 @@ static void test_operation_state(void **state)
 	assert_int_equal(f->C_DigestInit(s, &md5), CKR_MECHANISM_INVALID);
 	assert_int_equal(f->C_DigestInit(s, &sha), CKR_OK);
 	assert_int_equal(f->C_DigestInit(s, &sha), CKR_OPERATION_ACTIVE);
+	/* An error, which ends the operation (v2.40 5.2). */
 	assert_int_equal(f->C_Digest(s, (CK_BYTE *)"abc", 3, NULL, NULL),
 			 CKR_ARGUMENTS_BAD);
+	assert_int_equal(f->C_DigestUpdate(s, (CK_BYTE *)"abc", 3),
+			 CKR_OPERATION_NOT_INITIALIZED);
+	assert_int_equal(f->C_DigestInit(s, &sha), CKR_OK);
 	assert_int_equal(f->C_DigestUpdate(s, (CK_BYTE *)"abc", 3), CKR_OK);
 	/* Too small keeps the operation; the right size ends it. */
 	len = 8;
