@@ -29,6 +29,7 @@
 
 #define MANUFACTURER "kmp11"
 #define LIBRARY_DESCRIPTION "kmp11 Key Manager PKCS#11 module"
+#define MAX_PIN_LEN 1024 /* a Keystone password, as CK_TOKEN_INFO says */
 
 struct kmp_module kmp_gl = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -341,7 +342,7 @@ static CK_RV kmp_C_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 		info->ulSessionCount = kmp_session_count(&kmp_gl.sessions, id, false);
 		info->ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
 		info->ulRwSessionCount = kmp_session_count(&kmp_gl.sessions, id, true);
-		info->ulMaxPinLen = 1024;
+		info->ulMaxPinLen = MAX_PIN_LEN;
 		info->ulMinPinLen = 1;
 		info->ulTotalPublicMemory = CK_UNAVAILABLE_INFORMATION;
 		info->ulFreePublicMemory = CK_UNAVAILABLE_INFORMATION;
@@ -551,7 +552,9 @@ static CK_RV kmp_C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE user,
 	pthread_mutex_unlock(&kmp_gl.lock);
 	if (token == NULL)
 		return rv;
-	if (pin == NULL || pin_len == 0)
+	/* Longer than ulMaxPinLen is no PIN of this token, and is not read
+	 * (C_Login has no CKR_PIN_LEN_RANGE). */
+	if (pin == NULL || pin_len == 0 || pin_len > MAX_PIN_LEN)
 		return CKR_PIN_INCORRECT;
 	rv = km_token_login(token, (const char *)pin, pin_len);
 	if (rv == CKR_USER_NOT_LOGGED_IN)
