@@ -17,39 +17,21 @@
 
 #include <cmocka.h>
 
-CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list);
-
-static CK_FUNCTION_LIST *f;
-static char conf_path[] = "/tmp/kmp11-test-api-XXXXXX";
-static char reserved[128];
+#include "tests/unit/offline.h"
 
 /* A token whose Keystone does not answer: nothing is fetched. */
 static int setup(void **state)
 {
-	int fd = mkstemp(conf_path);
-	const char *text = "[token]\nlabel = offline\n"
-			   "auth_url = http://127.0.0.1:1/v3\n"
-			   "username = u\npassword = p\nproject_name = x\n"
-			   "connect_timeout = 1\ntimeout = 1\n";
-
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		return -1;
-	close(fd);
-	snprintf(reserved, sizeof(reserved), "kmp11_conf=%s", conf_path);
-	return C_GetFunctionList(&f) == CKR_OK ? 0 : -1;
+	return offline_setup("[token]\nlabel = offline\n"
+			     "auth_url = http://127.0.0.1:1/v3\n"
+			     "username = u\npassword = p\nproject_name = x\n"
+			     "connect_timeout = 1\ntimeout = 1\n");
 }
 
 static int teardown(void **state)
 {
-	unlink(conf_path);
+	offline_teardown();
 	return 0;
-}
-
-static CK_RV init(void)
-{
-	CK_C_INITIALIZE_ARGS args = {.flags = CKF_OS_LOCKING_OK,
-				     .pReserved = reserved};
-	return f->C_Initialize(&args);
 }
 
 static void test_initialization(void **state)
@@ -72,8 +54,8 @@ static void test_initialization(void **state)
 	callbacks.flags = CKF_OS_LOCKING_OK;
 	assert_int_equal(f->C_Initialize(&callbacks), CKR_OK);
 	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
-	assert_int_equal(init(), CKR_OK);
-	assert_int_equal(init(), CKR_CRYPTOKI_ALREADY_INITIALIZED);
+	assert_int_equal(offline_init(), CKR_OK);
+	assert_int_equal(offline_init(), CKR_CRYPTOKI_ALREADY_INITIALIZED);
 	assert_int_equal(f->C_Finalize((void *)1), CKR_ARGUMENTS_BAD);
 	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
 	assert_int_equal(f->C_Finalize(NULL), CKR_CRYPTOKI_NOT_INITIALIZED);
@@ -88,7 +70,7 @@ static void test_slots_and_sessions(void **state)
 	CK_TOKEN_INFO token;
 	CK_SLOT_ID event;
 
-	assert_int_equal(init(), CKR_OK);
+	assert_int_equal(offline_init(), CKR_OK);
 	assert_int_equal(f->C_GetSlotList(CK_TRUE, NULL, NULL), CKR_ARGUMENTS_BAD);
 	assert_int_equal(f->C_GetSlotList(CK_TRUE, NULL, &n), CKR_OK);
 	assert_int_equal(n, 1);
@@ -129,7 +111,7 @@ static void test_operation_state(void **state)
 	unsigned char out[64], rnd[16] = {0}, zero[16] = {0};
 	CK_ULONG len = sizeof(out);
 
-	assert_int_equal(init(), CKR_OK);
+	assert_int_equal(offline_init(), CKR_OK);
 	assert_int_equal(f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s),
 			 CKR_OK);
 	assert_int_equal(f->C_DigestFinal(s, out, &len),
@@ -185,7 +167,7 @@ static void test_session_objects(void **state)
 	CK_OBJECT_HANDLE h, found;
 	CK_ULONG len = sizeof(out), n = 0;
 
-	assert_int_equal(init(), CKR_OK);
+	assert_int_equal(offline_init(), CKR_OK);
 	assert_int_equal(f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s),
 			 CKR_OK);
 	/* A token object is a write to the Key Manager. */
@@ -328,7 +310,7 @@ static void test_operation_reuse(void **state)
 	(void)state;
 	pss_sign(key, msg, 32, sig32);
 	pss_sign(key, msg, 20, sig20);
-	assert_int_equal(init(), CKR_OK);
+	assert_int_equal(offline_init(), CKR_OK);
 	assert_int_equal(f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s),
 			 CKR_OK);
 	h = rsa_public(s, key);
@@ -392,7 +374,7 @@ static void test_misuse(void **state)
 	assert_int_equal(f->C_Initialize(&junk), CKR_ARGUMENTS_BAD);
 	/* What kmp11 does not offer still says first that it is not set up. */
 	assert_int_equal(f->C_InitToken(0, NULL, 0, NULL), CKR_CRYPTOKI_NOT_INITIALIZED);
-	assert_int_equal(init(), CKR_OK);
+	assert_int_equal(offline_init(), CKR_OK);
 	assert_int_equal(f->C_InitToken(0, NULL, 0, NULL), CKR_FUNCTION_NOT_SUPPORTED);
 	assert_int_equal(f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s),
 			 CKR_OK);
@@ -437,7 +419,7 @@ static void test_cbc_pad_parts(void **state)
 	unsigned char *buf;
 
 	(void)state;
-	assert_int_equal(init(), CKR_OK);
+	assert_int_equal(offline_init(), CKR_OK);
 	assert_int_equal(f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s),
 			 CKR_OK);
 	assert_int_equal(f->C_CreateObject(s, t, 4, &h), CKR_OK);
@@ -476,7 +458,7 @@ static void test_unreachable_key_manager(void **state)
 	CK_OBJECT_CLASS klass = CKO_CERTIFICATE;
 	CK_ATTRIBUTE t = {CKA_CLASS, &klass, sizeof(klass)};
 
-	assert_int_equal(init(), CKR_OK);
+	assert_int_equal(offline_init(), CKR_OK);
 	assert_int_equal(f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s),
 			 CKR_OK);
 	/* Keystone is not there: a device error, not a hang or a crash. */
