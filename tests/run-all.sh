@@ -54,6 +54,9 @@ bash "$SRC/tests/consumers/nginx.sh" "$MODULE" "$TOOL" "$KM/seed"
 bash "$SRC/tests/consumers/haproxy.sh" "$MODULE" "$TOOL" "$KM/seed"
 bash "$SRC/tests/consumers/gnutls.sh" "$MODULE" "$KM/seed"
 bash "$SRC/tests/consumers/openssl.sh" "$MODULE" "$TOOL" "$KM/seed"
+# The OpenSSL 3 provider route (pkcs11-provider built from ../shared/vendor
+# where no package has it; skipped, saying why, without either).
+bash "$SRC/tests/consumers/provider.sh" "$MODULE" "$TOOL" "$KM/seed"
 bash "$SRC/tests/consumers/nss.sh" "$MODULE"
 bash "$SRC/tests/consumers/p11kit.sh" "$BUILD_DIR" "$MODULE"
 # The Debian packages, installed, used through p11-kit and nginx, removed.

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Builds pkcs11-provider (latchset's OpenSSL 3 provider, the route modern
 # distributions load PKCS#11 keys by) from its source in ../shared/vendor,
-# for the tests that load kmp11 through it. Prints the path of pkcs11.so.
+# for the tests that load kmp11 through it, unless a package installed it.
+# Prints the path of pkcs11.so.
 # Without the source or the tools to build it, prints why and exits 77:
 # callers report their test as skipped, never as passed.
 #
@@ -16,10 +17,14 @@ skip() {
 	echo "$*"
 	exit 77
 }
-if [ -f "$SO" ]; then
-	echo "$SO"
-	exit 0
-fi
+# A distribution's package first (Debian 13, Ubuntu 24.04, RHEL 9 have one).
+SYSTEM=$(pkg-config --variable=modulesdir libcrypto 2>/dev/null || true)/pkcs11.so
+for so in "$SYSTEM" "$SO"; do
+	if [ -f "$so" ]; then
+		echo "$so"
+		exit 0
+	fi
+done
 [ -f "$TARBALL" ] || skip "no pkcs11-provider source ($TARBALL)"
 for tool in meson ninja; do
 	command -v "$tool" >/dev/null || skip "no $tool to build pkcs11-provider"

@@ -1,0 +1,19 @@
+#!/bin/bash
+# Writes the OpenSSL config that loads pkcs11-provider (latchset) with a
+# PKCS#11 module beside the default provider, as docs/openssl.md gives it.
+# Usage: provider-conf.sh MODULE PROVIDER OUT
+set -euo pipefail
+cat >"$3" <<CNF
+openssl_conf = openssl_init
+[openssl_init]
+providers = provider_sect
+[provider_sect]
+default = default_sect
+pkcs11 = pkcs11_sect
+[default_sect]
+activate = 1
+[pkcs11_sect]
+module = $2
+pkcs11-module-path = $1
+activate = 1
+CNF
