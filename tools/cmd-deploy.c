@@ -1,10 +1,13 @@
 /*
- * kmp11-tool deploy CERT_URI [--nginx FILE | --file FILE] [--check CMD]
- * [--reload CMD] [--haproxy-socket PATH --haproxy-crt NAME]: puts the
+ * kmp11-tool deploy CERT_URI [--nginx FILE | --file FILE]
+ * [--provider-key KEYFILE] [--check CMD] [--reload CMD]
+ * [--haproxy-socket PATH --haproxy-crt NAME]: puts the
  * certificate the URI names (the newest of several) where servers take
  * it, in one step a script or a deploy hook runs after a renewal.
  *
- * A file gets the certificate and its chain atomically; then the check
+ * A file gets the certificate and its chain atomically, and the key file
+ * of pkcs11-provider names the key of the same container (its id changes
+ * with each renewal, see cmd-provider-key.c); then the check
  * command runs (nginx: "nginx -t -q", which loads the key through the
  * module as the reload will) and, when it fails, the previous file is put
  * back and nothing is reloaded; then the reload command. haproxy gets the
@@ -23,6 +26,7 @@ struct deploy {
 	P11KitUri *uri;
 	const char *uri_text;
 	const char *file, *check, *reload;
+	const char *key_file; /* pkcs11-provider's, or NULL */
 	const char *socket, *crt;
 };
 
@@ -89,41 +93,78 @@ static bool restore(const char *path, const char *data, size_t len)
 	return ok && rename(tmp, path) == 0;
 }
 
-static int deploy_file(struct tool *t, const struct deploy *d)
-{
+/* A file deploy writes, and what it held before (NULL: no file). */
+struct saved {
+	const char *path;
+	char *data;
 	size_t len;
-	char *before;
-	int status;
+};
 
-	if (!slurp(d->file, &before, &len))
-		return tool_error("deploy: %s cannot be read: %m; nothing changed",
-				  d->file);
-	status = tool_export_file(t, d->uri, d->uri_text, d->file);
-
-	if (status == TOOL_OK && d->check != NULL &&
-	    (status = run("check", d->check)) != TOOL_OK)
-		tool_error("deploy: %s %s", d->file,
-			   restore(d->file, before, len)
+/* Every written file back as it was, or a message saying which is not. */
+static void restore_all(const struct saved *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		tool_error("deploy: %s %s", s[i].path,
+			   restore(s[i].path, s[i].data, s[i].len)
 				   ? "is back as it was; nothing was reloaded"
 				   : "could not be put back as it was");
+}
+
+/* The certificate file, and the provider's key file when it is another;
+ * all of them or, put back, none. */
+static int write_files(struct tool *t, const struct deploy *d,
+		       const struct saved *s, size_t n)
+{
+	bool combined = d->key_file != NULL && n == 1;
+	int status = tool_export_file(t, d->uri, d->uri_text, d->file, combined);
+
+	if (status == TOOL_OK && n == 2)
+		status = tool_provider_key_file(t, d->uri, d->uri_text,
+						d->key_file);
+	if (status == TOOL_OK && d->check != NULL &&
+	    (status = run("check", d->check)) != TOOL_OK)
+		restore_all(s, n);
+	else if (status != TOOL_OK && n == 2)
+		restore_all(s, 1); /* the certificate without its key */
+	return status;
+}
+
+static int deploy_file(struct tool *t, const struct deploy *d)
+{
+	struct saved s[2] = {{.path = d->file}, {.path = d->key_file}};
+	size_t n = d->key_file && strcmp(d->key_file, d->file) != 0 ? 2 : 1;
+	int status = TOOL_OK;
+
+	for (size_t i = 0; i < n && status == TOOL_OK; i++)
+		if (!slurp(s[i].path, &s[i].data, &s[i].len))
+			status = tool_error("deploy: %s cannot be read: %m; "
+					    "nothing changed", s[i].path);
+	if (status == TOOL_OK)
+		status = write_files(t, d, s, n);
 	if (status == TOOL_OK && d->reload != NULL)
 		status = run("reload", d->reload);
 	if (status == TOOL_OK)
 		printf("deployed %s to %s\n", d->uri_text, d->file);
-	free(before);
+	if (status == TOOL_OK && n == 2)
+		printf("deployed the key of %s to %s\n", d->uri_text, d->key_file);
+	for (size_t i = 0; i < n; i++)
+		free(s[i].data);
 	return status;
 }
 
 static int usage(FILE *out, int status)
 {
 	fputs("usage: kmp11-tool deploy CERT_URI [--nginx FILE | --file FILE]\n"
-	      "         [--check CMD] [--reload CMD]\n"
+	      "         [--provider-key KEYFILE] [--check CMD] [--reload CMD]\n"
 	      "         [--haproxy-socket PATH --haproxy-crt NAME]\n"
 	      "Writes the certificate the URI names (the newest) and its chain "
 	      "to FILE\natomically, runs the check command (--nginx: 'nginx -t "
 	      "-q'), puts the\nprevious file back if it fails, else runs the "
-	      "reload command (--nginx:\n'nginx -s reload'); pushes certificate, "
-	      "chain and extractable key into\nhaproxy over its runtime API.\n",
+	      "reload command (--nginx:\n'nginx -s reload'). --provider-key "
+	      "also writes the key's PKCS#11 PROVIDER\nURI block "
+	      "(pkcs11-provider's key file), after the chain when KEYFILE "
+	      "is\nFILE. Pushes certificate, chain and extractable key into "
+	      "haproxy over\nits runtime API.\n",
 	      out);
 	return status;
 }
@@ -136,6 +177,7 @@ static int parse(int argc, char **argv, struct deploy *d)
 		{"file", required_argument, NULL, 'f'},
 		{"check", required_argument, NULL, 'c'},
 		{"reload", required_argument, NULL, 'r'},
+		{"provider-key", required_argument, NULL, 'k'},
 		{"haproxy-socket", required_argument, NULL, 's'},
 		{"haproxy-crt", required_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
@@ -148,6 +190,7 @@ static int parse(int argc, char **argv, struct deploy *d)
 		case 'f': d->file = optarg; break;
 		case 'c': d->check = optarg; break;
 		case 'r': d->reload = optarg; break;
+		case 'k': d->key_file = optarg; break;
 		case 's': d->socket = optarg; break;
 		case 'C': d->crt = optarg; break;
 		case 'h': return usage(stdout, -1);
@@ -160,7 +203,7 @@ static int parse(int argc, char **argv, struct deploy *d)
 		d->reload = "nginx -s reload";
 	if (argc - optind != 1 || (d->socket == NULL) != (d->crt == NULL) ||
 	    (d->file == NULL && d->socket == NULL) ||
-	    (d->file == NULL && (d->check || d->reload)))
+	    (d->file == NULL && (d->check || d->reload || d->key_file)))
 		return usage(stderr, TOOL_USAGE);
 	d->uri_text = argv[optind];
 	return (d->uri = tool_uri(d->uri_text)) ? TOOL_OK : TOOL_USAGE;

@@ -13,6 +13,7 @@ struct export {
 	const char *uri_text;
 	bool chain;
 	BIO *out;
+	bool key_uri; /* the provider's key block after the chain */
 	bool done;
 };
 
@@ -57,20 +58,19 @@ static int export_all(struct tool *t, struct export *e)
 	return status;
 }
 
-/* Writes through a temporary file renamed into place, so a server that
- * reloads meanwhile never reads half a file. */
-static int export_to(struct tool *t, struct export *e, const char *path)
+int tool_write_file(struct tool *t, const char *path,
+		    int (*fill)(struct tool *, BIO *, void *), void *arg)
 {
 	size_t len = strlen(path);
 	char *tmp = malloc(len + 8);
 	int fd = -1, status;
+	BIO *out = NULL;
 
 	if (tmp == NULL)
 		return tool_error("out of memory");
 	snprintf(tmp, len + 8, "%s.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) < 0 ||
-	    (e->out = BIO_new_fd(fd, BIO_CLOSE)) == NULL) {
-		status = tool_error("export-cert: cannot create %s", tmp);
+	if ((fd = mkstemp(tmp)) < 0 || (out = BIO_new_fd(fd, BIO_CLOSE)) == NULL) {
+		status = tool_error("cannot create %s", tmp);
 		if (fd >= 0) {
 			close(fd);
 			unlink(tmp);
@@ -78,24 +78,37 @@ static int export_to(struct tool *t, struct export *e, const char *path)
 		free(tmp);
 		return status;
 	}
-	status = export_all(t, e);
-	if (status == 0 && BIO_flush(e->out) != 1)
-		status = tool_error("export-cert: cannot write %s", tmp);
-	BIO_free(e->out);
+	status = fill(t, out, arg);
+	if (status == 0 && BIO_flush(out) != 1)
+		status = tool_error("cannot write %s", tmp);
+	BIO_free(out);
 	if (status == 0 && (chmod(tmp, 0644) != 0 || rename(tmp, path) != 0))
-		status = tool_error("export-cert: cannot write %s", path);
+		status = tool_error("cannot write %s", path);
 	if (status != 0)
 		unlink(tmp);
 	free(tmp);
 	return status;
 }
 
-int tool_export_file(struct tool *t, P11KitUri *uri, const char *uri_text,
-		     const char *path)
+static int export_fill(struct tool *t, BIO *out, void *arg)
 {
-	struct export e = {.uri = uri, .uri_text = uri_text, .chain = true};
+	struct export *e = arg;
+	int status;
 
-	return export_to(t, &e, path);
+	e->out = out;
+	status = export_all(t, e);
+	if (status == 0 && e->key_uri)
+		status = tool_provider_key(t, e->uri, e->uri_text, out);
+	return status;
+}
+
+int tool_export_file(struct tool *t, P11KitUri *uri, const char *uri_text,
+		     const char *path, bool key_uri)
+{
+	struct export e = {.uri = uri, .uri_text = uri_text, .chain = true,
+			   .key_uri = key_uri};
+
+	return tool_write_file(t, path, export_fill, &e);
 }
 
 int cmd_export_cert(struct tool *t, int argc, char **argv)
@@ -137,7 +150,7 @@ int cmd_export_cert(struct tool *t, int argc, char **argv)
 	if ((e.uri = tool_uri(e.uri_text)) == NULL)
 		return 2;
 	if (output != NULL) {
-		status = export_to(t, &e, output);
+		status = tool_write_file(t, output, export_fill, &e);
 	} else {
 		e.out = BIO_new_fp(stdout, BIO_NOCLOSE);
 		status = e.out ? export_all(t, &e) : 1;

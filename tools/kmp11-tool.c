@@ -19,6 +19,7 @@ static const struct command {
 	{"expiring", cmd_expiring, "certificates expiring within N days", false},
 	{"haproxy-sync", cmd_haproxy_sync, "push a container into haproxy", false},
 	{"deploy", cmd_deploy, "certificate to nginx's file or haproxy, reload", false},
+	{"provider-key", cmd_provider_key, "key file naming a key for pkcs11-provider", false},
 	{"store", cmd_store, "certificate, key and chain into a container", false},
 	{"order", cmd_order, "order a certificate from the Key Manager's CA", false},
 	{"orders", cmd_orders, "the orders and their status", false},

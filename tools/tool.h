@@ -131,6 +131,7 @@ int cmd_orders(struct tool *t, int argc, char **argv);
 int cmd_renew(struct tool *t, int argc, char **argv);
 int cmd_delete(struct tool *t, int argc, char **argv);
 int cmd_deploy(struct tool *t, int argc, char **argv);
+int cmd_provider_key(struct tool *t, int argc, char **argv);
 /* Loads the module itself (tool_load), to report its failure as a check. */
 int cmd_doctor(struct tool *t, int argc, char **argv);
 

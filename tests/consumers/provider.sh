@@ -13,7 +13,7 @@ trap '[ -z "${SERVER:-}" ] || kill "$SERVER" 2>/dev/null; rm -rf "$T"' EXIT
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 provider_setup "$T"
-bash "$HERE/../km/token-conf.sh" web "rsa-*, ec-*, ed-*" "$T/kmp11.conf"
+bash "$HERE/../km/token-conf.sh" web "rsa-*, ec-*, ed-*, renewed" "$T/kmp11.conf"
 export KMP11_CONF=$T/kmp11.conf OPENSSL_CONF=$T/openssl.cnf
 KEYS="rsa-www ec-www ed-www"
 
@@ -42,7 +42,7 @@ ok "storeutl: the certificates of RSA, EC and Ed25519 containers, one private ke
 # curve parameters: compared as SPKI, with a named curve.
 spki() { # FILE KEY
 	case $2 in
-	ec-*) soft pkey -pubin -in "$1" -ec_param_enc named_curve ;;
+	ec-* | renewed) soft pkey -pubin -in "$1" -ec_param_enc named_curve ;;
 	*) soft pkey -pubin -in "$1" ;;
 	esac
 }
@@ -56,6 +56,18 @@ for k in $KEYS; do
 	grep -q "Can't export and print private key data" "$T/out" || fail "pkey -text $k: $(cat "$T/out")"
 done
 ok "pkey: each private key gives its certificate's public key and never its value"
+
+# Key files for servers without OSSL_STORE (nginx, haproxy): of two
+# containers named renewed, the newest's key, which the provider alone
+# would not pick by label.
+for k in $KEYS renewed; do
+	"$TOOL" --module "$MODULE" provider-key "$k" -o "$T/$k.key" >"$T/out" 2>&1 ||
+		fail "provider-key $k: $(cat "$T/out")"
+	run "pkey -in provider-key $k" openssl pkey -in "$T/$k.key" -pubout
+	[ $k != renewed ] || soft x509 -in "$SEED/renewed-new.pem" -pubkey -noout >"$T/$k.pub"
+	cmp -s <(spki "$T/out" "$k") "$T/$k.pub" || fail "provider-key $k: another key: $(cat "$T/out")"
+done
+ok "provider-key files load through the provider: RSA, EC, Ed25519, and the newest of a name"
 
 head -c 1000 /dev/urandom >"$T/msg"
 soft dgst -sha256 -binary "$T/msg" >"$T/msg.sha256"

@@ -15,7 +15,7 @@ status() { # expected-status command...: runs it, output in $T/out, $T/err
 	[ "$got" = "$want" ] || fail "$*: exit $got, expected $want: $(cat "$T/err")"
 }
 
-for cmd in list export-cert verify expiring; do
+for cmd in list export-cert verify expiring provider-key; do
 	status 0 tool "$cmd" --help
 	grep -q "^usage: kmp11-tool $cmd" "$T/out" || fail "$cmd --help: no usage"
 done
@@ -51,6 +51,31 @@ status 4 tool export-cert "pkcs11:object=nothing-here" -o "$T/none.pem"
 grep -q "no certificate matches" "$T/err" || fail "export-cert: $(cat "$T/err")"
 [ ! -e "$T/none.pem" ] && [ -z "$(ls "$T" | grep none.pem)" ] || fail "export-cert left a file"
 ok "export-cert writes certificate + chain (newest of a name); a miss leaves no file"
+
+# provider-key: the PEM block pkcs11-provider decodes, naming the newest
+# key of a name by its container's id (the provider would take the
+# oldest); tests/consumers/provider.sh loads it through the provider.
+status 2 tool provider-key
+status 2 tool provider-key rsa-www ec-www
+status 2 tool provider-key "pkcs11:object=%zz"
+status 4 tool provider-key no-such-label -o "$T/none.key"
+grep -q "no private key matches no-such-label" "$T/err" || fail "provider-key: $(cat "$T/err")"
+[ -z "$(ls "$T" | grep none.key)" ] || fail "provider-key left a file"
+status 4 tool provider-key "pkcs11:token=no-such-token;object=rsa-www"
+status 1 tool provider-key rsa-www -o "$T/no/such/dir/key.pem"
+status 0 tool provider-key "pkcs11:object=renewed;type=cert" -o "$T/renewed.key"
+[ "$(stat -c %a "$T/renewed.key")" = 644 ] || fail "provider-key: mode $(stat -c %a "$T/renewed.key")"
+status 0 tool list "pkcs11:object=renewed;type=private"
+newest=$(grep -o "pkcs11:.*" "$T/out" | tail -1)
+[ "$(grep -c "pkcs11:" "$T/out")" = 2 ] && [ -n "$newest" ] || fail "list renewed: $(cat "$T/out")"
+openssl asn1parse -in "$T/renewed.key" >"$T/asn1" 2>&1 || fail "provider-key: $(cat "$T/asn1")"
+grep -q "^-----BEGIN PKCS#11 PROVIDER URI-----$" "$T/renewed.key" || fail "provider-key: $(cat "$T/renewed.key")"
+sed 's/^ *[0-9]*:d=\([0-9]\).*\(cons\|prim\): *\([A-Z0-9]*\) *:\?/\1 \3 /' "$T/asn1" >"$T/fields"
+printf '0 SEQUENCE \n1 VISIBLESTRING PKCS#11 Provider URI v1.0\n1 UTF8STRING %s\n' "$newest" |
+	cmp -s - "$T/fields" || fail "provider-key: $(cat "$T/asn1"), expected the URI $newest"
+status 0 tool provider-key rsa-www
+grep -q "^-----END PKCS#11 PROVIDER URI-----$" "$T/out" || fail "provider-key to stdout: $(cat "$T/out")"
+ok "provider-key: the PKCS#11 PROVIDER URI block of the newest key of a name; exits 2, 4, 1"
 
 status 0 tool verify "pkcs11:object=rsa-www"
 status 0 tool verify "pkcs11:object=ec-www"

@@ -41,6 +41,7 @@ commands() { # one command per line: NAME ARGS (tab-free)
 export-cert $URI -o $T/x.pem
 haproxy-sync $URI --socket $T/none.sock --crt $T/x.pem
 deploy $URI --file $T/x.pem
+provider-key $URI -o $T/x.key
 store --cert $T/cert.pem --key $T/key.pem --label tf-again
 order --csr $T/req.csr --label tf-order --wait 5
 orders
@@ -103,6 +104,7 @@ typo="pkcs11:object=tf-wwww;type=cert"
 expect 4 "no certificate matches" export-cert "$typo" -o "$T/x.pem"
 expect 4 "no certificate matches" haproxy-sync "$typo" --socket "$T/none.sock" --crt x
 expect 4 "no certificate matches" deploy "$typo" --file "$T/x.pem"
+expect 4 "no private key matches" provider-key "$typo" -o "$T/x.key"
 expect 4 "no certificate matches" renew "$typo"
 expect 4 "no object matches" delete "pkcs11:object=tf-wwww"
 expect 4 "no private key" order --stored-key "pkcs11:object=tf-wwww" --subject CN=x
@@ -112,6 +114,8 @@ expect 2 "unknown command" lsit
 expect 2 "usage: delete" delete
 expect 2 "names no object" delete "pkcs11:"
 expect 2 "" deploy "$URI"
+expect 2 "" deploy "$URI" --provider-key "$T/x.key"
+expect 2 "one URI or label expected" provider-key
 expect 2 "" renew "$URI" --wait soon
 ok "typos: a label that matches nothing exits 4 and says so; bad usage exits 2"
 
@@ -123,5 +127,16 @@ expect 1 "is back as it was" deploy "$URI" --file "$T/site.crt" --check false --
 [ ! -e "$T/reloaded" ] || fail "deploy: reloaded after a failed check"
 expect 1 "the reload command failed (exit 3)" deploy "$URI" --file "$T/site.crt" --reload "exit 3"
 grep -q "BEGIN CERTIFICATE" "$T/site.crt" || fail "deploy: the certificate was not written"
-ok "deploy: a failed check restores the previous file and skips the reload; a failed reload exits 1"
+# Both files of the provider route come back, the key file too.
+echo previous-key >"$T/site.key"
+expect 1 "site.key is back as it was" deploy "$URI" --file "$T/site.crt" --provider-key "$T/site.key" \
+	--check false
+[ "$(cat "$T/site.key")" = previous-key ] || fail "deploy: the previous key file is not back"
+grep -q "BEGIN CERTIFICATE" "$T/site.crt" || fail "deploy: the certificate file is not back"
+expect 0 "deployed the key of $URI to $T/site.key" deploy "$URI" --file "$T/site.crt" \
+	--provider-key "$T/site.key" --check "grep -q 'PKCS#11 PROVIDER URI' $T/site.key"
+expect 0 "deployed" deploy "$URI" --file "$T/site.crt" --provider-key "$T/site.crt"
+[ "$(grep -c "^-----BEGIN" "$T/site.crt")" = 2 ] && tail -1 "$T/site.crt" | grep -q "END PKCS#11 PROVIDER URI" ||
+	fail "deploy --provider-key into the certificate file: $(cat "$T/site.crt")"
+ok "deploy: a failed check restores the previous files (with --provider-key too) and skips the reload; a failed reload exits 1"
 "$TOOL" --module "$MODULE" delete --force "pkcs11:object=tf-www" >/dev/null
