@@ -57,6 +57,7 @@ bash "$SRC/tests/consumers/openssl.sh" "$MODULE" "$TOOL" "$KM/seed"
 # The OpenSSL 3 provider route (pkcs11-provider built from ../shared/vendor
 # where no package has it; skipped, saying why, without either).
 bash "$SRC/tests/consumers/provider.sh" "$MODULE" "$TOOL" "$KM/seed"
+bash "$SRC/tests/consumers/provider-servers.sh" "$MODULE" "$TOOL" "$KM/seed"
 bash "$SRC/tests/consumers/nss.sh" "$MODULE"
 bash "$SRC/tests/consumers/p11kit.sh" "$BUILD_DIR" "$MODULE"
 # The Debian packages, installed, used through p11-kit and nginx, removed.

@@ -3,15 +3,21 @@
 #
 #   haproxy_start DIR PORT   haproxy on 127.0.0.1:PORT with a self-signed
 #                            placeholder in DIR/site.pem (haproxy updates
-#                            only certificates it loaded at start), its
-#                            admin socket DIR/admin.sock, pid DIR/haproxy.pid
+#                            only certificates it loaded at start) unless
+#                            there is one (the provider route's: certificate
+#                            and key URI), its admin socket DIR/admin.sock,
+#                            pid DIR/haproxy.pid
+#   haproxy_reload_command DIR  a new haproxy taking over from the running one
+#                            (the command, for deploy --reload)
 #   haproxy_stop DIR
 
 haproxy_start() {
 	local d=$1 port=$2
-	openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=placeholder -days 1 \
-		-keyout "$d/site.pem" -out "$d/placeholder.pem" 2>/dev/null
-	cat "$d/placeholder.pem" >>"$d/site.pem"
+	if [ ! -s "$d/site.pem" ]; then
+		OPENSSL_CONF=/dev/null openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=placeholder \
+			-days 1 -keyout "$d/site.pem" -out "$d/placeholder.pem" 2>/dev/null
+		cat "$d/placeholder.pem" >>"$d/site.pem"
+	fi
 	cat >"$d/haproxy.cfg" <<CFG
 global
 	stats socket $d/admin.sock mode 600 level admin
@@ -28,6 +34,10 @@ CFG
 	haproxy -D -p "$d/haproxy.pid" -f "$d/haproxy.cfg" || return 1
 	for _ in $(seq 50); do [ -S "$d/admin.sock" ] && return 0; sleep 0.1; done
 	return 1
+}
+
+haproxy_reload_command() {
+	echo "haproxy -D -p $1/haproxy.pid -f $1/haproxy.cfg -sf \$(cat $1/haproxy.pid)"
 }
 
 haproxy_stop() {

@@ -1,4 +1,6 @@
-# nginx serving TLS with keys from kmp11, through the OpenSSL pkcs11 engine.
+# nginx serving TLS with keys from kmp11, through the OpenSSL pkcs11 engine,
+# or with PROVIDER set (lib.sh's provider_setup) through OpenSSL 3's
+# pkcs11-provider and key files from kmp11-tool provider-key.
 # Sourced; needs MODULE (kmp11.so; empty: the module p11-kit registers,
 # for the engine and kmp11-tool alike) and KMP11_CONF, and kmp11-tool as
 # TOOL.
@@ -12,13 +14,25 @@
 #   nginx_temp_paths DIR                    the http block's temp paths
 #   nginx_get DIR PORT N [curl args]        N requests, each a new
 #                                           handshake; prints the 200s
+#   nginx_check_log DIR [REGEX]             fails when the error log has
+#                                           an error REGEX does not allow
 
-nginx_export_certs() { # DIR: the certificate files nginx reads
+nginx_export_certs() { # DIR: the certificate (and provider key) files nginx reads
 	local d=$1 label
 	for label in $(cat "$d/labels"); do
 		"$TOOL" ${MODULE:+--module "$MODULE"} export-cert "pkcs11:object=$label;type=cert" -o "$d/$label.crt" ||
 			return 1
+		[ -z "${PROVIDER:-}" ] ||
+			"$TOOL" ${MODULE:+--module "$MODULE"} provider-key "$label" -o "$d/$label.key" || return 1
 	done
+}
+
+nginx_key() { # DIR LABEL: ssl_certificate_key's value
+	if [ -n "${PROVIDER:-}" ]; then
+		echo "$1/$2.key"
+	else
+		echo "\"engine:pkcs11:pkcs11:object=$2;type=private\""
+	fi
 }
 
 nginx_temp_paths() { # DIR: nginx's temporary files under DIR/tmp
@@ -34,7 +48,11 @@ nginx_start() {
 	shift 2
 	mkdir -p "$d/tmp"
 	: >"$d/labels"
-	bash "$(dirname "${BASH_SOURCE[0]}")/../km/engine-conf.sh" "$MODULE" "$d/openssl.cnf"
+	if [ -n "${PROVIDER:-}" ]; then
+		bash "$(dirname "${BASH_SOURCE[0]}")/../km/provider-conf.sh" "$MODULE" "$PROVIDER" "$d/openssl.cnf"
+	else
+		bash "$(dirname "${BASH_SOURCE[0]}")/../km/engine-conf.sh" "$MODULE" "$d/openssl.cnf"
+	fi
 	cat >"$d/nginx.conf" <<CONF
 worker_processes $workers;
 master_process on;
@@ -44,6 +62,7 @@ error_log $d/error.log info;
 env OPENSSL_CONF;
 env KMP11_CONF;
 env KMP11_DEBUG;
+$(compgen -e | grep '^OS_' | sed 's/.*/env &;/')
 events { worker_connections 256; }
 http {
 	access_log off;
@@ -60,7 +79,7 @@ CONF
 	server {
 		listen 127.0.0.1:$port ssl;
 		ssl_certificate $d/$label.crt;
-		ssl_certificate_key "engine:pkcs11:pkcs11:object=$label;type=private";
+		ssl_certificate_key $(nginx_key "$d" "$label");
 		location / { return 200 "$label via kmp11\n"; }
 	}
 CONF
@@ -111,4 +130,9 @@ nginx_get() {
 	# A new connection and a full handshake for every request.
 	curl -s --config "$d/urls" --no-sessionid -H "Connection: close" \
 		-w '%{http_code}\n' "$@" | grep -c '^200$' || true
+}
+
+nginx_check_log() {
+	! grep -E "\[(crit|error|alert|emerg)\]|kmp11\[[0-9]+\] error" "$1/error.log" |
+		grep -Ev "${2:-^$}" || fail "errors in nginx's error log"
 }

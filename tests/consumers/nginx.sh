@@ -42,10 +42,7 @@ served_subject() { # PORT
 		openssl x509 -noout -subject
 }
 
-check_log() { # [what may be said: an extended regex]
-	! grep -E "\[(crit|error|alert|emerg)\]|kmp11\[[0-9]+\] error" "$T/nginx/error.log" |
-		grep -Ev "${1:-^$}" || fail "errors in nginx's error log"
-}
+check_log() { nginx_check_log "$T/nginx" "$@"; } # [what may be said: a regex]
 
 for workers in 2 4; do
 	nginx_stop "$T/nginx"
