@@ -90,6 +90,21 @@ int tool_write_file(struct tool *t, const char *path,
 	return status;
 }
 
+int tool_write_output(struct tool *t, const char *path,
+		      int (*fill)(struct tool *, BIO *, void *), void *arg)
+{
+	BIO *out;
+	int status;
+
+	if (path != NULL)
+		return tool_write_file(t, path, fill, arg);
+	if ((out = BIO_new_fp(stdout, BIO_NOCLOSE)) == NULL)
+		return tool_error("out of memory");
+	status = fill(t, out, arg);
+	BIO_free(out);
+	return status;
+}
+
 static int export_fill(struct tool *t, BIO *out, void *arg)
 {
 	struct export *e = arg;
@@ -149,13 +164,7 @@ int cmd_export_cert(struct tool *t, int argc, char **argv)
 	e.uri_text = argv[optind];
 	if ((e.uri = tool_uri(e.uri_text)) == NULL)
 		return 2;
-	if (output != NULL) {
-		status = tool_write_file(t, output, export_fill, &e);
-	} else {
-		e.out = BIO_new_fp(stdout, BIO_NOCLOSE);
-		status = e.out ? export_all(t, &e) : 1;
-		BIO_free(e.out);
-	}
+	status = tool_write_output(t, output, export_fill, &e);
 	p11_kit_uri_free(e.uri);
 	return status;
 }

@@ -16,6 +16,7 @@
  * renewal when it is written again, as `deploy --provider-key` does.
  */
 #include "tools/deploy.h"
+#include "tools/orders.h"
 #include "tools/output.h"
 
 #include <getopt.h>
@@ -66,33 +67,21 @@ struct provider_key {
 static int key_token(struct tool *t, struct tool_token *tok, void *arg)
 {
 	struct provider_key *k = arg;
-	CK_OBJECT_CLASS klass = CKO_PRIVATE_KEY;
-	CK_ATTRIBUTE cls = {CKA_CLASS, &klass, sizeof(klass)};
-	CK_ATTRIBUTE *templ;
-	CK_OBJECT_HANDLE *found = NULL;
-	CK_ULONG n, count = 0;
+	CK_OBJECT_HANDLE key;
 	struct tool_record r;
 	CK_RV rv;
 
 	if (k->done)
 		return 0; /* an earlier token had it */
-	if ((templ = tool_uri_template(k->uri, &cls, 1, &n)) == NULL)
-		return tool_error("out of memory");
-	rv = tool_find(t, tok->session, templ, n, &found, &count);
-	free(templ);
+	/* Of several, the newest container of that name. */
+	rv = tool_find_one(t, tok->session, k->uri, CKO_PRIVATE_KEY, &key);
+	if (rv == CKR_OBJECT_HANDLE_INVALID)
+		return 0; /* maybe on the next token */
 	if (rv != CKR_OK)
 		return tool_find_failed(rv);
-	/* Of several, the last: the newest container of that name. */
-	if (count > 0 && !tool_record_read(t, tok, found[count - 1], &r)) {
-		free(found);
+	if (!tool_record_read(t, tok, key, &r))
 		return TOOL_FAILED;
-	}
-	free(found);
-	if (count == 0)
-		return 0; /* maybe on the next token */
-	k->done = true;
-	if (r.uri == NULL || !write_uri_pem(k->out, r.uri))
-		k->done = false;
+	k->done = r.uri != NULL && write_uri_pem(k->out, r.uri);
 	tool_record_free(&r);
 	return k->done ? 0 : tool_error("provider-key: cannot write the PEM");
 }
@@ -147,6 +136,17 @@ static P11KitUri *uri_or_label(const char *arg)
 	return uri;
 }
 
+static int usage(FILE *out, int status)
+{
+	fputs("usage: kmp11-tool provider-key URI|LABEL [-o FILE]\n"
+	      "Writes the key file of OpenSSL 3's pkcs11-provider (a PKCS#11 "
+	      "PROVIDER URI\nPEM block) naming the newest private key the URI "
+	      "or label matches, by\nits container's id: nginx's "
+	      "ssl_certificate_key, haproxy's crt file.\n",
+	      out);
+	return status;
+}
+
 int cmd_provider_key(struct tool *t, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -154,41 +154,23 @@ int cmd_provider_key(struct tool *t, int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0}};
 	const char *output = NULL;
-	P11KitUri *uri;
-	BIO *out;
-	int status;
+	struct key_file f;
+	int c, status;
 
-	for (int c; (c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1;) {
-		switch (c) {
-		case 'o':
-			output = optarg;
-			break;
-		case 'h':
-			puts("usage: kmp11-tool provider-key URI|LABEL [-o FILE]\n"
-			     "Writes the key file of OpenSSL 3's pkcs11-provider "
-			     "(a PKCS#11 PROVIDER URI\nPEM block) naming the "
-			     "newest private key the URI or label matches, by\n"
-			     "its container's id: nginx's ssl_certificate_key, "
-			     "haproxy's crt file.");
-			return 0;
-		default:
-			return TOOL_USAGE;
-		}
-	}
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) == 'o')
+		output = optarg;
+	if (c == 'h')
+		return usage(stdout, TOOL_OK);
+	if (c != -1)
+		return TOOL_USAGE;
 	if (argc - optind != 1) {
 		tool_error("provider-key: one URI or label expected");
 		return TOOL_USAGE;
 	}
-	if ((uri = uri_or_label(argv[optind])) == NULL)
+	f.uri_text = argv[optind];
+	if ((f.uri = uri_or_label(f.uri_text)) == NULL)
 		return TOOL_USAGE;
-	if (output != NULL) {
-		status = tool_provider_key_file(t, uri, argv[optind], output);
-	} else {
-		out = BIO_new_fp(stdout, BIO_NOCLOSE);
-		status = out ? tool_provider_key(t, uri, argv[optind], out)
-			     : TOOL_FAILED;
-		BIO_free(out);
-	}
-	p11_kit_uri_free(uri);
+	status = tool_write_output(t, output, fill_key_file, &f);
+	p11_kit_uri_free(f.uri);
 	return status;
 }

@@ -11,6 +11,9 @@
  * reloads meanwhile never reads half a file. Returns fill's status. */
 int tool_write_file(struct tool *t, const char *path,
 		    int (*fill)(struct tool *, BIO *, void *), void *arg);
+/* The same into path, or on standard output when path is NULL. */
+int tool_write_output(struct tool *t, const char *path,
+		      int (*fill)(struct tool *, BIO *, void *), void *arg);
 /* The certificate the URI names (the newest) and its chain, as PEM, into
  * path; with key_uri, then the provider's key block of its key (below). */
 int tool_export_file(struct tool *t, P11KitUri *uri, const char *uri_text,

@@ -53,7 +53,7 @@ renew() { # LABEL CN
 	soft req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$2" \
 		-keyout "$T/new.key" -out "$T/new.csr" 2>/dev/null
 	soft x509 -req -in "$T/new.csr" -CA "$SEED/intermediate.pem" -CAkey "$SEED/intermediate-key.pem" \
-		-set_serial "0x$(soft rand -hex 8)" -days 2 -out "$T/$2.pem" \
+		-set_serial "0x$(soft rand -hex 8)" -days 3650 -out "$T/$2.pem" \
 		-extfile <(printf 'subjectAltName=DNS:%s,IP:127.0.0.1\n' "$2") 2>/dev/null
 	tool store --cert "$T/$2.pem" --key "$T/new.key" --chain "$SEED/intermediate.pem" --label "$1" \
 		>"$T/out" 2>&1 || fail "store $1: $(cat "$T/out")"
