@@ -6,6 +6,7 @@
  */
 #include "module/internal.h"
 
+#include "module/adopt.h"
 #include "module/attrs.h"
 #include "module/cipher.h"
 #include "module/digest.h"
@@ -168,13 +169,70 @@ static void register_crypto_release(void)
 	atexit(release_crypto);
 }
 
+/* The configuration that C_Initialize's arguments and environment name. */
+static CK_RV config_id(const char *path, const CK_C_INITIALIZE_ARGS *args,
+		       struct kmp_config_id *id)
+{
+	memset(id, 0, sizeof(*id));
+	id->no_threads = args != NULL &&
+			 (args->flags & CKF_LIBRARY_CANT_CREATE_OS_THREADS);
+	return km_config_fingerprint(path, id->fp) == 0 ? CKR_OK
+							 : CKR_HOST_MEMORY;
+}
+
+/* The slots of the configuration, set up afresh. */
+static CK_RV load_inlock(const char *path, const struct kmp_config_id *id)
+{
+	struct km_config cfg = {0};
+	char err[KM_ERR_SIZE] = "";
+	CK_RV rv = CKR_OK;
+
+	if (km_config_load(&cfg, path, err, sizeof(err)) != 0) {
+		km_error("configuration: %s", err);
+		rv = CKR_GENERAL_ERROR;
+	}
+	if (rv == CKR_OK && cfg.log_level >= 0 && !secure_getenv("KMP11_DEBUG"))
+		km_log_set_level(cfg.log_level);
+	if (rv == CKR_OK)
+		rv = create_slots_inlock(&cfg, id->no_threads);
+	if (rv == CKR_OK) {
+		kmp_adopt_remember(id);
+		km_info("initialized with %zu token(s)", kmp_gl.n_slots);
+	} else {
+		free_slots_inlock();
+	}
+	km_config_clear(&cfg);
+	return rv;
+}
+
+/* The slots a C_Finalize of this forked process kept, when the
+ * configuration is the same; else they go and the configuration is
+ * loaded afresh. */
+static CK_RV adopt_or_load_inlock(const CK_C_INITIALIZE_ARGS *args)
+{
+	char *path = args ? reserved_config_path(args->pReserved) : NULL;
+	struct kmp_config_id id;
+	CK_RV rv = config_id(path, args, &id);
+
+	if (rv == CKR_OK &&
+	    kmp_adopt_take(&id, &kmp_gl.slots, &kmp_gl.n_slots)) {
+		km_info("C_Initialize after C_Finalize in a forked process: "
+			"the %zu token(s) of the parent adopted",
+			kmp_gl.n_slots);
+	} else {
+		free_slots_inlock(); /* what was kept, if anything */
+		if (rv == CKR_OK)
+			rv = load_inlock(path, &id);
+	}
+	free(path);
+	return rv;
+}
+
 static CK_RV kmp_C_Initialize(CK_VOID_PTR init_args)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT, heap_once = PTHREAD_ONCE_INIT,
 			      release_once = PTHREAD_ONCE_INIT;
 	CK_C_INITIALIZE_ARGS *args = init_args;
-	struct km_config cfg = {0};
-	char err[KM_ERR_SIZE] = "", *path = NULL;
 	CK_RV rv = CKR_OK;
 
 	if (args != NULL && (rv = check_init_args(args)) != CKR_OK)
@@ -193,31 +251,30 @@ static CK_RV kmp_C_Initialize(CK_VOID_PTR init_args)
 		km_debug("C_Initialize in a forked child: state kept");
 	} else if (kmp_gl.initialized) {
 		rv = CKR_CRYPTOKI_ALREADY_INITIALIZED;
-	} else {
-		path = args ? reserved_config_path(args->pReserved) : NULL;
-		if (km_config_load(&cfg, path, err, sizeof(err)) != 0) {
-			km_error("configuration: %s", err);
-			rv = CKR_GENERAL_ERROR;
-		}
-		if (rv == CKR_OK && cfg.log_level >= 0 && !secure_getenv("KMP11_DEBUG"))
-			km_log_set_level(cfg.log_level);
-		if (rv == CKR_OK)
-			rv = create_slots_inlock(
-				&cfg, args != NULL &&
-					      (args->flags &
-					       CKF_LIBRARY_CANT_CREATE_OS_THREADS));
-		if (rv == CKR_OK) {
-			kmp_gl.initialized = true;
-			kmp_gl.pid = getpid();
-			km_info("initialized with %zu token(s)", kmp_gl.n_slots);
-		} else {
-			free_slots_inlock();
-		}
-		km_config_clear(&cfg);
-		free(path);
+	} else if ((rv = adopt_or_load_inlock(args)) == CKR_OK) {
+		kmp_gl.initialized = true;
+		kmp_gl.pid = getpid();
 	}
 	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
+}
+
+static void logout_inlock(struct kmp_slot *slot, CK_SLOT_ID id);
+
+/* In a process that inherited the slots and did not set them up (a forked
+ * child), they are kept for a C_Initialize to adopt, logged out: what a
+ * login fetched goes, as C_Finalize ends every session. */
+static void finalize_slots_inlock(void)
+{
+	if (kmp_gl.pid == getpid()) {
+		free_slots_inlock();
+		return;
+	}
+	for (size_t i = 0; i < kmp_gl.n_slots; i++)
+		logout_inlock(&kmp_gl.slots[i], i);
+	kmp_adopt_keep(kmp_gl.slots, kmp_gl.n_slots);
+	kmp_gl.slots = NULL;
+	kmp_gl.n_slots = 0;
 }
 
 static CK_RV kmp_C_Finalize(CK_VOID_PTR reserved)
@@ -232,7 +289,7 @@ static CK_RV kmp_C_Finalize(CK_VOID_PTR reserved)
 	} else {
 		kmp_sessions_clear(&kmp_gl.sessions);
 		kmp_sobjects_clear(&kmp_gl.sobjects);
-		free_slots_inlock();
+		finalize_slots_inlock();
 		kmp_gl.initialized = false;
 	}
 	pthread_mutex_unlock(&kmp_gl.lock);

@@ -21,6 +21,7 @@ trap '/usr/bin/python3 "$SRC/tests/km/keymanager.py" stop "$KM"; rm -rf "$KM"' E
 /usr/bin/python3 "$SRC/tests/km/seed.py" "$KM/seed"
 bash "$SRC/tests/integration/tools.sh" "$MODULE" "$KM/seed"
 /usr/bin/python3 "$SRC/tests/integration/mapping.py" "$MODULE" "$KM/seed"
+/usr/bin/python3 "$SRC/tests/integration/adopt.py" "$MODULE"
 bash "$SRC/tests/integration/no-threads.sh" "$MODULE"
 bash "$SRC/tests/integration/pkcs11-tool.sh" "$MODULE"
 /usr/bin/python3 "$SRC/tests/integration/keygen.py" "$MODULE"

@@ -1,6 +1,7 @@
 #include "tokens/config.h"
 
 #include "tokens/clouds.h"
+#include "tokens/crypto-ctx.h"
 #include "tokens/log.h"
 #include "tokens/secure.h"
 
@@ -540,6 +541,14 @@ int km_config_parse_file(struct km_config *cfg, const char *path, char *err,
 	return rv;
 }
 
+/* The OS_* variable of a key: OS_AUTH_URL for auth_url. */
+static void env_name(const char *key, char *name, size_t size)
+{
+	snprintf(name, size, "OS_%s", key);
+	for (char *c = name; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+}
+
 int km_config_from_env(struct km_config *cfg, char *err, size_t err_size)
 {
 	struct km_token_config *tc;
@@ -552,9 +561,7 @@ int km_config_from_env(struct km_config *cfg, char *err, size_t err_size)
 		const char *value;
 		if (!keys[i].from_env)
 			continue;
-		snprintf(name, sizeof(name), "OS_%s", keys[i].name);
-		for (char *c = name; *c; c++)
-			*c = (char)toupper((unsigned char)*c);
+		env_name(keys[i].name, name, sizeof(name));
 		if ((value = secure_getenv(name)) == NULL || *value == '\0')
 			continue;
 		any = true;
@@ -632,4 +639,45 @@ void km_config_clear(struct km_config *cfg)
 		cfg->tokens = next;
 	}
 	cfg->n_tokens = 0;
+}
+
+/* "name", then its value or, unset, a byte no value holds. */
+static bool digest_var(EVP_MD_CTX *md, const char *name, const char *value)
+{
+	return EVP_DigestUpdate(md, name, strlen(name) + 1) &&
+	       (value != NULL ? EVP_DigestUpdate(md, value, strlen(value) + 1)
+			      : EVP_DigestUpdate(md, "\xff", 1));
+}
+
+static bool digest_env(EVP_MD_CTX *md, const char *name)
+{
+	return digest_var(md, name, secure_getenv(name));
+}
+
+int km_config_fingerprint(const char *reserved_path,
+			  unsigned char out[KM_CONFIG_FINGERPRINT_LEN])
+{
+	static const char *const others[] = {
+		"KMP11_CONF", "OS_CLIENT_CONFIG_FILE", "KMP11_CONNECT_TIMEOUT",
+		"KMP11_TIMEOUT"};
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	char name[80];
+	bool ok = md != NULL && EVP_DigestInit_ex(md, km_digest("SHA256"), NULL) &&
+		  digest_var(md, "pReserved", reserved_path);
+
+	for (size_t i = 0; ok && i < sizeof(others) / sizeof(others[0]); i++)
+		ok = digest_env(md, others[i]);
+	for (size_t i = 0; ok && i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (!keys[i].from_env)
+			continue;
+		env_name(keys[i].name, name, sizeof(name));
+		ok = digest_env(md, name);
+	}
+	/* clouds.yaml is looked for under HOME only for OS_CLOUD: a process
+	 * without HOME (nginx's workers) loads the same without it. */
+	if (ok && secure_getenv("OS_CLOUD") != NULL)
+		ok = digest_env(md, "HOME");
+	ok = ok && EVP_DigestFinal_ex(md, out, NULL);
+	EVP_MD_CTX_free(md);
+	return ok ? 0 : -1;
 }

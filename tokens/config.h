@@ -79,4 +79,15 @@ int km_config_load(struct km_config *cfg, const char *reserved_path,
 		   char *err, size_t err_size);
 void km_config_clear(struct km_config *cfg);
 
+#define KM_CONFIG_FINGERPRINT_LEN 32
+/*
+ * A digest of what km_config_load(reserved_path) reads besides file
+ * contents: the path given, KMP11_CONF, every OS_* variable a token takes,
+ * OS_CLIENT_CONFIG_FILE, HOME when OS_CLOUD is set, the timeouts' KMP11_*.
+ * Two processes with equal fingerprints load the same configuration (from
+ * the same files). 0, or -1 when it cannot be computed.
+ */
+int km_config_fingerprint(const char *reserved_path,
+			  unsigned char out[KM_CONFIG_FINGERPRINT_LEN]);
+
 #endif

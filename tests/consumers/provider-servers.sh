@@ -21,10 +21,11 @@ stop_all() {
 }
 trap stop_all EXIT
 provider_setup "$T"
-# The provider initializes kmp11 again in each forked worker, which runs as
-# nobody and cannot read a root-only kmp11.conf: the token of the OS_*
-# environment, which nginx.conf passes on (env lines), and its defaults.
-unset KMP11_CONF
+# A kmp11.conf only root reads: the workers (nobody), which the provider
+# makes call C_Finalize and C_Initialize, adopt what the master set up
+# (docs/objects.md, "Fork") and never read it.
+bash "$HERE/../km/token-conf.sh" pnx "pnx-*" "$T/kmp11.conf"
+export KMP11_CONF=$T/kmp11.conf
 CA=(--cacert "$SEED/ca.pem")
 soft() { OPENSSL_CONF=/dev/null openssl "$@"; }
 tool() { "$TOOL" --module "$MODULE" "$@"; }
@@ -38,6 +39,28 @@ wait_served() { # PORT CERT: within 10 s
 		sleep 0.1
 	done
 	fail "port $1 does not serve $2: $(served_key "$1")"
+}
+# The Key Manager requests of nginx's processes: 1 Keystone token, the
+# listing's pages and 2 payloads per server (key and certificate) in all,
+# made before the workers start; none by a worker, at start or after a
+# reload.
+requests() { # [PID [WHAT]]
+	grep -c "kmp11\[${1:-[0-9]*}\] debug: http: ${2:-}" "$T/nginx/error.log" || true
+}
+workers_silent() {
+	local pid
+	for pid in $(grep -o "start worker process [0-9]*" "$T/nginx/error.log" | awk '{print $4}'); do
+		[ "$(requests "$pid")" = 0 ] ||
+			fail "worker $pid made Key Manager requests: $(grep "kmp11\[$pid\]" "$T/nginx/error.log")"
+		grep -q "kmp11\[$pid\] info: C_Initialize after C_Finalize in a forked process: the 1 token(s) of the parent adopted" \
+			"$T/nginx/error.log" || fail "worker $pid adopted nothing"
+	done
+}
+workers_quiet() { # SERVERS
+	local total
+	workers_silent
+	[ "$(requests "" "POST [^ ]*/auth/tokens")" = 1 ] && [ "$(requests "" "GET [^ ]*/payload")" = $((2 * $1)) ] ||
+		fail "Keystone tokens and payloads: $(grep "debug: http" "$T/nginx/error.log")"
 }
 handshakes() { # PORT N: N verified requests over TLS 1.2, N over 1.3
 	local tls n
@@ -77,7 +100,8 @@ for workers in 2 4; do
 		handshakes $port 50
 	done
 	nginx_check_log "$T/nginx"
-	ok "nginx, $workers workers, through the provider: RSA, EC and Ed25519 keys, TLS 1.2 and 1.3"
+	workers_quiet 3
+	ok "nginx, $workers workers, through the provider: RSA, EC and Ed25519 keys, TLS 1.2 and 1.3; $(requests) Key Manager requests, none by a worker"
 done
 
 mkdir -p "$T/haproxy"
@@ -98,6 +122,7 @@ OPENSSL_CONF=$T/nginx/openssl.cnf tool deploy "pkcs11:object=pnx-rsa;type=cert" 
 wait_served 19810 "$T/renewed.pnx.test.pem"
 handshakes 19810 20
 nginx_check_log "$T/nginx"
+workers_silent
 renew pnx-ec renewed-hap.pnx.test
 OPENSSL_CONF=$T/openssl.cnf tool deploy "pkcs11:object=pnx-ec;type=cert" \
 	--file "$T/haproxy/site.pem" --provider-key "$T/haproxy/site.pem" \
@@ -105,4 +130,4 @@ OPENSSL_CONF=$T/openssl.cnf tool deploy "pkcs11:object=pnx-ec;type=cert" \
 	>"$T/out" 2>&1 || fail "deploy to haproxy: $(cat "$T/out")"
 wait_served 19820 "$T/renewed-hap.pnx.test.pem"
 curl -sS "${CA[@]}" https://127.0.0.1:19820/ | grep -q haproxy || fail "curl to haproxy after renewal"
-ok "renewal with a new key, deployed: nginx and haproxy serve it at once"
+ok "renewal with a new key, deployed: nginx and haproxy serve it at once; nginx's new workers request nothing"

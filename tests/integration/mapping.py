@@ -20,16 +20,14 @@ real Key Manager seeded by seed.py.
 import json
 import os
 import sys
-import tempfile
 import time
 
 import PyKCS11
-from PyKCS11 import PyKCS11Error
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "km"))
 import kmconf  # noqa: E402
-from checks import expect, fail, ok  # noqa: E402
+from checks import expect, fail, in_child, ok  # noqa: E402
 import kmrest  # noqa: E402
 
 MODULE, SEED = sys.argv[1], sys.argv[2]
@@ -93,24 +91,15 @@ s = lib.openSession(slots["main"])
 key = one(s, label="ec-www", **{"class": PyKCS11.CKO_PRIVATE_KEY})
 mech = PyKCS11.Mechanism(PyKCS11.CKM_ECDSA_SHA256)
 s.sign(key, b"before fork", mech)
-log = tempfile.NamedTemporaryFile(suffix=".log", delete=False)
-pid = os.fork()
-if pid == 0:
-    os.dup2(log.fileno(), 2)  # the module logs on stderr
-    os.environ["KMP11_DEBUG"] = "4"
-    ok = lib.lib.C_Initialize() == PyKCS11.CKR_OK
-    try:
-        child = lib.openSession(slots["main"])
-        child.sign(key, b"in the child", mech)
-    except PyKCS11Error:
-        ok = False
-    os._exit(0 if ok else 1)
-_, status = os.waitpid(pid, 0)
-with open(log.name) as f:
-    trace = f.read()
-os.unlink(log.name)
-if status != 0:
-    fail(f"forked child could not sign: {trace}")
+
+
+def child_signs():
+    if lib.lib.C_Initialize() != PyKCS11.CKR_OK:
+        raise RuntimeError("C_Initialize")
+    lib.openSession(slots["main"]).sign(key, b"in the child", mech)
+
+
+trace = in_child("forked child could not sign", child_signs)
 if "forked child: state kept" not in trace or "http:" in trace:
     fail(f"forked child: {trace}")
 s.closeSession()

@@ -1,6 +1,8 @@
 """The test scripts' reporting: "ok - ..." lines, a FAIL that exits, and
-a call expected to fail with one CKR_ code."""
+a call expected to fail with one CKR_ code, a forked child's run."""
+import os
 import sys
+import tempfile
 
 import PyKCS11
 from PyKCS11 import PyKCS11Error
@@ -23,3 +25,27 @@ def expect(code, what, call):
             fail(f"{what}: {e}, expected {name}")
         return
     fail(f"{what}: succeeded, expected {name}")
+
+
+def in_child(what, body):
+    """Runs body() in a forked child whose module logs every request on
+    stderr (KMP11_DEBUG=4, read at its C_Initialize); fails, saying what,
+    unless body returns; its log."""
+    log = tempfile.NamedTemporaryFile(suffix=".log", delete=False)
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(log.fileno(), 2)
+        os.environ["KMP11_DEBUG"] = "4"
+        try:
+            body()
+        except BaseException as e:  # the parent reports it
+            print(f"child failed: {e!r}", file=sys.stderr, flush=True)
+            os._exit(1)
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    with open(log.name) as f:
+        trace = f.read()
+    os.unlink(log.name)
+    if status != 0:
+        fail(f"{what}: {trace}")
+    return trace

@@ -219,6 +219,44 @@ static void test_clouds_yaml_errors(void **state)
 	}
 }
 
+/* Equal fingerprints: the same configuration, for a forked child to
+ * adopt its parent's tokens without reading the files again. */
+static bool same_fingerprint(const unsigned char *before, const char *reserved)
+{
+	unsigned char now[KM_CONFIG_FINGERPRINT_LEN];
+
+	assert_int_equal(km_config_fingerprint(reserved, now), 0);
+	return memcmp(before, now, sizeof(now)) == 0;
+}
+
+static void test_fingerprint(void **state)
+{
+	unsigned char fp[KM_CONFIG_FINGERPRINT_LEN];
+
+	(void)state;
+	set_env_user();
+	setenv("KMP11_CONF", "/etc/kmp11/a.conf", 1);
+	setenv("HOME", "/root", 1);
+	unsetenv("OS_CLOUD");
+	assert_int_equal(km_config_fingerprint(NULL, fp), 0);
+	assert_true(same_fingerprint(fp, NULL));
+	assert_false(same_fingerprint(fp, "/etc/kmp11/b.conf"));
+	unsetenv("HOME"); /* nginx's workers have none */
+	assert_true(same_fingerprint(fp, NULL));
+	setenv("OS_PASSWORD", "changed", 1);
+	assert_false(same_fingerprint(fp, NULL));
+	setenv("OS_PASSWORD", "p", 1);
+	setenv("KMP11_CONF", "/etc/kmp11/b.conf", 1);
+	assert_false(same_fingerprint(fp, NULL));
+	setenv("KMP11_CONF", "/etc/kmp11/a.conf", 1);
+	setenv("OS_CLOUD", "lab", 1); /* clouds.yaml: under HOME */
+	assert_int_equal(km_config_fingerprint(NULL, fp), 0);
+	setenv("HOME", "/home/other", 1);
+	assert_false(same_fingerprint(fp, NULL));
+	unsetenv("OS_CLOUD");
+	unsetenv("KMP11_CONF");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_system_file_unreadable),
 		cmocka_unit_test(test_clouds_yaml),
 		cmocka_unit_test(test_clouds_yaml_errors),
+		cmocka_unit_test(test_fingerprint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
