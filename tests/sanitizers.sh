@@ -5,8 +5,8 @@
 #
 # - ASan+UBSan build: the unit tests and kmp11-tool with leak detection;
 #   sign-threads (RSA, EC, Ed25519: init, listing, fetch, sign, verify,
-#   finalize) with leak detection; pkcs11-tool, the mechanism suite, key
-#   generation, C_CreateObject of token objects and kmp11-tool's writes
+#   finalize) with leak detection; pkcs11-tool, the mechanism suite, a
+#   forked child adopting its parent's tokens, key generation, C_CreateObject of token objects and kmp11-tool's writes
 #   with the sanitizers preloaded (memory errors only:
 #   those programs leak on their own).
 # - TSan build: 8 threads x 1000 signatures and verifications.
@@ -31,6 +31,7 @@ for key in rsa-www ec-www ed-www; do
 done
 "$A/tools/kmp11-tool" --module "$A/module/.libs/kmp11.so" list >/dev/null
 "$A/tools/kmp11-tool" --module "$A/module/.libs/kmp11.so" verify "pkcs11:" >/dev/null
+"$A/tools/kmp11-tool" --module "$A/module/.libs/kmp11.so" provider-key ec-www >/dev/null
 echo "ok - sign-threads (RSA, EC, Ed25519) and kmp11-tool under ASan+UBSan, leaks checked"
 
 PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
@@ -40,6 +41,7 @@ PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
 	pkcs11-tool --module "$A/module/.libs/kmp11.so" --test --allow-sw --login --pin unused
 	unset KMP11_CONF
 	/usr/bin/python3 "$SRC/tests/integration/mechanisms.py" kmp11 "$A/module/.libs/kmp11.so" "$KM/seed"
+	/usr/bin/python3 "$SRC/tests/integration/adopt.py" "$A/module/.libs/kmp11.so"
 	/usr/bin/python3 "$SRC/tests/integration/keygen.py" "$A/module/.libs/kmp11.so"
 	/usr/bin/python3 "$SRC/tests/integration/store.py" "$A/module/.libs/kmp11.so" "$KM"
 	bash "$SRC/tests/integration/tool-writes.sh" "$A/module/.libs/kmp11.so" "$A/tools/kmp11-tool" "$KM"
