@@ -30,22 +30,6 @@ if ! provider=$(bash "$HERE/../km/build-provider.sh" "$BUILD"); then
 	echo "ok - # SKIP pkcs11-provider with default_properties = ?provider=pkcs11: $provider"
 	exit 0
 fi
-cat >"$D/provider.cnf" <<END
-openssl_conf = openssl_init
-[openssl_init]
-providers = provider_sect
-alg_section = evp_properties
-[evp_properties]
-default_properties = ?provider=pkcs11
-[provider_sect]
-default = default_sect
-pkcs11 = pkcs11_sect
-[default_sect]
-activate = 1
-[pkcs11_sect]
-module = $provider
-pkcs11-module-path = $MODULE
-activate = 1
-END
+bash "$HERE/../km/provider-conf.sh" "$MODULE" "$provider" "$D/provider.cnf" "?provider=pkcs11"
 /usr/bin/python3 "$HERE/host-openssl.py" "$MODULE" "$SEED" "$D/provider.cnf" \
 	"pkcs11-provider with default_properties = ?provider=pkcs11"
