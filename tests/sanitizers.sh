@@ -9,7 +9,8 @@
 #   forked child adopting its parent's tokens, key generation, C_CreateObject of token objects and kmp11-tool's writes
 #   with the sanitizers preloaded (memory errors only:
 #   those programs leak on their own).
-# - TSan build: 8 threads x 1000 signatures and verifications.
+# - TSan build: 8 threads x 1000 signatures and verifications; a C_Logout
+#   and a fork() while another thread lists (tests/fault/midcall.c).
 # - valgrind on the normal build: kmp11-tool, no error and no leak.
 set -euo pipefail
 san_build() { # DIR CFLAGS
@@ -54,6 +55,23 @@ san_build build-tsan "-O1 -g -fsanitize=thread"
 TSAN_OPTIONS=halt_on_error=1 "$SRC/build-tsan/tests/integration/sign-threads" \
 	"$SRC/build-tsan/module/.libs/kmp11.so" ec-www 8 1000
 echo "ok - ThreadSanitizer: 8 threads x 1000 signatures, no race"
+
+# The same build: a C_Logout and a fork() while another thread waits for
+# the Key Manager (the fault server's slow answers; tests/fault/midcall.c).
+/usr/bin/python3 "$SRC/tests/fault/faultserver.py" 18611 slow 2>/dev/null &
+FAULTS=$!
+for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/18611) 2>/dev/null && break; sleep 0.1; done
+printf '[token]\nlabel = fault\nauth_url = http://127.0.0.1:18611/v3\nusername = u\nproject_name = fault\n' \
+	>"$KM/midcall-logout.conf"
+printf '[token]\nlabel = fault\nauth_url = http://127.0.0.1:18611/v3\nusername = u\nproject_name = fault\npassword = p\nrefresh_interval = 1\n' \
+	>"$KM/midcall-fork.conf"
+for mode in logout fork; do
+	KMP11_CONF=$KM/midcall-$mode.conf TSAN_OPTIONS=halt_on_error=1 \
+		"$SRC/build-tsan/tests/fault/midcall" "$SRC/build-tsan/module/.libs/kmp11.so" \
+		"$mode" >"$KM/midcall.log" 2>&1 || { kill "$FAULTS"; cat "$KM/midcall.log"; exit 1; }
+done
+kill "$FAULTS"
+echo "ok - ThreadSanitizer: a C_Logout and a fork() while another thread waits for the Key Manager, no race"
 
 # valgrind 3.19 does not know mlock2 (syscall 325), which OpenSSL's secure
 # heap tries first: it warns "unhandled amd64-linux syscall: 325", and
