@@ -1,14 +1,15 @@
 /*
  * Scans this process's writable memory for a secret after kmp11 is done
  * with it: the Keystone password of a token's config file (after
- * C_Finalize), a PIN given to C_Login, or the private key a login token
- * signed with (both after C_Logout, and after C_Finalize).
+ * C_Finalize), a Keystone token it was given instead (the same), a PIN
+ * given to C_Login, or the private key a login token signed with (both
+ * after C_Logout, and after C_Finalize).
  *
- *   memscan MODULE pin|password|key SECRET_FILE [PIN_FILE]
+ *   memscan MODULE pin|password|token|key SECRET_FILE [PIN_FILE]
  *
  * KMP11_CONF: one token on the Key Manager; with "pin" and "key" a login
- * token (PIN_FILE holds the PIN for "key"), with "password" one whose file
- * holds the password. The secret is read from SECRET_FILE (a line of text;
+ * token (PIN_FILE holds the PIN for "key"), with "password" and "token"
+ * one whose file holds it. The secret is read from SECRET_FILE (a line of text;
  * for "key" the private value in hex, looked for in both byte orders) and
  * kept masked, so that the only
  * copies of it in clear are the module's (and, for the PIN, the buffer
@@ -159,10 +160,11 @@ int main(int argc, char **argv)
 	void *dl;
 	CK_RV rv;
 
-	if (argc != 4 + key || (!pin && !key && strcmp(what, "password") != 0) ||
+	if (argc != 4 + key ||
+	    (!pin && !key && strcmp(what, "password") != 0 && strcmp(what, "token") != 0) ||
 	    read_masked(argv[3], key, masked, &masked_len) != 0 ||
 	    (key && read_masked(argv[4], false, pin_masked, &pin_len) != 0))
-		return fprintf(stderr, "usage: memscan MODULE pin|password|key "
+		return fprintf(stderr, "usage: memscan MODULE pin|password|token|key "
 				       "SECRET_FILE [PIN_FILE]\n"), 2;
 	reversed_too = key;
 	if (pin) {
