@@ -192,14 +192,31 @@ static const char *name_of(const struct kmp_new_object *o,
 
 /* The container's name in the Key Manager: its label and the CKA_ID its
  * objects show (o's, else its other half's; an intermediate's is its
- * certificate's). malloc'd. */
-static char *named(const char *label, const struct kmp_new_object *o,
-		   const struct km_container *half)
+ * certificate's); *out NULL for an unnamed one (no label, no id). The
+ * name checked is the name made. */
+static CK_RV container_name(const char *label, const struct kmp_new_object *o,
+			    const struct km_container *half, char **out)
 {
-	if (o->kind != KMP_NEW_INTERMEDIATE && o->id_len > 0)
-		return km_container_name(label, o->id, o->id_len);
-	return half ? km_container_name(label, half->id, half->id_len)
-		    : km_container_name(label, NULL, 0);
+	const unsigned char *id = NULL;
+	size_t len = 0;
+
+	if (o->kind != KMP_NEW_INTERMEDIATE && o->id_len > 0) {
+		id = o->id;
+		len = o->id_len;
+	} else if (half != NULL) {
+		id = half->id;
+		len = half->id_len;
+	}
+	*out = NULL;
+	if (!km_container_name_fits(label, len)) {
+		km_error("C_CreateObject: the label '%s' is too long, or ends "
+			 "like the \" (id ...)\" kmp11 gives a CKA_ID", label);
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	}
+	if (label[0] == '\0' && len == 0)
+		return CKR_OK;
+	return (*out = km_container_name(label, id, len)) != NULL ? CKR_OK
+								 : CKR_HOST_MEMORY;
 }
 
 static CK_RV check_shown(struct km_token *t, const char *name)
@@ -402,20 +419,8 @@ CK_RV kmp_store_object(struct km_token *t, struct km_snapshot *snap,
 		return rv;
 	if (half != NULL)
 		snprintf(out->replaced, sizeof(out->replaced), "%s", half->uuid);
-	if (!km_container_name_fits(name ? name : "",
-				    o->id_len ? o->id_len : half ? half->id_len : 0)) {
-		km_error("C_CreateObject: the label '%s' is too long, or ends "
-			 "like the \" (id ...)\" kmp11 gives a CKA_ID", name);
-		return CKR_ATTRIBUTE_VALUE_INVALID;
-	}
-	/* No label and no id: an unnamed container. */
-	full = named(name ? name : "", o, half);
-	if (full != NULL && full[0] == '\0') {
-		free(full);
-		full = NULL;
-	} else if (full == NULL) {
-		return CKR_HOST_MEMORY;
-	}
+	if ((rv = container_name(name ? name : "", o, half, &full)) != CKR_OK)
+		return rv;
 	if (o->kind == KMP_NEW_INTERMEDIATE)
 		rv = store_intermediate(t, snap, o, half, full, out);
 	else if (o->kind == KMP_NEW_CERTIFICATE)
