@@ -8,7 +8,7 @@
 #ifndef KMP11_ADOPT_H
 #define KMP11_ADOPT_H
 
-#include "module/internal.h"
+#include "module/slot.h"
 #include "tokens/config.h"
 
 #include <stdbool.h>

@@ -3,9 +3,11 @@
  * objects in memory; token objects in the Key Manager (C_CreateObject,
  * C_DestroyObject, renames by C_SetAttributeValue, key pairs, key and
  * certificate orders). Each checks its arguments, takes the lock, and
- * releases it around the Key Manager's calls.
+ * lets it go only through kmp_offlock_relocking around the Key Manager's
+ * calls.
  */
-#include "module/internal.h"
+#include "module/calls.h"
+#include "module/slot.h"
 
 #include "module/attrs.h"
 #include "module/derive.h"
@@ -39,13 +41,13 @@ static CK_RV may_create_inlock(struct kmp_slot *slot, const CK_ATTRIBUTE *templ,
 
 /* Writing to the Key Manager: a read-write session on a writable token,
  * logged in when the token needs it. */
-static CK_RV may_write_inlock(struct kmp_session *session, struct kmp_slot *slot)
+static CK_RV may_write_inlock(const struct kmp_call *call)
 {
-	if (km_token_config(slot->token)->read_only)
+	if (km_token_config(call->slot->token)->read_only)
 		return CKR_TOKEN_WRITE_PROTECTED;
-	if (!(session->flags & CKF_RW_SESSION))
+	if (!(call->session->flags & CKF_RW_SESSION))
 		return CKR_SESSION_READ_ONLY;
-	if (km_token_login_required(slot->token) && !slot->logged_in)
+	if (kmp_login_gone_inlock(call->slot))
 		return CKR_USER_NOT_LOGGED_IN;
 	return CKR_OK;
 }
@@ -97,13 +99,13 @@ static unsigned chain_length_inlock(struct kmp_slot *slot, const char *container
 }
 
 /* A chain just written is not fetched yet: its members have no handles
- * until it is. Drops the lock while fetching. */
-static CK_RV fetch_chain_inlock(struct kmp_slot *slot, const char *container)
+ * until it is. */
+static CK_RV fetch_chain_relocking(struct kmp_call *call, const char *container)
 {
+	struct kmp_slot *slot = call->slot;
 	struct kmp_object *chain = NULL;
 	struct km_snapshot *snap = slot->objects->snapshot;
 	struct kmp_need needs[3];
-	size_t n;
 	CK_RV rv;
 
 	for (size_t i = 0; chain == NULL && i < slot->objects->n; i++)
@@ -112,54 +114,72 @@ static CK_RV fetch_chain_inlock(struct kmp_slot *slot, const char *container)
 			chain = &slot->objects->items[i];
 	if (chain == NULL)
 		return CKR_OK;
-	n = kmp_object_needs(slot->token, chain, needs);
+	/* Held past the fetch: its objects are rebuilt with the chain. */
 	km_token_snapshot_ref(slot->token, snap);
-	pthread_mutex_unlock(&kmp_gl.lock);
-	rv = fetch_needs(slot->token, snap, needs, n);
-	pthread_mutex_lock(&kmp_gl.lock);
-	if (rv == CKR_OK && login_gone_inlock(slot))
+	rv = kmp_fetch_relocking(call, needs,
+				 kmp_object_needs(slot->token, chain, needs));
+	if (rv == CKR_OK && kmp_login_gone_inlock(slot))
 		rv = CKR_USER_NOT_LOGGED_IN;
-	if (rv == CKR_OK && objects_inlock(slot, snap, true) == NULL)
+	if (rv == CKR_OK && kmp_objects_inlock(slot, snap, true) == NULL)
 		rv = CKR_HOST_MEMORY;
 	km_token_snapshot_unref(slot->token, snap);
 	return rv;
 }
 
-/* Stores the object (no lock held), then finds it in a new listing. */
+struct store {
+	const struct kmp_new_object *object;
+	struct kmp_stored stored;
+};
+
+static CK_RV store(struct km_token *token, struct km_snapshot *unused,
+		   void *arg)
+{
+	struct store *w = arg;
+	struct km_snapshot *snap = NULL;
+	CK_RV rv = kmp_read_failure(km_token_snapshot(token, &snap));
+
+	(void)unused;
+	if (rv == CKR_OK)
+		rv = kmp_store_object(token, snap, w->object, &w->stored);
+	km_token_snapshot_unref(token, snap);
+	return rv;
+}
+
+/* Stores the object, then finds it in a new listing. */
 static CK_RV create_token_object(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *templ,
 				 CK_ULONG count, CK_OBJECT_HANDLE *out)
 {
-	struct kmp_session *session;
-	struct kmp_slot *slot;
-	struct km_snapshot *snap = NULL;
 	struct kmp_new_object o;
-	struct kmp_stored stored;
+	struct store w = {.object = &o};
+	struct kmp_call call;
 	CK_RV rv;
 
 	pthread_mutex_lock(&kmp_gl.lock);
-	rv = session_inlock(h, &session, &slot);
+	rv = kmp_call_inlock(&call, h);
 	if (rv == CKR_OK)
-		rv = may_write_inlock(session, slot);
+		rv = may_write_inlock(&call);
 	pthread_mutex_unlock(&kmp_gl.lock);
 	if (rv != CKR_OK)
 		return rv;
+	/* Parsed (certificates, keys) without the lock. */
 	if ((rv = kmp_new_object_parse(templ, count, &o)) != CKR_OK) {
 		kmp_new_object_free(&o);
 		return rv;
 	}
-	if ((rv = read_failure(km_token_snapshot(slot->token, &snap))) == CKR_OK)
-		rv = kmp_store_object(slot->token, snap, &o, &stored);
-	km_token_snapshot_unref(slot->token, snap);
 	pthread_mutex_lock(&kmp_gl.lock);
-	if (rv == CKR_OK && (rv = relist_inlock(slot)) == CKR_OK &&
-	    o.kind == KMP_NEW_INTERMEDIATE)
-		rv = fetch_chain_inlock(slot, stored.uuid);
+	rv = kmp_call_again_inlock(&call);
+	if (rv == CKR_OK)
+		rv = kmp_offlock_relocking(&call, NULL, store, &w);
+	if (rv == CKR_OK)
+		rv = kmp_relist_relocking(&call);
+	if (rv == CKR_OK && o.kind == KMP_NEW_INTERMEDIATE)
+		rv = fetch_chain_relocking(&call, w.stored.uuid);
 	if (rv == CKR_OK) {
-		if (stored.replaced[0])
-			alias_container_inlock(slot, stored.replaced, stored.uuid,
-					       stored.replaced_chain);
-		rv = made_inlock(slot, stored.uuid, role_of(o.kind),
-				 stored.index, out);
+		if (w.stored.replaced[0])
+			alias_container_inlock(call.slot, w.stored.replaced,
+					       w.stored.uuid, w.stored.replaced_chain);
+		rv = kmp_made_inlock(call.slot, w.stored.uuid, role_of(o.kind),
+				     w.stored.index, out);
 	}
 	pthread_mutex_unlock(&kmp_gl.lock);
 	kmp_new_object_free(&o);
@@ -178,8 +198,7 @@ static bool creates_secret(const CK_ATTRIBUTE *templ, CK_ULONG count)
 CK_RV kmp_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
 			 CK_ULONG count, CK_OBJECT_HANDLE_PTR out)
 {
-	struct kmp_session *session;
-	struct kmp_slot *slot;
+	struct kmp_call call;
 	CK_RV rv;
 
 	if ((templ == NULL && count > 0) || out == NULL)
@@ -187,12 +206,12 @@ CK_RV kmp_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
 	if (kmp_template_bool(templ, count, CKA_TOKEN, false))
 		return create_token_object(h, templ, count, out);
 	pthread_mutex_lock(&kmp_gl.lock);
-	rv = session_inlock(h, &session, &slot);
+	rv = kmp_call_inlock(&call, h);
 	if (rv == CKR_OK)
-		rv = may_create_inlock(slot, templ, count,
+		rv = may_create_inlock(call.slot, templ, count,
 				       creates_secret(templ, count));
 	if (rv == CKR_OK)
-		rv = kmp_sobject_create(&kmp_gl.sobjects, h, session->slot, templ,
+		rv = kmp_sobject_create(&kmp_gl.sobjects, h, call.slot_id, templ,
 					count, out);
 	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
@@ -215,54 +234,32 @@ static CK_OBJECT_HANDLE *container_handles_inlock(struct kmp_slot *slot,
 	return out;
 }
 
-/* Remembers the handles of objects deleted with their container, for as
- * long as the application may still destroy them (each once). */
-static void add_gone_inlock(struct kmp_slot *slot, const CK_OBJECT_HANDLE *h,
-			    size_t n)
-{
-	CK_OBJECT_HANDLE *grown = realloc(slot->gone,
-					  (slot->n_gone + n + 1) * sizeof(*grown));
-
-	if (grown == NULL)
-		return; /* destroying them then answers OBJECT_HANDLE_INVALID */
-	slot->gone = grown;
-	for (size_t i = 0; i < n; i++)
-		slot->gone[slot->n_gone++] = h[i];
-}
-
-static bool taken_with_container_inlock(struct kmp_slot *slot,
-					CK_OBJECT_HANDLE oh)
-{
-	for (size_t i = 0; i < slot->n_gone; i++)
-		if (slot->gone[i] == oh) {
-			slot->gone[i] = slot->gone[--slot->n_gone];
-			return true;
-		}
-	return false;
-}
-
 /* Session objects copy in memory; a token object stays one of its kind
  * (CKA_COPYABLE FALSE). */
 CK_RV kmp_C_CopyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 		       CK_ATTRIBUTE_PTR templ, CK_ULONG count,
 		       CK_OBJECT_HANDLE_PTR out)
 {
-	struct kmp_session *session;
-	struct kmp_sobject *so;
-	struct kmp_slot *slot;
+	struct kmp_target t;
+	struct kmp_call call;
 	CK_RV rv;
 
 	if ((templ == NULL && count > 0) || out == NULL)
 		return CKR_ARGUMENTS_BAD;
 	pthread_mutex_lock(&kmp_gl.lock);
-	rv = session_inlock(h, &session, &slot);
-	if (rv == CKR_OK && kmp_is_session_handle(oh)) {
-		if ((rv = sobject_inlock(session, slot, oh, &so)) == CKR_OK)
+	rv = kmp_call_inlock(&call, h);
+	if (rv == CKR_OK) {
+		switch (kmp_resolve_inlock(&call, oh, &t)) {
+		case KMP_HANDLE_SESSION_OBJECT:
 			rv = kmp_sobject_copy(&kmp_gl.sobjects, oh, h, templ,
 					      count, out);
-	} else if (rv == CKR_OK) {
-		rv = get_inlock(slot, oh) != NULL ? CKR_ACTION_PROHIBITED
-						  : CKR_OBJECT_HANDLE_INVALID;
+			break;
+		case KMP_HANDLE_TOKEN_OBJECT:
+			rv = CKR_ACTION_PROHIBITED;
+			break;
+		default:
+			rv = CKR_OBJECT_HANDLE_INVALID;
+		}
 	}
 	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
@@ -273,7 +270,7 @@ CK_RV kmp_C_CopyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 static CK_RV destroy_failure(CK_RV rv)
 {
 	return rv == CKR_ACTION_PROHIBITED || rv == CKR_TOKEN_WRITE_PROTECTED
-		       ? rv : read_failure(rv);
+		       ? rv : kmp_read_failure(rv);
 }
 
 /*
@@ -283,83 +280,112 @@ static CK_RV destroy_failure(CK_RV rv)
  * alone; an intermediate is part of its container's chain and is not
  * deleted by itself.
  */
-static CK_RV destroy_token_object_inlock(struct kmp_session *session,
-					 struct kmp_slot *slot,
-					 CK_OBJECT_HANDLE oh)
-{
-	struct kmp_object *obj = get_inlock(slot, oh);
-	CK_OBJECT_HANDLE *siblings = NULL;
-	size_t n = 0;
+struct deletion {
 	km_uuid uuid;
+	bool container;
+};
+
+static CK_RV delete(struct km_token *token, struct km_snapshot *unused,
+		    void *arg)
+{
+	const struct deletion *d = arg;
+
+	(void)unused;
+	return d->container ? km_delete_container(token, d->uuid)
+			    : km_delete_secret(token, d->uuid);
+}
+
+static CK_RV destroy_token_object_relocking(struct kmp_call *call,
+					    struct kmp_object *obj)
+{
+	struct kmp_slot *slot = call->slot;
+	CK_OBJECT_HANDLE *siblings = NULL;
+	struct deletion d = {.container = obj->container != NULL};
+	size_t n = 0;
 	CK_RV rv;
 
-	if (obj == NULL)
-		return taken_with_container_inlock(
-			       slot, kmp_alias_resolve(&slot->aliases, oh))
-			       ? CKR_OK : CKR_OBJECT_HANDLE_INVALID;
-	if ((rv = may_write_inlock(session, slot)) != CKR_OK)
+	if ((rv = may_write_inlock(call)) != CKR_OK)
 		return rv;
 	if (obj->role == KMP_ROLE_INTERMEDIATE)
 		return CKR_ACTION_PROHIBITED;
-	snprintf(uuid, sizeof(uuid), "%s",
+	snprintf(d.uuid, sizeof(d.uuid), "%s",
 		 obj->container ? obj->container->uuid : obj->secret);
-	if (obj->container != NULL &&
-	    (siblings = container_handles_inlock(slot, obj, &n)) == NULL)
+	if (d.container && (siblings = container_handles_inlock(slot, obj, &n)) == NULL)
 		return CKR_HOST_MEMORY;
-	pthread_mutex_unlock(&kmp_gl.lock);
-	rv = destroy_failure(siblings ? km_delete_container(slot->token, uuid)
-				      : km_delete_secret(slot->token, uuid));
-	pthread_mutex_lock(&kmp_gl.lock);
-	if (rv == CKR_OK) {
-		relist_inlock(slot); /* deleted: a failed listing is no error */
-		add_gone_inlock(slot, siblings, n);
+	rv = destroy_failure(kmp_offlock_relocking(call, NULL, delete, &d));
+	if (rv == CKR_OK || rv == CKR_SESSION_CLOSED) {
+		/* Deleted: a failed listing is no error. */
+		kmp_relist_relocking(call);
+		kmp_gone_add_inlock(slot, siblings, n);
 	}
 	free(siblings);
 	return rv;
 }
 
-static CK_RV destroy_order_inlock(struct kmp_session *session,
-				  struct kmp_slot *slot, CK_OBJECT_HANDLE oh)
-{
+struct order_deletion {
 	km_uuid uuid;
-	CK_RV rv = may_write_inlock(session, slot);
+};
+
+static CK_RV delete_order(struct km_token *token, struct km_snapshot *unused,
+			  void *arg)
+{
+	const struct order_deletion *d = arg;
+
+	(void)unused;
+	return km_order_delete(token, d->uuid);
+}
+
+static CK_RV destroy_order_relocking(struct kmp_call *call,
+				     const struct kmp_order *order)
+{
+	CK_OBJECT_HANDLE handle = order->handle;
+	struct order_deletion d;
+	CK_RV rv = may_write_inlock(call);
 
 	if (rv != CKR_OK)
 		return rv;
-	memcpy(uuid, kmp_orders_get(&slot->orders, oh)->uuid, sizeof(uuid));
-	pthread_mutex_unlock(&kmp_gl.lock);
-	rv = km_order_delete(slot->token, uuid);
-	pthread_mutex_lock(&kmp_gl.lock);
-	if (rv == CKR_OK)
-		kmp_orders_remove(&slot->orders, oh);
+	memcpy(d.uuid, order->uuid, sizeof(d.uuid));
+	rv = kmp_offlock_relocking(call, NULL, delete_order, &d);
+	/* Deleted, though the session went meanwhile. */
+	if (rv == CKR_OK || rv == CKR_SESSION_CLOSED)
+		kmp_orders_remove(&call->slot->orders, handle);
 	return rv;
 }
 
 CK_RV kmp_C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh)
 {
-	struct kmp_session *session;
-	struct kmp_sobject *so;
-	struct kmp_slot *slot;
+	struct kmp_target t;
+	struct kmp_call call;
 	CK_RV rv;
 
 	pthread_mutex_lock(&kmp_gl.lock);
-	rv = session_inlock(h, &session, &slot);
-	if (rv == CKR_OK && kmp_is_session_handle(oh)) {
-		if ((rv = sobject_inlock(session, slot, oh, &so)) == CKR_OK &&
-		    !kmp_sobject_allows(so, CKA_DESTROYABLE))
+	if ((rv = kmp_call_inlock(&call, h)) != CKR_OK) {
+		pthread_mutex_unlock(&kmp_gl.lock);
+		return rv;
+	}
+	switch (kmp_resolve_inlock(&call, oh, &t)) {
+	case KMP_HANDLE_SESSION_OBJECT:
+		if (!kmp_sobject_allows(t.sobject, CKA_DESTROYABLE))
 			rv = CKR_ACTION_PROHIBITED;
-		if (rv == CKR_OK)
+		else
 			kmp_sobject_destroy(&kmp_gl.sobjects, oh);
-	} else if (rv == CKR_OK && kmp_orders_get(&slot->orders, oh) != NULL) {
-		rv = destroy_order_inlock(session, slot, oh);
-	} else if (rv == CKR_OK) {
-		rv = destroy_token_object_inlock(session, slot, oh);
+		break;
+	case KMP_HANDLE_ORDER:
+		rv = destroy_order_relocking(&call, t.order);
+		break;
+	case KMP_HANDLE_TOKEN_OBJECT:
+		rv = destroy_token_object_relocking(&call, t.object);
+		break;
+	case KMP_HANDLE_GONE:
+		kmp_forget_gone_inlock(call.slot, oh);
+		break;
+	default:
+		rv = CKR_OBJECT_HANDLE_INVALID;
 	}
 	/* No session keeps a destroyed key's context. (The session may
 	 * have closed while the Key Manager was called; the slot stays.) */
-	if (rv == CKR_OK)
-		kmp_session_drop_spares(&kmp_gl.sessions,
-					(CK_SLOT_ID)(slot - kmp_gl.slots));
+	if (rv == CKR_OK || rv == CKR_SESSION_CLOSED)
+		kmp_session_drop_spares(&kmp_gl.sessions, call.slot_id);
 	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
 }
@@ -368,8 +394,7 @@ CK_RV kmp_C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mechanism,
 		      CK_OBJECT_HANDLE base, CK_ATTRIBUTE_PTR templ,
 		      CK_ULONG count, CK_OBJECT_HANDLE_PTR out)
 {
-	struct kmp_session *session;
-	struct kmp_slot *slot;
+	struct kmp_call call;
 	struct kmp_key key = {0};
 	unsigned char *secret = NULL;
 	size_t len = 0;
@@ -380,20 +405,17 @@ CK_RV kmp_C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mechanism,
 	if (mechanism->mechanism != CKM_ECDH1_DERIVE)
 		return CKR_MECHANISM_INVALID;
 	pthread_mutex_lock(&kmp_gl.lock);
-	rv = session_inlock(h, &session, &slot);
+	rv = kmp_call_inlock(&call, h);
 	if (rv == CKR_OK)
-		rv = may_create_inlock(slot, templ, count, true);
+		rv = may_create_inlock(call.slot, templ, count, true);
 	if (rv == CKR_OK)
-		rv = key_inlock(session, slot, CKA_DERIVE, base, &key);
-	/* Fetching may have released the lock: look again. */
-	if (rv == CKR_OK && kmp_session_get(&kmp_gl.sessions, h) != session)
-		rv = CKR_SESSION_CLOSED;
+		rv = kmp_key_relocking(&call, CKA_DERIVE, base, &key);
 	if (rv == CKR_OK && (key.type != CKK_EC || key.pkey == NULL))
 		rv = CKR_KEY_TYPE_INCONSISTENT;
 	if (rv == CKR_OK)
 		rv = kmp_ecdh_derive(mechanism, key.pkey, &secret, &len);
 	if (rv == CKR_OK)
-		rv = kmp_sobject_secret(&kmp_gl.sobjects, h, session->slot, templ,
+		rv = kmp_sobject_secret(&kmp_gl.sobjects, h, call.slot_id, templ,
 					count, secret, len, out);
 	pthread_mutex_unlock(&kmp_gl.lock);
 	if (secret != NULL)
@@ -439,21 +461,31 @@ static CK_RV new_name(const struct kmp_object *obj, const CK_ATTRIBUTE *templ,
 		       ? CKR_OK : CKR_HOST_MEMORY;
 }
 
-static CK_RV rename_token_object_inlock(CK_SESSION_HANDLE h,
-					struct kmp_session *session,
-					struct kmp_slot *slot,
-					CK_OBJECT_HANDLE oh,
-					const CK_ATTRIBUTE *templ,
-					CK_ULONG count)
+struct rename {
+	km_uuid uuid, renamed;
+	const char *name;
+};
+
+static CK_RV rename_container(struct km_token *token, struct km_snapshot *unused,
+		    void *arg)
 {
+	struct rename *r = arg;
+
+	(void)unused;
+	return km_rename_container(token, r->uuid, r->name, r->renamed);
+}
+
+static CK_RV rename_token_object_relocking(struct kmp_call *call,
+					   CK_OBJECT_HANDLE oh,
+					   const CK_ATTRIBUTE *templ,
+					   CK_ULONG count)
+{
+	struct kmp_slot *slot = call->slot;
 	struct kmp_object *obj;
 	char *label = NULL, *name = NULL;
-	km_uuid uuid, renamed;
-	CK_RV rv = object_inlock(slot, oh, &obj);
+	struct rename r;
+	CK_RV rv = kmp_object_relocking(call, oh, &obj);
 
-	/* object_inlock may have let the lock go: the session may be gone. */
-	if (kmp_session_get(&kmp_gl.sessions, h) != session)
-		return CKR_SESSION_CLOSED;
 	if (rv != CKR_OK)
 		return rv;
 	for (CK_ULONG i = 0; i < count; i++)
@@ -468,16 +500,17 @@ static CK_RV rename_token_object_inlock(CK_SESSION_HANDLE h,
 	    !km_token_config_shows(km_token_config(slot->token), label))
 		rv = CKR_ATTRIBUTE_VALUE_INVALID; /* it would disappear */
 	if (rv == CKR_OK)
-		rv = may_write_inlock(session, slot);
+		rv = may_write_inlock(call);
 	if (rv == CKR_OK) {
-		snprintf(uuid, sizeof(uuid), "%s", obj->container->uuid);
-		pthread_mutex_unlock(&kmp_gl.lock);
-		rv = km_rename_container(slot->token, uuid, name, renamed);
-		pthread_mutex_lock(&kmp_gl.lock);
+		snprintf(r.uuid, sizeof(r.uuid), "%s", obj->container->uuid);
+		r.name = name;
+		rv = kmp_offlock_relocking(call, NULL, rename_container, &r);
 	}
-	if (rv == CKR_OK) {
-		alias_container_inlock(slot, uuid, renamed, chain_length_inlock(slot, uuid));
-		relist_inlock(slot);
+	/* Renamed, though the session may have gone meanwhile. */
+	if (rv == CKR_OK || rv == CKR_SESSION_CLOSED) {
+		alias_container_inlock(slot, r.uuid, r.renamed,
+				       chain_length_inlock(slot, r.uuid));
+		kmp_relist_relocking(call);
 	}
 	free(label);
 	free(name);
@@ -487,20 +520,25 @@ static CK_RV rename_token_object_inlock(CK_SESSION_HANDLE h,
 CK_RV kmp_C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 			      CK_ATTRIBUTE_PTR templ, CK_ULONG count)
 {
-	struct kmp_session *session;
-	struct kmp_sobject *so;
-	struct kmp_slot *slot;
+	struct kmp_target t;
+	struct kmp_call call;
 	CK_RV rv;
 
 	if (templ == NULL && count > 0)
 		return CKR_ARGUMENTS_BAD;
 	pthread_mutex_lock(&kmp_gl.lock);
-	rv = session_inlock(h, &session, &slot);
-	if (rv == CKR_OK && kmp_is_session_handle(oh)) {
-		if ((rv = sobject_inlock(session, slot, oh, &so)) == CKR_OK)
-			rv = kmp_sobject_set(so, templ, count);
-	} else if (rv == CKR_OK) {
-		rv = rename_token_object_inlock(h, session, slot, oh, templ, count);
+	rv = kmp_call_inlock(&call, h);
+	if (rv == CKR_OK) {
+		switch (kmp_resolve_inlock(&call, oh, &t)) {
+		case KMP_HANDLE_SESSION_OBJECT:
+			rv = kmp_sobject_set(t.sobject, templ, count);
+			break;
+		case KMP_HANDLE_TOKEN_OBJECT:
+			rv = rename_token_object_relocking(&call, oh, templ, count);
+			break;
+		default:
+			rv = CKR_OBJECT_HANDLE_INVALID;
+		}
 	}
 	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
@@ -515,37 +553,44 @@ static CK_RV session_key_pair(CK_SESSION_HANDLE h, const struct kmp_keygen *g,
 			      const struct kmp_pair_templates *t,
 			      CK_OBJECT_HANDLE *pub_out, CK_OBJECT_HANDLE *priv_out)
 {
-	struct kmp_session *session;
-	struct kmp_slot *slot;
+	struct kmp_call call;
 	EVP_PKEY *key;
 	CK_RV rv = kmp_keygen_local(g, &key);
 
 	if (rv != CKR_OK)
 		return rv;
 	pthread_mutex_lock(&kmp_gl.lock);
-	rv = session_inlock(h, &session, &slot);
+	rv = kmp_call_inlock(&call, h);
 	/* A C_Logout while the key was made: no private object after it. */
 	if (rv == CKR_OK)
-		rv = may_create_inlock(slot, t->pub, t->n_pub, false);
+		rv = may_create_inlock(call.slot, t->pub, t->n_pub, false);
 	if (rv == CKR_OK)
-		rv = may_create_inlock(slot, t->priv, t->n_priv, true);
+		rv = may_create_inlock(call.slot, t->priv, t->n_priv, true);
 	if (rv == CKR_OK)
-		rv = kmp_sobject_key_pair(&kmp_gl.sobjects, h, session->slot, t,
+		rv = kmp_sobject_key_pair(&kmp_gl.sobjects, h, call.slot_id, t,
 					  key, pub_out, priv_out);
 	pthread_mutex_unlock(&kmp_gl.lock);
 	EVP_PKEY_free(key);
 	return rv;
 }
 
+struct key_pair {
+	const struct kmp_keygen *g;
+	km_uuid container;
+};
+
 /* Makes the pair and stores it, the templates' CKA_ID in the container's
- * name; no lock held. */
-static CK_RV make_key_pair(struct km_token *token, const struct kmp_keygen *g,
-			   km_uuid container)
+ * name. */
+static CK_RV make_key_pair(struct km_token *token, struct km_snapshot *unused,
+			   void *arg)
 {
+	const struct kmp_keygen *g = ((struct key_pair *)arg)->g;
+	char *container = ((struct key_pair *)arg)->container;
 	char *name = km_container_name(g->label, g->id, g->id_len);
 	EVP_PKEY *key = NULL;
 	CK_RV rv = name != NULL ? CKR_OK : CKR_HOST_MEMORY;
 
+	(void)unused;
 	if (rv == CKR_OK && g->type == CKK_RSA)
 		rv = km_order_keypair(token, name, g->bits,
 				      km_token_config(token)->order_wait,
@@ -564,53 +609,48 @@ CK_RV kmp_C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 			    CK_OBJECT_HANDLE_PTR priv_out)
 {
 	struct kmp_pair_templates t = {pub, priv, n_pub, n_priv, 0};
-	struct kmp_session *session;
-	struct kmp_slot *slot;
-	struct km_token *token = NULL;
+	struct kmp_call call;
 	struct kmp_keygen g;
-	km_uuid container;
+	struct key_pair made = {.g = &g};
 	CK_RV rv;
 
 	if (m == NULL || (pub == NULL && n_pub > 0) ||
 	    (priv == NULL && n_priv > 0) || pub_out == NULL || priv_out == NULL)
 		return CKR_ARGUMENTS_BAD;
 	pthread_mutex_lock(&kmp_gl.lock);
-	rv = session_inlock(h, &session, &slot);
+	rv = kmp_call_inlock(&call, h);
 	if (rv == CKR_OK)
 		rv = kmp_keygen_parse(m, pub, n_pub, priv, n_priv, &g);
 	if (rv == CKR_OK && !g.token) {
 		t.mechanism = g.mechanism;
 		rv = kmp_sobject_pair_check(&t, g.type);
 		if (rv == CKR_OK)
-			rv = may_create_inlock(slot, pub, n_pub, false);
+			rv = may_create_inlock(call.slot, pub, n_pub, false);
 		if (rv == CKR_OK)
-			rv = may_create_inlock(slot, priv, n_priv, true);
+			rv = may_create_inlock(call.slot, priv, n_priv, true);
 		pthread_mutex_unlock(&kmp_gl.lock);
 		return rv != CKR_OK ? rv
 				    : session_key_pair(h, &g, &t, pub_out, priv_out);
 	}
 	if (rv == CKR_OK)
-		rv = may_write_inlock(session, slot);
+		rv = may_write_inlock(&call);
 	/* A container the token would not show would be lost. */
 	if (rv == CKR_OK &&
-	    !km_token_config_shows(km_token_config(slot->token), g.label)) {
+	    !km_token_config_shows(km_token_config(call.slot->token), g.label)) {
 		km_error("'%s' does not match the token's containers patterns",
 			 g.label);
 		rv = CKR_TEMPLATE_INCONSISTENT;
 	}
 	if (rv == CKR_OK)
-		token = slot->token;
-	pthread_mutex_unlock(&kmp_gl.lock);
-	if (rv != CKR_OK)
-		return rv;
-	rv = make_key_pair(token, &g, container);
-	pthread_mutex_lock(&kmp_gl.lock);
+		rv = kmp_offlock_relocking(&call, NULL, make_key_pair, &made);
 	if (rv == CKR_OK)
-		rv = relist_inlock(slot);
+		rv = kmp_relist_relocking(&call);
 	if (rv == CKR_OK)
-		rv = made_inlock(slot, container, KMP_ROLE_PRIVATE_KEY, 0, priv_out);
+		rv = kmp_made_inlock(call.slot, made.container,
+				     KMP_ROLE_PRIVATE_KEY, 0, priv_out);
 	if (rv == CKR_OK)
-		rv = made_inlock(slot, container, KMP_ROLE_PUBLIC_KEY, 0, pub_out);
+		rv = kmp_made_inlock(call.slot, made.container,
+				     KMP_ROLE_PUBLIC_KEY, 0, pub_out);
 	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
 }
@@ -628,7 +668,7 @@ static CK_RV refused_as(CK_RV rv, CK_RV code)
 static CK_RV stored_key_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE key,
 			       km_uuid container)
 {
-	struct kmp_object *obj = get_inlock(slot, key);
+	struct kmp_object *obj = kmp_token_object_inlock(slot, key);
 
 	if (obj == NULL || obj->role != KMP_ROLE_PRIVATE_KEY ||
 	    obj->container == NULL || obj->container->type != KM_CONTAINER_RSA) {
@@ -645,7 +685,7 @@ static CK_RV stored_key_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE key,
 static CK_RV csr_key_inlock(struct kmp_slot *slot, CK_OBJECT_HANDLE key,
 			    struct km_key_secrets *out)
 {
-	struct kmp_object *obj = get_inlock(slot, key);
+	struct kmp_object *obj = kmp_token_object_inlock(slot, key);
 
 	/* A standalone key would stop being one, and its handle change. */
 	if (obj == NULL || obj->role != KMP_ROLE_PRIVATE_KEY || obj->container == NULL) {
@@ -678,15 +718,36 @@ static CK_RV order_key_inlock(struct kmp_slot *slot,
 	return csr_key_inlock(slot, req->key, key);
 }
 
-static CK_RV certificate_order(struct kmp_slot *slot, const CK_MECHANISM *m,
-			       const CK_ATTRIBUTE *templ, CK_ULONG count,
-			       CK_OBJECT_HANDLE *out)
+struct certificate_order {
+	const struct kmp_order_request *req;
+	km_uuid container;
+	struct km_key_secrets key;
+	json_object *order;
+};
+
+static CK_RV order_certificate(struct km_token *token,
+			       struct km_snapshot *unused, void *arg)
 {
+	struct certificate_order *o = arg;
+
+	(void)unused;
+	return refused_as(km_order_certificate(token, o->req->meta,
+					       o->container[0] ? o->container : NULL,
+					       o->req->label,
+					       o->key.private_key[0] ? &o->key : NULL,
+					       o->req->wait, &o->order),
+			  CKR_MECHANISM_PARAM_INVALID);
+}
+
+static CK_RV certificate_order_relocking(struct kmp_call *call,
+					 const CK_MECHANISM *m,
+					 const CK_ATTRIBUTE *templ,
+					 CK_ULONG count, CK_OBJECT_HANDLE *out)
+{
+	struct kmp_slot *slot = call->slot;
 	struct kmp_order_request req;
+	struct certificate_order o = {.req = &req, .key = {"", ""}};
 	struct kmp_order *item = NULL;
-	json_object *order = NULL;
-	km_uuid container = "";
-	struct km_key_secrets key = {"", ""};
 	CK_RV rv = kmp_order_request_parse(m, templ, count, &req);
 
 	if (rv != CKR_OK)
@@ -697,44 +758,37 @@ static CK_RV certificate_order(struct kmp_slot *slot, const CK_MECHANISM *m,
 			 "containers patterns", req.label);
 		rv = CKR_TEMPLATE_INCONSISTENT;
 	}
-	pthread_mutex_lock(&kmp_gl.lock);
 	if (rv == CKR_OK)
-		rv = order_key_inlock(slot, &req, container, &key);
-	pthread_mutex_unlock(&kmp_gl.lock);
+		rv = order_key_inlock(slot, &req, o.container, &o.key);
 	if (rv != CKR_OK) {
 		json_object_put(req.meta);
 		return rv;
 	}
-	rv = refused_as(km_order_certificate(slot->token, req.meta,
-					     container[0] ? container : NULL,
-					     req.label,
-					     key.private_key[0] ? &key : NULL,
-					     req.wait, &order),
-			CKR_MECHANISM_PARAM_INVALID);
-	pthread_mutex_lock(&kmp_gl.lock);
+	/* req.meta is the order's from here on. */
+	rv = kmp_offlock_relocking(call, NULL, order_certificate, &o);
+	OPENSSL_cleanse(&o.key, sizeof(o.key));
 	if (rv == CKR_OK && (item = kmp_orders_put(&slot->orders,
 						   km_token_serial(slot->token),
-						   order)) == NULL)
+						   o.order)) == NULL)
 		rv = CKR_HOST_MEMORY;
 	if (rv == CKR_OK) {
 		*out = item->handle;
 		/* An issued certificate is found at once; the order exists
 		 * whatever the listing does (the next find lists again). */
-		if (!item->pending && relist_inlock(slot) != CKR_OK)
+		if (!item->pending && kmp_relist_relocking(call) != CKR_OK)
 			km_warning("certificate order '%s': issued; its "
 				   "certificate shows once a listing succeeds",
 				   req.label);
 	}
-	pthread_mutex_unlock(&kmp_gl.lock);
-	json_object_put(order);
+	json_object_put(o.order);
 	return rv;
 }
 
 /* A session key never reaches the Key Manager: made here, of the
  * mechanism's key type. */
-static CK_RV session_key(CK_SESSION_HANDLE h, struct kmp_slot *slot, bool aes,
-			 const CK_ATTRIBUTE *templ, CK_ULONG count, CK_ULONG len,
-			 CK_OBJECT_HANDLE *out)
+static CK_RV session_key_inlock(const struct kmp_call *call, bool aes,
+				const CK_ATTRIBUTE *templ, CK_ULONG count,
+				CK_ULONG len, CK_OBJECT_HANDLE *out)
 {
 	CK_KEY_TYPE type = aes ? CKK_AES : CKK_GENERIC_SECRET;
 	CK_ATTRIBUTE *typed = calloc(count + 1, sizeof(*typed));
@@ -746,26 +800,43 @@ static CK_RV session_key(CK_SESSION_HANDLE h, struct kmp_slot *slot, bool aes,
 			memcpy(typed, templ, count * sizeof(*typed));
 		if (kmp_template_find(templ, count, CKA_KEY_TYPE) == NULL)
 			typed[count++] = (CK_ATTRIBUTE){CKA_KEY_TYPE, &type, sizeof(type)};
-		pthread_mutex_lock(&kmp_gl.lock);
-		rv = kmp_sobject_secret(&kmp_gl.sobjects, h, (CK_SLOT_ID)(slot - kmp_gl.slots),
-					typed, count, value, len, out);
-		pthread_mutex_unlock(&kmp_gl.lock);
+		rv = kmp_sobject_secret(&kmp_gl.sobjects, call->handle,
+					call->slot_id, typed, count, value, len,
+					out);
 	}
 	OPENSSL_cleanse(value, sizeof(value));
 	free(typed);
 	return rv;
 }
 
+struct key_order {
+	char name[128];
+	bool aes;
+	int bits;
+	km_uuid secret;
+};
+
+static CK_RV order_key(struct km_token *token, struct km_snapshot *unused,
+		       void *arg)
+{
+	struct key_order *o = arg;
+
+	(void)unused;
+	return refused_as(km_order_key(token, o->name, o->aes, o->bits,
+				       km_token_config(token)->order_wait,
+				       o->secret),
+			  CKR_TEMPLATE_INCONSISTENT);
+}
+
 /* CKM_AES_KEY_GEN, CKM_GENERIC_SECRET_KEY_GEN: a key order, or a session
  * key made here. */
-static CK_RV key_order(CK_SESSION_HANDLE h, struct kmp_slot *slot,
-		       const CK_MECHANISM *m, const CK_ATTRIBUTE *templ,
-		       CK_ULONG count, CK_OBJECT_HANDLE *out)
+static CK_RV key_order_relocking(struct kmp_call *call, const CK_MECHANISM *m,
+				 const CK_ATTRIBUTE *templ, CK_ULONG count,
+				 CK_OBJECT_HANDLE *out)
 {
 	bool aes = m->mechanism == CKM_AES_KEY_GEN;
 	struct kmp_bytes label = kmp_template_bytes(templ, count, CKA_LABEL);
-	char name[128];
-	km_uuid secret;
+	struct key_order o = {.aes = aes};
 	CK_ULONG len, type;
 	CK_RV rv = kmp_template_ulong(templ, count, CKA_VALUE_LEN, &len);
 
@@ -775,31 +846,27 @@ static CK_RV key_order(CK_SESSION_HANDLE h, struct kmp_slot *slot,
 		return rv;
 	if ((aes && len != 16 && len != 24 && len != 32) ||
 	    (!aes && (len < 8 || len > 64)) ||
-	    label.len >= sizeof(name) || (label.len > 0 && memchr(label.data, '\0', label.len)))
+	    label.len >= sizeof(o.name) || (label.len > 0 && memchr(label.data, '\0', label.len)))
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	rv = kmp_template_ulong(templ, count, CKA_KEY_TYPE, &type);
 	if (rv == CKR_ATTRIBUTE_VALUE_INVALID ||
 	    (rv == CKR_OK && type != (aes ? CKK_AES : CKK_GENERIC_SECRET)))
 		return CKR_TEMPLATE_INCONSISTENT;
 	if (!kmp_template_bool(templ, count, CKA_TOKEN, false))
-		return session_key(h, slot, aes, templ, count, len, out);
-	if (!km_token_config(slot->token)->show_secrets) {
+		return session_key_inlock(call, aes, templ, count, len, out);
+	if (!km_token_config(call->slot->token)->show_secrets) {
 		km_error("C_GenerateKey: this token shows no standalone secrets "
 			 "(show_secrets = no): the key would be lost");
 		return CKR_TEMPLATE_INCONSISTENT;
 	}
-	snprintf(name, sizeof(name), "%.*s", (int)label.len,
+	snprintf(o.name, sizeof(o.name), "%.*s", (int)label.len,
 		 label.data ? (const char *)label.data : "");
-	rv = refused_as(km_order_key(slot->token, name, aes, (int)len * 8,
-				     km_token_config(slot->token)->order_wait,
-				     secret),
-			CKR_TEMPLATE_INCONSISTENT);
-	pthread_mutex_lock(&kmp_gl.lock);
+	o.bits = (int)len * 8;
+	rv = kmp_offlock_relocking(call, NULL, order_key, &o);
 	if (rv == CKR_OK)
-		rv = relist_inlock(slot);
+		rv = kmp_relist_relocking(call);
 	if (rv == CKR_OK)
-		rv = made_inlock(slot, secret, KMP_ROLE_SECRET_KEY, 0, out);
-	pthread_mutex_unlock(&kmp_gl.lock);
+		rv = kmp_made_inlock(call->slot, o.secret, KMP_ROLE_SECRET_KEY, 0, out);
 	return rv;
 }
 
@@ -807,8 +874,7 @@ CK_RV kmp_C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 			CK_ATTRIBUTE_PTR templ, CK_ULONG count,
 			CK_OBJECT_HANDLE_PTR out)
 {
-	struct kmp_session *session;
-	struct kmp_slot *slot;
+	struct kmp_call call;
 	bool token_key;
 	CK_RV rv;
 
@@ -820,16 +886,16 @@ CK_RV kmp_C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 	    m->mechanism != CKM_GENERIC_SECRET_KEY_GEN)
 		return CKR_MECHANISM_INVALID;
 	pthread_mutex_lock(&kmp_gl.lock);
-	rv = session_inlock(h, &session, &slot);
+	rv = kmp_call_inlock(&call, h);
 	if (rv == CKR_OK && (token_key || m->mechanism == CKM_KMP11_CERTIFICATE_ORDER))
-		rv = may_write_inlock(session, slot);
+		rv = may_write_inlock(&call);
 	else if (rv == CKR_OK)
-		rv = may_create_inlock(slot, templ, count, true);
+		rv = may_create_inlock(call.slot, templ, count, true);
+	if (rv == CKR_OK && m->mechanism == CKM_KMP11_CERTIFICATE_ORDER)
+		rv = certificate_order_relocking(&call, m, templ, count, out);
+	else if (rv == CKR_OK)
+		rv = key_order_relocking(&call, m, templ, count, out);
 	pthread_mutex_unlock(&kmp_gl.lock);
-	if (rv != CKR_OK)
-		return rv;
-	return m->mechanism == CKM_KMP11_CERTIFICATE_ORDER
-		       ? certificate_order(slot, m, templ, count, out)
-		       : key_order(h, slot, m, templ, count, out);
+	return rv;
 }
 

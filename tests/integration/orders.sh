@@ -78,7 +78,7 @@ ok "an invalid CSR: an ERROR order with the reason; refused requests: CKR_MECHAN
 # PENDING: the second Barbican's CA never answers.
 /usr/bin/python3 "$HERE/../km/keymanager.py" start-pending "$KM" >/dev/null
 cp "$T/kmp11.conf" "$T/pending.conf"
-echo "endpoint = http://127.0.0.1:39312" >>"$T/pending.conf"
+echo "endpoint = http://127.0.0.1:$(( ${KM_BARBICAN_PORT:-39311} + 1 ))" >>"$T/pending.conf"
 KMP11_CONF=$T/pending.conf order simple-cmc "$T/csr.pem" "" 1
 grep -q "^PENDING simple-cmc Request has been submitted" "$T/out" || fail "simple-cmc: $(cat "$T/out")"
 ok "simple-cmc order: PENDING, with the Key Manager's message"
