@@ -122,7 +122,7 @@ CK_RV kmp_C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 			      CK_ATTRIBUTE_PTR templ, CK_ULONG count)
 {
 	struct kmp_call call;
-	CK_ATTRIBUTE *attrs;
+	CK_ATTRIBUTE *attrs = NULL;
 	CK_RV rv;
 
 	if (templ == NULL && count > 0)

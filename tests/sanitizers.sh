@@ -9,8 +9,10 @@
 #   forked child adopting its parent's tokens, key generation, C_CreateObject of token objects and kmp11-tool's writes
 #   with the sanitizers preloaded (memory errors only:
 #   those programs leak on their own).
-# - TSan build: 8 threads x 1000 signatures and verifications; a C_Logout
-#   and a fork() while another thread lists (tests/fault/midcall.c).
+# - TSan build: 8 threads x 1000 signatures and verifications;
+#   C_CloseSession while other threads rename, read and sign
+#   (tests/integration/close-race.c, also under ASan); a C_Logout and a
+#   fork() while another thread lists (tests/fault/midcall.c).
 # - valgrind on the normal build: kmp11-tool, no error and no leak.
 set -euo pipefail
 san_build() { # DIR CFLAGS
@@ -35,6 +37,14 @@ done
 "$A/tools/kmp11-tool" --module "$A/module/.libs/kmp11.so" provider-key ec-www >/dev/null
 echo "ok - sign-threads (RSA, EC, Ed25519) and kmp11-tool under ASan+UBSan, leaks checked"
 
+# C_CloseSession while other threads rename, read and sign on the session.
+bash "$SRC/tests/km/token-conf.sh" race "race-*" "$KM/race.conf"
+echo "refresh_interval = 1" >>"$KM/race.conf"
+KMP11_CONF=$KM/race.conf "$A/tools/kmp11-tool" --module "$A/module/.libs/kmp11.so" \
+	store --cert "$KM/seed/ec-www.pem" --key "$KM/seed/ec-www-key.pem" --label race-a >/dev/null
+KMP11_CONF=$KM/race.conf "$A/tests/integration/close-race" "$A/module/.libs/kmp11.so" race-a race-b 6
+echo "ok - C_CloseSession while other threads rename, read and sign on the session, under ASan+UBSan"
+
 PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
 (
 	export LD_PRELOAD=$PRELOAD ASAN_OPTIONS=detect_leaks=0
@@ -55,6 +65,9 @@ san_build build-tsan "-O1 -g -fsanitize=thread"
 TSAN_OPTIONS=halt_on_error=1 "$SRC/build-tsan/tests/integration/sign-threads" \
 	"$SRC/build-tsan/module/.libs/kmp11.so" ec-www 8 1000
 echo "ok - ThreadSanitizer: 8 threads x 1000 signatures, no race"
+KMP11_CONF=$KM/race.conf TSAN_OPTIONS=halt_on_error=1 "$SRC/build-tsan/tests/integration/close-race" \
+	"$SRC/build-tsan/module/.libs/kmp11.so" race-a race-b 6
+echo "ok - ThreadSanitizer: C_CloseSession while other threads rename, read and sign, no race"
 
 # The same build: a C_Logout and a fork() while another thread waits for
 # the Key Manager (the fault server's slow answers; tests/fault/midcall.c).
