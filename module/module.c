@@ -16,6 +16,7 @@
 #include "module/ops.h"
 #include "module/secure-heap.h"
 #include "module/sign.h"
+#include "module/trace.h"
 #include "tokens/config.h"
 #include "tokens/crypto-ctx.h"
 #include "tokens/log.h"
@@ -32,8 +33,6 @@
 #define MANUFACTURER "kmp11"
 #define LIBRARY_DESCRIPTION "kmp11 Key Manager PKCS#11 module"
 #define MAX_PIN_LEN 1024 /* a Keystone password, as CK_TOKEN_INFO says */
-
-static CK_FUNCTION_LIST function_list;
 
 /* ---- fork: no lock is left held in the child ---- */
 
@@ -316,7 +315,7 @@ static CK_RV kmp_C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list)
 {
 	if (list == NULL)
 		return CKR_ARGUMENTS_BAD;
-	*list = &function_list;
+	*list = &kmp_traced_function_list;
 	return CKR_OK;
 }
 
@@ -693,7 +692,7 @@ static CK_RV kmp_C_CancelFunction(CK_SESSION_HANDLE h)
 }
 
 #define F(name) .name = kmp_##name
-static CK_FUNCTION_LIST function_list = {
+CK_FUNCTION_LIST kmp_function_list = {
 	.version = {2, 40},
 	F(C_Initialize), F(C_Finalize), F(C_GetInfo), F(C_GetFunctionList),
 	F(C_GetSlotList), F(C_GetSlotInfo), F(C_GetTokenInfo),

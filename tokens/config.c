@@ -401,7 +401,7 @@ static int parse_global(struct parser *p, const char *key, const char *value,
 		if (p->cfg->log_level >= 0)
 			return 0;
 		snprintf(err, err_size, "log_level: expected off, error, "
-			 "warning, info or debug, got '%s'", value);
+			 "warning, info, debug or trace, got '%s'", value);
 		return -1;
 	}
 	if (strcmp(key, "log_target") == 0) {

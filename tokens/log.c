@@ -11,8 +11,8 @@
 int km_log_level = KM_LOG_OFF;
 static int log_to_syslog;
 
-static const char *const level_names[] = {"off", "error", "warning", "info",
-					  "debug"};
+static const char *const level_names[] = {"off",  "error", "warning",
+					  "info", "debug", "trace"};
 
 int km_log_parse_level(const char *text)
 {
@@ -21,11 +21,11 @@ int km_log_parse_level(const char *text)
 
 	if (text == NULL || *text == '\0')
 		return -1;
-	for (int i = 0; i <= KM_LOG_DEBUG; i++)
+	for (int i = 0; i <= KM_LOG_TRACE; i++)
 		if (strcasecmp(text, level_names[i]) == 0)
 			return i;
 	n = strtol(text, &end, 10);
-	if (*end != '\0' || n < KM_LOG_OFF || n > KM_LOG_DEBUG)
+	if (*end != '\0' || n < KM_LOG_OFF || n > KM_LOG_TRACE)
 		return -1;
 	return (int)n;
 }
@@ -50,8 +50,8 @@ void km_log_init_from_env(void)
 
 void km_log_write(int level, const char *fmt, ...)
 {
-	static const int syslog_priority[] = {LOG_ERR, LOG_ERR, LOG_WARNING,
-					      LOG_INFO, LOG_DEBUG};
+	static const int syslog_priority[] = {LOG_ERR,  LOG_ERR,   LOG_WARNING,
+					      LOG_INFO, LOG_DEBUG, LOG_DEBUG};
 	char line[1024];
 	va_list ap;
 

@@ -8,11 +8,12 @@ enum km_log_level {
 	KM_LOG_WARNING = 2,
 	KM_LOG_INFO = 3,
 	KM_LOG_DEBUG = 4,
+	KM_LOG_TRACE = 5, /* and every PKCS#11 call (module/trace.c) */
 };
 
 extern int km_log_level;
 
-/* Reads KMP11_DEBUG (a level 0-4 or a name) and KMP11_LOG (stderr|syslog). */
+/* Reads KMP11_DEBUG (a level 0-5 or a name) and KMP11_LOG (stderr|syslog). */
 void km_log_init_from_env(void);
 void km_log_set_level(int level);
 int km_log_parse_level(const char *text);

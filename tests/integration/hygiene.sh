@@ -1,5 +1,6 @@
 #!/bin/bash
-# Key hygiene in the logs: at the most verbose level, through listing,
+# Key hygiene in the logs: at the most verbose level (trace: every
+# PKCS#11 call with its arguments and return code), through listing,
 # payload fetches (keys, an encrypted key and its passphrase, secrets),
 # signing, login with a PIN and key generation, the module's log holds no
 # password, PIN, Keystone token, key, passphrase or secret value.
@@ -20,7 +21,7 @@ auth_url = $OS_AUTH_URL
 username = $OS_USERNAME
 project_name = $OS_PROJECT_NAME
 CNF
-export KMP11_CONF=$T/kmp11.conf KMP11_DEBUG=4
+export KMP11_CONF=$T/kmp11.conf KMP11_DEBUG=5
 {
 	pkcs11-tool --module "$MODULE" -O
 	for id in rsa-www enc-key ec-www; do
@@ -33,6 +34,12 @@ export KMP11_CONF=$T/kmp11.conf KMP11_DEBUG=4
 	pkcs11-tool --module "$MODULE" --test --allow-sw
 } >/dev/null 2>"$T/log"
 [ "$(grep -c 'debug: http: ' "$T/log")" -gt 10 ] || fail "the log did not record the requests"
+# The trace: calls with their arguments (a PIN by its length), and codes.
+grep -q "trace: C_Login(session=[0-9]*, user=1, pin_len=${#OS_PASSWORD})" "$T/log" &&
+	grep -q 'trace: C_Login = 0x0$' "$T/log" && grep -q 'trace: C_Login = 0xa0$' "$T/log" &&
+	grep -q 'trace: C_SignInit(session=[0-9]*, mechanism=0x40/0, key=[0-9]*)' "$T/log" &&
+	grep -q 'trace: C_FindObjectsInit(session=[0-9]*, template={0x0/8' "$T/log" ||
+	fail "KMP11_DEBUG=5 traced no calls: $(grep -m5 'trace:' "$T/log")"
 token=$(cd "$HERE/../km" && /usr/bin/python3 -c 'import kmrest; print(kmrest.TOKEN[:24])')
 for needle in "$OS_PASSWORD" "pass-4" "PRIVATE KEY" "$token" \
 	"$(od -An -tx1 -N8 "$SEED/aes-256.key" | tr -d ' \n')" \
@@ -41,7 +48,7 @@ for needle in "$OS_PASSWORD" "pass-4" "PRIVATE KEY" "$token" \
 done
 # Keystone tokens of this user start alike (fernet): none may appear.
 ! grep -qE 'gAAAAA[A-Za-z0-9_-]{20}' "$T/log" || fail "the log holds a Keystone token"
-echo "ok - hygiene: the debug log of listing, fetching, signing and login holds no secret"
+echo "ok - hygiene: the trace of listing, fetching, signing and login holds every call and no secret"
 
 # Key material in OpenSSL's secure heap: locked, left out of core dumps.
 grep -q "secure heap: 8192 KiB for key material, locked in memory and left out of core dumps\|secure heap: 8192 KiB left out of core dumps but not locked" "$T/log" ||
