@@ -69,7 +69,9 @@ bash "$SRC/tests/packaging/deb.sh" "$BUILD_DIR" "$KM/seed"
 	export OS_PROJECT_NAME=kmp11-bulk
 	/usr/bin/python3 "$SRC/tests/km/seed_bulk.py" 300
 	bash "$SRC/tests/km/token-conf.sh" bulk "*" "$KM/bulk.conf"
+	bash "$SRC/tests/km/token-conf.sh" bulk "bulk-7, bulk-250, bulk_8" "$KM/named.conf"
 )
 KMP11_CONF="$KM/bulk.conf" /usr/bin/python3 "$SRC/tests/integration/listing_cost.py" "$MODULE" 300
+KMP11_CONF="$KM/named.conf" /usr/bin/python3 "$SRC/tests/integration/listing_cost.py" "$MODULE" 300 "bulk-7, bulk-250, bulk_8"
 . "$SRC/tests/sanitizers.sh"
 echo "all tests passed"

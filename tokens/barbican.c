@@ -5,6 +5,7 @@
 #include "tokens/log.h"
 #include "tokens/secure.h"
 
+#include <curl/curl.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,17 +107,99 @@ static bool name_wanted(const struct km_container *c, const void *arg)
 	return km_token_config_shows(arg, c->name);
 }
 
+/*
+ * GET /containers?name=X for each configured name instead of every page.
+ * Barbican's filter is SQL LIKE (case-insensitive; '_' and '%' match
+ * more), so what comes back is still checked against the patterns.
+ */
+static CK_RV list_named(const struct km_endpoint *ep,
+			const struct km_token_config *tc, struct km_listing *l)
+{
+	char filter[1024];
+	char *name;
+	CK_RV rv = CKR_OK;
+
+	for (size_t i = 0; rv == CKR_OK && i < tc->n_containers; i++) {
+		if ((name = curl_easy_escape(NULL, tc->containers[i], 0)) == NULL)
+			return CKR_HOST_MEMORY;
+		if ((size_t)snprintf(filter, sizeof(filter), "&name=%s", name) >=
+		    sizeof(filter))
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			rv = km_barbican_pages(ep, "containers", filter,
+					       add_containers, l);
+		curl_free(name);
+	}
+	return rv;
+}
+
+static int by_uuid_text(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* The distinct secrets the listed containers hold, sorted; NULL for
+ * none or no memory (*n tells). */
+static km_uuid *referenced(const struct km_listing *l, size_t *n)
+{
+	km_uuid *uuids = calloc(5 * l->n_containers + 1, sizeof(*uuids));
+	size_t kept = 0;
+
+	*n = 0;
+	for (size_t i = 0; uuids != NULL && i < l->n_containers; i++) {
+		const struct km_container *c = &l->containers[i];
+		const char *held[] = {c->certificate, c->private_key,
+				      c->public_key, c->passphrase,
+				      c->intermediates};
+		for (size_t j = 0; j < 5; j++)
+			if (held[j][0] != '\0')
+				memcpy(uuids[(*n)++], held[j], sizeof(km_uuid));
+	}
+	if (*n > 1)
+		qsort(uuids, *n, sizeof(*uuids), by_uuid_text);
+	for (size_t i = 0; i < *n; i++)
+		if (kept == 0 || strcmp(uuids[i], uuids[kept - 1]) != 0)
+			memmove(uuids[kept++], uuids[i], sizeof(km_uuid));
+	*n = kept;
+	return uuids;
+}
+
+/*
+ * The metadata of the secrets the listed containers hold, one GET each,
+ * instead of every secret page: when only named containers are listed,
+ * that is a few requests whatever the project holds. One missing or
+ * forbidden (another project's) is left out, as a full listing would:
+ * its payload's fetch asks again and says why.
+ */
+static CK_RV list_referenced(const struct km_endpoint *ep, struct km_listing *l)
+{
+	size_t n;
+	km_uuid *uuids = referenced(l, &n);
+	CK_RV rv = uuids ? CKR_OK : CKR_HOST_MEMORY;
+
+	for (size_t i = 0; rv == CKR_OK && i < n; i++) {
+		rv = km_barbican_secret(ep, uuids[i], l);
+		if (rv == CKR_OBJECT_HANDLE_INVALID ||
+		    rv == CKR_TOKEN_WRITE_PROTECTED)
+			rv = CKR_OK;
+	}
+	free(uuids);
+	return rv;
+}
+
 CK_RV km_barbican_list(const struct km_endpoint *ep,
 		       const struct km_token_config *tc,
 		       struct km_listing **out)
 {
 	struct km_listing *l = calloc(1, sizeof(*l));
+	bool named = km_token_config_names_only(tc);
 	km_uuid uuid;
 	CK_RV rv;
 
 	if (l == NULL)
 		return CKR_HOST_MEMORY;
-	rv = km_barbican_pages(ep, "containers", "", add_containers, l);
+	rv = named ? list_named(ep, tc, l)
+		   : km_barbican_pages(ep, "containers", "", add_containers, l);
 	if (rv == CKR_OK)
 		rv = km_listing_drop_order_originals(l);
 	if (rv == CKR_OK)
@@ -132,8 +215,11 @@ CK_RV km_barbican_list(const struct km_endpoint *ep,
 			    km_listing_add_container) == CKR_HOST_MEMORY)
 			rv = CKR_HOST_MEMORY;
 	}
+	/* Standalone secrets shown need every secret page. */
 	if (rv == CKR_OK)
-		rv = km_barbican_pages(ep, "secrets", "", add_secrets, l);
+		rv = named && !tc->show_secrets
+			     ? list_referenced(ep, l)
+			     : km_barbican_pages(ep, "secrets", "", add_secrets, l);
 	if (rv != CKR_OK) {
 		km_listing_free(l);
 		return rv;

@@ -266,6 +266,15 @@ bool km_token_config_shows(const struct km_token_config *tc, const char *name)
 	return false;
 }
 
+bool km_token_config_names_only(const struct km_token_config *tc)
+{
+	for (size_t i = 0; i < tc->n_containers; i++)
+		if (tc->containers[i][0] == '\0' ||
+		    strpbrk(tc->containers[i], "*?[\\") != NULL)
+			return false;
+	return tc->n_containers > 0;
+}
+
 bool km_token_config_has_secret(const struct km_token_config *tc)
 {
 	return tc->password != NULL || tc->application_credential_secret != NULL ||

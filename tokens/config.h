@@ -61,6 +61,9 @@ int km_token_config_finish(struct km_token_config *tc, char *err,
 bool km_token_config_has_secret(const struct km_token_config *tc);
 /* Whether a container of that name is shown (its `containers` patterns). */
 bool km_token_config_shows(const struct km_token_config *tc, const char *name);
+/* Every `containers` pattern is a plain name (no fnmatch(3) special
+ * character), so the Key Manager can be asked for those names only. */
+bool km_token_config_names_only(const struct km_token_config *tc);
 
 /* Parses a config file: 0, or -1 with "file:line: reason" in err. */
 int km_config_parse_file(struct km_config *cfg, const char *path, char *err,

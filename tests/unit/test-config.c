@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,32 @@ static void test_two_tokens(void **state)
 	/* No secret: C_Login brings it. */
 	assert_false(km_token_config_has_secret(cfg.tokens->next));
 	km_config_clear(&cfg);
+}
+
+static bool names_only(const char *containers)
+{
+	struct km_config cfg;
+	char text[256], err[KM_ERR_SIZE] = "";
+	bool only;
+
+	snprintf(text, sizeof(text), "[token]\nauth_url = http://k/v3\n"
+		 "username = u\npassword = p\n%s\n", containers);
+	assert_int_equal(parse(text, &cfg, err), 0);
+	only = km_token_config_names_only(cfg.tokens);
+	km_config_clear(&cfg);
+	return only;
+}
+
+/* Only plain names are asked of the Key Manager by name. */
+static void test_names_only(void **state)
+{
+	assert_true(names_only("containers = www, api (id 0a0b)"));
+	assert_true(names_only("containers = web_1"));
+	assert_false(names_only(""));
+	assert_false(names_only("containers = www, api-*"));
+	assert_false(names_only("containers = w?w"));
+	assert_false(names_only("containers = [w]ww"));
+	assert_false(names_only("containers = w\\ww"));
 }
 
 static void expect_error(const char *text, const char *want)
@@ -268,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_clouds_yaml),
 		cmocka_unit_test(test_clouds_yaml_errors),
 		cmocka_unit_test(test_fingerprint),
+		cmocka_unit_test(test_names_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
