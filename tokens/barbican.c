@@ -15,17 +15,143 @@
 /* A listing is bounded even if the server lies about "total". */
 #define MAX_ITEMS 200000
 
+/* A GET's headers as ep's user; auth holds the token: wiped after use. */
+struct get_headers {
+	char auth[8192], accept[256];
+	const char *list[3];
+};
+
+static void get_headers(const struct km_endpoint *ep, const char *accept,
+			struct get_headers *h)
+{
+	snprintf(h->auth, sizeof(h->auth), "X-Auth-Token: %s", ep->token);
+	snprintf(h->accept, sizeof(h->accept), "Accept: %s", accept);
+	h->list[0] = h->auth;
+	h->list[1] = h->accept;
+	h->list[2] = NULL;
+}
+
 static CK_RV get(const struct km_endpoint *ep, const char *url,
 		 const char *accept, struct km_response *r)
 {
-	char auth[8192], accept_h[256];
-	const char *headers[] = {auth, accept_h, NULL};
+	struct get_headers h;
 	CK_RV rv;
 
-	snprintf(auth, sizeof(auth), "X-Auth-Token: %s", ep->token);
-	snprintf(accept_h, sizeof(accept_h), "Accept: %s", accept);
-	rv = km_http_request(ep->http, "GET", url, headers, NULL, r);
-	OPENSSL_cleanse(auth, sizeof(auth));
+	get_headers(ep, accept, &h);
+	rv = km_http_request(ep->http, "GET", url, h.list, NULL, r);
+	OPENSSL_cleanse(h.auth, sizeof(h.auth));
+	return rv;
+}
+
+/* One page's answer: its status checked, its items added. */
+static CK_RV take_page(const char *url, CK_RV rv, const struct km_response *r,
+		       km_page_adder add, void *into, long *total,
+		       size_t *added, uint64_t *hash)
+{
+	*added = 0;
+	if (rv == CKR_OK && r->status != 200)
+		rv = km_http_failed(url, r);
+	if (rv != CKR_OK)
+		return rv;
+	*hash = km_fnv1a(KM_FNV_BASIS, r->body, r->len);
+	return add(into, r->body, total, added);
+}
+
+/* A server that answers every offset with the same page would keep us
+ * listing to the bound: a page equal to the one before stops it. */
+static CK_RV repeated(const char *url)
+{
+	km_error("%s: the same page again; the listing stops", url);
+	return CKR_DEVICE_ERROR;
+}
+
+/* The pages after the first, fetched at once: each page's hash, count
+ * and total, by its place; before: the hash of the page before them. */
+struct rest {
+	char **urls;
+	km_page_adder add;
+	void *into;
+	uint64_t *hashes;
+	size_t *added;
+	long *totals;
+	size_t n;
+	uint64_t before;
+};
+
+/* Whether a page equals the one before it or after it, of those come. */
+static bool repeats(const struct rest *b, size_t i)
+{
+	bool prior_came = i == 0 || b->added[i - 1] > 0;
+	bool next_came = i + 1 < b->n && b->added[i + 1] > 0;
+
+	return (prior_came &&
+		b->hashes[i] == (i == 0 ? b->before : b->hashes[i - 1])) ||
+	       (next_came && b->hashes[i] == b->hashes[i + 1]);
+}
+
+static CK_RV rest_done(void *ctx, size_t i, CK_RV rv, struct km_response *r)
+{
+	struct rest *b = ctx;
+
+	rv = take_page(b->urls[i], rv, r, b->add, b->into, &b->totals[i],
+		       &b->added[i], &b->hashes[i]);
+	/* Checked as pages come, so that a server repeating itself stops
+	 * the listing at once, not at the bound. */
+	if (rv == CKR_OK && b->added[i] > 0 && repeats(b, i))
+		rv = repeated(b->urls[i]);
+	return rv;
+}
+
+static char *page_url(const struct km_endpoint *ep, const char *what,
+		      size_t offset, const char *filter)
+{
+	char *url;
+
+	return asprintf(&url, "%s/%s?limit=%d&offset=%zu%s", ep->base, what,
+			PAGE, offset, filter) < 0 ? NULL : url;
+}
+
+/*
+ * The pages from *offset to *total, `stride` items apart (what the first
+ * page gave), up to the HTTP client's bound at once; in any order, since
+ * a listing is sorted when finished. *offset moves past what came,
+ * *total is the last page's, *previous its hash.
+ */
+static CK_RV fetch_rest(const struct km_endpoint *ep, const char *what,
+			const char *filter, km_page_adder add, void *into,
+			size_t stride, size_t *offset, long *total,
+			uint64_t *previous)
+{
+	size_t end = (size_t)*total < MAX_ITEMS ? (size_t)*total : MAX_ITEMS;
+	size_t n = (end - *offset + stride - 1) / stride;
+	struct rest b = {calloc(n, sizeof(char *)), add, into,
+			 calloc(n, sizeof(uint64_t)), calloc(n, sizeof(size_t)),
+			 calloc(n, sizeof(long)), n, *previous};
+	struct get_headers h;
+	CK_RV rv = b.urls && b.hashes && b.added && b.totals ? CKR_OK
+							    : CKR_HOST_MEMORY;
+
+	for (size_t i = 0; rv == CKR_OK && i < n; i++)
+		if ((b.urls[i] = page_url(ep, what, *offset + i * stride,
+					  filter)) == NULL)
+			rv = CKR_HOST_MEMORY;
+	if (rv == CKR_OK) {
+		get_headers(ep, "application/json", &h);
+		rv = km_http_get_many(ep->http, (const char *const *)b.urls, n,
+				      h.list, rest_done, &b);
+		OPENSSL_cleanse(h.auth, sizeof(h.auth));
+	}
+	for (size_t i = 0; rv == CKR_OK && i < n; i++) {
+		*previous = b.hashes[i];
+		*offset += b.added[i];
+		*total = b.totals[i];
+	}
+	for (size_t i = 0; b.urls != NULL && i < n; i++)
+		free(b.urls[i]);
+	free(b.urls);
+	free(b.hashes);
+	free(b.added);
+	free(b.totals);
 	return rv;
 }
 
@@ -33,34 +159,30 @@ CK_RV km_barbican_pages(const struct km_endpoint *ep, const char *what,
 			const char *filter, km_page_adder add, void *into)
 {
 	struct km_response r = {.retry_after = -1};
-	char url[4096];
+	char *url;
 	long total = -1;
 	size_t offset = 0, added;
-	uint64_t previous = 0, page;
+	uint64_t previous = 0, page = 0;
 	CK_RV rv = CKR_OK;
 
 	do {
-		snprintf(url, sizeof(url), "%s/%s?limit=%d&offset=%zu%s",
-			 ep->base, what, PAGE, offset, filter);
-		rv = get(ep, url, "application/json", &r);
-		if (rv == CKR_OK && r.status != 200)
-			rv = km_http_failed(url, &r);
-		/* A server that answers every offset with the same page would
-		 * keep us listing to the bound: stop at the first repeat. */
-		if (rv == CKR_OK) {
-			page = km_fnv1a(KM_FNV_BASIS, r.body, r.len);
-			if (offset > 0 && page == previous) {
-				km_error("%s: the same page again at offset "
-					 "%zu; the listing stops", what, offset);
-				rv = CKR_DEVICE_ERROR;
-			}
-			previous = page;
-		}
-		if (rv == CKR_OK)
-			rv = add(into, r.body, &total, &added);
+		if ((url = page_url(ep, what, offset, filter)) == NULL)
+			return CKR_HOST_MEMORY;
+		rv = take_page(url, get(ep, url, "application/json", &r), &r,
+			       add, into, &total, &added, &page);
+		if (rv == CKR_OK && offset > 0 && page == previous)
+			rv = repeated(url);
+		free(url);
+		previous = page;
 		/* A Key Manager may give fewer than asked (its own page
 		 * size): the next page starts after what came. */
 		offset += added;
+		/* Once "total" says how many remain, they come at once; what
+		 * the listing grew by meanwhile, one page after the other. */
+		if (rv == CKR_OK && added > 0 && total >= 0 &&
+		    offset < (size_t)total && offset < MAX_ITEMS)
+			rv = fetch_rest(ep, what, filter, add, into, added,
+					&offset, &total, &previous);
 	} while (rv == CKR_OK && added > 0 && offset < MAX_ITEMS &&
 		 (total >= 0 ? offset < (size_t)total : added == PAGE));
 	km_response_clear(&r);

@@ -20,7 +20,7 @@
 #define DEFAULT_CONFIG_PATH "/etc/kmp11/kmp11.conf"
 
 enum key_type { KEY_STRING, KEY_SECRET, KEY_BOOL, KEY_SECONDS, KEY_BYTES,
-		KEY_LIST };
+		KEY_COUNT, KEY_LIST };
 
 struct key_spec {
 	const char *name;
@@ -74,6 +74,7 @@ static const struct key_spec keys[] = {
 	NUM(connect_timeout, KEY_SECONDS),
 	NUM(timeout, KEY_SECONDS),
 	NUM(max_response, KEY_BYTES),
+	NUM(parallel_requests, KEY_COUNT),
 };
 
 static const struct key_spec *find_key(const char *name)
@@ -167,13 +168,17 @@ static int set_key(struct km_token_config *tc, const struct key_spec *k,
 		return -1;
 	case KEY_SECONDS:
 	case KEY_BYTES:
+	case KEY_COUNT:
 		if (parse_positive(value, k->type == KEY_SECONDS ? 86400 * 365
-								: 1L << 30,
+					  : k->type == KEY_BYTES ? 1L << 30
+								 : 64,
 				   (long *)(base + k->offset)) == 0)
 			return 0;
 		snprintf(err, err_size, "%s: expected a positive number%s, "
 			 "got '%s'", k->name,
-			 k->type == KEY_SECONDS ? " of seconds" : " of bytes",
+			 k->type == KEY_SECONDS ? " of seconds"
+			 : k->type == KEY_BYTES ? " of bytes"
+						: " up to 64",
 			 value);
 		return -1;
 	case KEY_LIST:
@@ -329,6 +334,8 @@ int km_token_config_finish(struct km_token_config *tc, char *err,
 		tc->order_wait = 60;
 	if (tc->max_response == 0)
 		tc->max_response = 16L << 20;
+	if (tc->parallel_requests == 0)
+		tc->parallel_requests = 4;
 	if (tc->insecure)
 		km_warning("token %s: TLS verification is OFF (insecure)",
 			   tc->label ? tc->label : "(unnamed)");

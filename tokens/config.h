@@ -35,6 +35,7 @@ struct km_token_config {
 	long connect_timeout;  /* seconds */
 	long timeout;          /* seconds, whole request */
 	long max_response;     /* bytes */
+	long parallel_requests; /* list pages fetched at once */
 	struct km_token_config *next;
 };
 

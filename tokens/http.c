@@ -28,6 +28,11 @@ struct km_http {
 	pthread_mutex_t lock; /* guards the pool only, never held on I/O */
 	struct pooled pool[POOL_SIZE];
 	size_t n_pool;
+	/* km_http_get_many's, kept for its connections: one caller at a
+	 * time uses it, another makes one of its own. */
+	CURLM *multi;
+	unsigned multi_fork_id;
+	bool multi_busy;
 };
 
 static volatile unsigned fork_generation;
@@ -63,6 +68,8 @@ struct km_http *km_http_new(const struct km_http_options *opts)
 		http->opts.max_attempts = 3;
 	if (http->opts.backoff_ms <= 0)
 		http->opts.backoff_ms = 200;
+	if (http->opts.max_parallel <= 0)
+		http->opts.max_parallel = 1;
 	pthread_mutex_init(&http->lock, NULL);
 	return http;
 }
@@ -76,6 +83,8 @@ void km_http_free(struct km_http *http)
 		 * child would end the parent's TLS session. */
 		if (http->pool[i].fork_id == km_fork_id())
 			curl_easy_cleanup(http->pool[i].curl);
+	if (http->multi != NULL && http->multi_fork_id == km_fork_id())
+		curl_multi_cleanup(http->multi);
 	pthread_mutex_destroy(&http->lock);
 	free(http->cacert);
 	free(http->cert);
@@ -299,63 +308,124 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-static CK_RV attempt(struct km_http *http, CURL *curl, const char *method,
-		     const char *url, struct curl_slist *headers,
-		     const char *body, struct km_response *out)
+/* One request's state while libcurl runs it. */
+struct transfer {
+	CURL *curl;
+	struct sink sink;
+	struct curl_slist *resolved;
+	char why[CURL_ERROR_SIZE];
+};
+
+static void transfer_start(struct km_http *http, struct transfer *x,
+			   const char *method, const char *url,
+			   struct curl_slist *headers, const char *body,
+			   struct km_response *out)
 {
-	struct sink sink = {out, (size_t)http->opts.max_response, false};
-	struct curl_slist *resolved = NULL;
-	char *entry = NULL, why[CURL_ERROR_SIZE] = "";
-	CURLcode code;
+	char *entry;
 
 	km_response_clear(out);
-	set_options(http, curl, method, url, headers, body, &sink);
+	x->sink = (struct sink){out, (size_t)http->opts.max_response, false};
+	x->why[0] = '\0';
+	x->resolved = NULL;
+	set_options(http, x->curl, method, url, headers, body, &x->sink);
 	/* libcurl's own words say which TLS check failed, and why. */
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, why);
+	curl_easy_setopt(x->curl, CURLOPT_ERRORBUFFER, x->why);
 	/* Names resolved here, in this thread, fill libcurl's DNS cache so
 	 * that it starts no resolver thread. */
-	if (http->opts.resolve_inline && (entry = km_resolve_entry(url)) != NULL)
-		resolved = curl_slist_append(NULL, entry);
-	curl_easy_setopt(curl, CURLOPT_RESOLVE, resolved);
-	code = curl_easy_perform(curl);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);
-	curl_easy_setopt(curl, CURLOPT_RESOLVE, NULL);
-	curl_slist_free_all(resolved);
-	free(entry);
-	if (sink.too_big || code == CURLE_FILESIZE_EXCEEDED) {
+	if (http->opts.resolve_inline && (entry = km_resolve_entry(url)) != NULL) {
+		x->resolved = curl_slist_append(NULL, entry);
+		free(entry);
+	}
+	curl_easy_setopt(x->curl, CURLOPT_RESOLVE, x->resolved);
+}
+
+/* The handle keeps no pointer into x. */
+static void transfer_detach(struct transfer *x)
+{
+	curl_easy_setopt(x->curl, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(x->curl, CURLOPT_RESOLVE, NULL);
+	curl_slist_free_all(x->resolved);
+	x->resolved = NULL;
+}
+
+static CK_RV transfer_end(struct km_http *http, struct transfer *x,
+			  CURLcode code, const char *method, const char *url)
+{
+	struct km_response *out = x->sink.r;
+
+	transfer_detach(x);
+	if (x->sink.too_big || code == CURLE_FILESIZE_EXCEEDED) {
 		km_error("%s %s: response larger than %ld bytes", method, url,
 			 http->opts.max_response);
 		return CKR_DEVICE_MEMORY;
 	}
 	if (code != CURLE_OK) {
 		km_error("%s %s: %s", method, url,
-			 why[0] ? why : curl_easy_strerror(code));
+			 x->why[0] ? x->why : curl_easy_strerror(code));
 		return CKR_DEVICE_ERROR;
 	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status);
+	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &out->status);
 	km_debug("http: %s %s -> %ld", method, url, out->status);
-	if (out->body == NULL && on_body("", 1, 0, &sink) != 0)
+	if (out->body == NULL && on_body("", 1, 0, &x->sink) != 0)
 		return CKR_HOST_MEMORY;
 	return out->body != NULL ? CKR_OK : CKR_HOST_MEMORY;
+}
+
+static CK_RV attempt(struct km_http *http, CURL *curl, const char *method,
+		     const char *url, struct curl_slist *headers,
+		     const char *body, struct km_response *out)
+{
+	struct transfer x = {.curl = curl};
+
+	transfer_start(http, &x, method, url, headers, body, out);
+	return transfer_end(http, &x, curl_easy_perform(curl), method, url);
+}
+
+/* The header list may hold a token: wiped, then freed. */
+static void free_header_list(struct curl_slist *list)
+{
+	for (struct curl_slist *l = list; l != NULL; l = l->next)
+		OPENSSL_cleanse(l->data, strlen(l->data));
+	curl_slist_free_all(list);
+}
+
+/* headers as libcurl's list; false when out of memory (*list then NULL). */
+static bool header_list(const char *const *headers, struct curl_slist **list)
+{
+	struct curl_slist *grown;
+
+	*list = NULL;
+	for (size_t i = 0; headers != NULL && headers[i] != NULL; i++) {
+		if ((grown = curl_slist_append(*list, headers[i])) == NULL) {
+			free_header_list(*list);
+			*list = NULL;
+			return false;
+		}
+		*list = grown;
+	}
+	return true;
+}
+
+/* Back to the pool, holding no pointer to the caller's headers or body. */
+static void release(struct km_http *http, CURL *curl)
+{
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, NULL);
+	give_back(http, curl);
 }
 
 CK_RV km_http_request(struct km_http *http, const char *method,
 		      const char *url, const char *const *headers,
 		      const char *body, struct km_response *out)
 {
-	struct curl_slist *list = NULL, *grown;
+	struct curl_slist *list;
 	bool idempotent = strcmp(method, "GET") == 0 ||
 			  strcmp(method, "HEAD") == 0;
 	long delay = http->opts.backoff_ms;
 	CURL *curl;
 	CK_RV rv = CKR_HOST_MEMORY;
 
-	for (size_t i = 0; headers != NULL && headers[i] != NULL; i++) {
-		if ((grown = curl_slist_append(list, headers[i])) == NULL)
-			goto out;
-		list = grown;
-	}
-	if ((curl = take_handle(http)) == NULL)
+	if (!header_list(headers, &list) || (curl = take_handle(http)) == NULL)
 		goto out;
 	for (int n = 1;; n++) {
 		rv = attempt(http, curl, method, url, list, body, out);
@@ -373,13 +443,165 @@ CK_RV km_http_request(struct km_http *http, const char *method,
 		sleep_ms(delay);
 		delay *= 2;
 	}
-	/* The header list may hold a token: curl keeps no pointer after this. */
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, NULL);
-	give_back(http, curl);
+	release(http, curl);
 out:
-	for (struct curl_slist *l = list; l != NULL; l = l->next)
-		OPENSSL_cleanse(l->data, strlen(l->data));
-	curl_slist_free_all(list);
+	free_header_list(list);
+	return rv;
+}
+
+static CURLM *take_multi(struct km_http *http)
+{
+	CURLM *multi = NULL;
+
+	pthread_mutex_lock(&http->lock);
+	if (http->multi != NULL && !http->multi_busy &&
+	    http->multi_fork_id == km_fork_id()) {
+		multi = http->multi;
+		http->multi_busy = true;
+	}
+	pthread_mutex_unlock(&http->lock);
+	return multi != NULL ? multi : curl_multi_init();
+}
+
+static void give_back_multi(struct km_http *http, CURLM *multi)
+{
+	pthread_mutex_lock(&http->lock);
+	if (multi == http->multi) {
+		http->multi_busy = false;
+		multi = NULL;
+	} else if (http->multi == NULL || http->multi_fork_id != km_fork_id()) {
+		/* A parent's is left alone, as its pooled handles are. */
+		http->multi = multi;
+		http->multi_fork_id = km_fork_id();
+		http->multi_busy = false;
+		multi = NULL;
+	}
+	pthread_mutex_unlock(&http->lock);
+	if (multi != NULL)
+		curl_multi_cleanup(multi);
+}
+
+/* One of km_http_get_many's requests in flight. */
+struct slot {
+	struct transfer x;
+	struct km_response r;
+	size_t index;
+	bool busy;
+};
+
+static CK_RV start_next(struct km_http *http, CURLM *multi, struct slot *s,
+			const char *url, struct curl_slist *headers)
+{
+	CK_RV rv;
+
+	if ((s->x.curl = take_handle(http)) == NULL)
+		return CKR_HOST_MEMORY;
+	transfer_start(http, &s->x, "GET", url, headers, NULL, &s->r);
+	curl_easy_setopt(s->x.curl, CURLOPT_PRIVATE, (char *)s);
+	if (curl_multi_add_handle(multi, s->x.curl) == CURLM_OK) {
+		s->busy = true;
+		return CKR_OK;
+	}
+	rv = transfer_end(http, &s->x, CURLE_FAILED_INIT, "GET", url);
+	release(http, s->x.curl);
+	return rv;
+}
+
+/* A finished request: retried alone (km_http_request's retries) when a
+ * retry may mend it, then handed to done. */
+static CK_RV finished(struct km_http *http, CURLM *multi, CURLMsg *msg,
+		      const char *const *urls, const char *const *headers,
+		      km_http_done done, void *ctx)
+{
+	char *private;
+	struct slot *s;
+	CK_RV rv;
+
+	curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &private);
+	s = (struct slot *)private;
+	curl_multi_remove_handle(multi, s->x.curl);
+	rv = transfer_end(http, &s->x, msg->data.result, "GET", urls[s->index]);
+	release(http, s->x.curl);
+	s->busy = false;
+	if (retryable(rv, s->r.status)) {
+		km_warning("GET %s: %s, again alone", urls[s->index],
+			   rv == CKR_OK ? "server error" : "no response");
+		rv = km_http_request(http, "GET", urls[s->index], headers,
+				     NULL, &s->r);
+	}
+	rv = done(ctx, s->index, rv, &s->r);
+	km_response_clear(&s->r);
+	return rv;
+}
+
+/* Requests still in flight when done() stopped the rest: their handles
+ * are in the middle of a transfer, so they are not pooled again. */
+static void abandon(CURLM *multi, struct slot *slots, size_t width)
+{
+	for (size_t i = 0; i < width; i++) {
+		if (!slots[i].busy)
+			continue;
+		curl_multi_remove_handle(multi, slots[i].x.curl);
+		transfer_detach(&slots[i].x);
+		curl_easy_cleanup(slots[i].x.curl);
+		km_response_clear(&slots[i].r);
+	}
+}
+
+static struct slot *free_slot(struct slot *slots, size_t width)
+{
+	for (size_t i = 0; i < width; i++)
+		if (!slots[i].busy)
+			return &slots[i];
+	return NULL;
+}
+
+CK_RV km_http_get_many(struct km_http *http, const char *const *urls,
+		       size_t n, const char *const *headers, km_http_done done,
+		       void *ctx)
+{
+	size_t width = n < (size_t)http->opts.max_parallel
+			       ? n : (size_t)http->opts.max_parallel;
+	struct slot *slots = calloc(width ? width : 1, sizeof(*slots)), *s;
+	struct curl_slist *list = NULL;
+	CURLM *multi = NULL;
+	CURLMsg *msg;
+	size_t next = 0;
+	int running = 1, left;
+	CK_RV rv = CKR_HOST_MEMORY;
+
+	if (slots == NULL || !header_list(headers, &list) ||
+	    (multi = take_multi(http)) == NULL)
+		goto out;
+	rv = CKR_OK;
+	while (rv == CKR_OK && (running > 0 || next < n)) {
+		while (rv == CKR_OK && next < n &&
+		       (s = free_slot(slots, width)) != NULL) {
+			s->index = next;
+			s->r.retry_after = -1;
+			rv = start_next(http, multi, s, urls[next++], list);
+			if (rv != CKR_OK) {
+				rv = done(ctx, s->index, rv, &s->r);
+				km_response_clear(&s->r);
+			}
+		}
+		if (rv != CKR_OK ||
+		    curl_multi_perform(multi, &running) != CURLM_OK) {
+			rv = rv != CKR_OK ? rv : CKR_DEVICE_ERROR;
+			break;
+		}
+		while (rv == CKR_OK &&
+		       (msg = curl_multi_info_read(multi, &left)) != NULL)
+			if (msg->msg == CURLMSG_DONE)
+				rv = finished(http, multi, msg, urls, headers,
+					      done, ctx);
+		if (rv == CKR_OK && running > 0)
+			curl_multi_poll(multi, NULL, 0, 1000, NULL);
+	}
+	abandon(multi, slots, width);
+	give_back_multi(http, multi);
+out:
+	free(slots);
+	free_header_list(list);
 	return rv;
 }

@@ -18,6 +18,7 @@ struct km_http_options {
 	 * otherwise start one. */
 	bool resolve_inline;
 	long backoff_ms;      /* first retry delay, doubled each time */
+	long max_parallel;    /* km_http_get_many's requests at once */
 };
 
 struct km_response {
@@ -42,6 +43,23 @@ void km_http_free(struct km_http *http);
 CK_RV km_http_request(struct km_http *http, const char *method,
 		      const char *url, const char *const *headers,
 		      const char *body, struct km_response *out);
+
+/* Receives each of km_http_get_many's responses as it ends: rv as
+ * km_http_request's; r is wiped after. Anything but CKR_OK stops the
+ * requests not yet made. */
+typedef CK_RV (*km_http_done)(void *ctx, size_t index, CK_RV rv,
+			      struct km_response *r);
+
+/*
+ * GETs of urls[0..n-1], up to max_parallel at once over libcurl's multi
+ * interface, in the calling thread (no thread is made, as with
+ * km_http_request). A request a retry may mend (no response, 429, 5xx)
+ * is made again alone, with km_http_request's retries. Returns CKR_OK or
+ * the first error done returned.
+ */
+CK_RV km_http_get_many(struct km_http *http, const char *const *urls,
+		       size_t n, const char *const *headers, km_http_done done,
+		       void *ctx);
 
 /* Wipes and frees the body (it may hold secrets) and the token. */
 void km_response_clear(struct km_response *r);

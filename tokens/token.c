@@ -95,6 +95,7 @@ struct km_token *km_token_new(struct km_token_config *config, bool no_threads)
 		 * what a 429's Retry-After says, up to the timeout). */
 		.max_attempts = 3,
 		.backoff_ms = 200,
+		.max_parallel = config->parallel_requests,
 	};
 	const char *label = config->label ? config->label
 			    : config->project_name ? config->project_name

@@ -49,6 +49,8 @@ CASES = {
     "huge": ("DEVICE_MEMORY", 0, 10, "larger than"),
     "redirect": ("DEVICE_ERROR", 0, 5, "302"),
     "endless": ("DEVICE_ERROR", 0, 5, "the same page again"),
+    # Pages after the first come at once; one that fails is made again.
+    "paged": ("OK", 1, 5, "server error, again alone"),
     "auth-401": ("DEVICE_ERROR", 0, 5, "Keystone refused the credentials of user"),
     "keystone-down": ("DEVICE_ERROR", 0, 5, "auth/tokens"),
     "forbidden": ("DEVICE_ERROR", 0, 5, "role creator is required"),

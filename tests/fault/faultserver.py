@@ -22,6 +22,8 @@ its payload is not one):
     huge          200 with a 50 MB body
     redirect      302 to another host
     endless       every page full, "total" a billion
+    paged         450 containers by offset and limit, "fault-ok" the last;
+                  the page at offset 300 answers 503 the first time
     auth-401      Keystone refuses the credentials
     keystone-down Keystone resets the connection
     forbidden     the listing answers 403 (a role removed)
@@ -31,6 +33,7 @@ its payload is not one):
 Counts of each path are printed on stderr as requests arrive.
 """
 import json
+import re
 import socket
 import struct
 import sys
@@ -101,6 +104,17 @@ class Handler(BaseHTTPRequestHandler):
                         "secret_type": "certificate",
                         "content_types": {"default": "application/pkix-cert"}})
 
+    def paged(self):
+        offset = int(re.search(r"offset=([0-9]+)", self.path).group(1))
+        limit = int(re.search(r"limit=([0-9]+)", self.path).group(1))
+        if offset == 300 and "failed" not in COUNT:
+            COUNT["failed"] = 1
+            return self.send(503, {"title": "Service Unavailable"})
+        names = [f"paged-{i}" for i in range(449)] + ["fault-ok"]
+        self.send(200, {"containers": [container(i, names[i]) for i in
+                                       range(offset, min(offset + limit, 450))],
+                        "total": 450})
+
     def do_GET(self):
         if self.path.startswith("/v1/secrets/"):
             return self.secret()
@@ -151,6 +165,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        if MODE == "paged":
+            return self.paged()
         if MODE == "endless":
             return self.send(200, {"containers": [container(i, f"loop-{i}")
                                                   for i in range(100)],

@@ -38,6 +38,7 @@ static void test_two_tokens(void **state)
 	assert_string_equal(cfg.tokens->containers[1], "api-*");
 	assert_int_equal(cfg.tokens->refresh_interval, 10);
 	assert_int_equal(cfg.tokens->timeout, 30);
+	assert_int_equal(cfg.tokens->parallel_requests, 4);
 	assert_true(km_token_config_has_secret(cfg.tokens));
 	/* No secret: C_Login brings it. */
 	assert_false(km_token_config_has_secret(cfg.tokens->next));
@@ -90,6 +91,8 @@ static void test_errors_name_file_and_line(void **state)
 	expect_error("[token\n", "t.conf:1: section header without ']'");
 	expect_error("[token]\nauth_url = x\nusername = u\ntimeout = -3\n",
 		     "t.conf:4: timeout: expected a positive number");
+	expect_error("[token]\nauth_url = x\nusername = u\nparallel_requests = 65\n",
+		     "t.conf:4: parallel_requests: expected a positive number up to 64");
 	expect_error("[token]\nauth_url = x\nusername = u\ninsecure = maybe\n",
 		     "t.conf:4: insecure: expected yes or no");
 	expect_error("\n[token]\nusername = u\n[token]\n",
