@@ -12,6 +12,8 @@
                               PENDING; stop-pending DIR (or stop) ends it
 
 sqlite databases, fernet tokens, synchronous orders, the snakeoil CA.
+Each server is one process serving one request at a time, or
+KM_SERVER_PROCESSES of them (the benchmarks' Key Manager under load).
 """
 import base64
 import json
@@ -74,7 +76,18 @@ enforce_new_defaults = False
 """
 
 
-SERVE_KEYSTONE = """
+PREFORK = '''
+import os
+def prefork(server):
+    """KM_SERVER_PROCESSES (default 1) processes accept on the one socket,
+    as a production server's workers do; each loads the application after
+    the fork (no database connection shared)."""
+    for _ in range(int(os.environ.get("KM_SERVER_PROCESSES", "1")) - 1):
+        if os.fork() == 0:
+            return
+'''
+
+SERVE_KEYSTONE = PREFORK + """
 import sys
 port = int(sys.argv[2])
 sys.argv = ['keystone', '--config-file', sys.argv[1]]
@@ -82,11 +95,13 @@ from wsgiref.simple_server import make_server, WSGIRequestHandler
 from keystone.server.wsgi import initialize_public_application
 class Quiet(WSGIRequestHandler):
     def log_message(self, *a): pass
-app = initialize_public_application()
-make_server('127.0.0.1', port, app, handler_class=Quiet).serve_forever()
+server = make_server('127.0.0.1', port, None, handler_class=Quiet)
+prefork(server)
+server.set_app(initialize_public_application())
+server.serve_forever()
 """
 
-SERVE_BARBICAN = """
+SERVE_BARBICAN = PREFORK + """
 import sys
 from wsgiref.simple_server import make_server, WSGIRequestHandler
 from barbican.common import config
@@ -94,8 +109,10 @@ config.parse_args(config.CONF)
 from paste import deploy
 class Quiet(WSGIRequestHandler):
     def log_message(self, *a): pass
-app = deploy.loadapp('config:' + sys.argv[1])
-make_server('127.0.0.1', int(sys.argv[2]), app, handler_class=Quiet).serve_forever()
+server = make_server('127.0.0.1', int(sys.argv[2]), None, handler_class=Quiet)
+prefork(server)
+server.set_app(deploy.loadapp('config:' + sys.argv[1]))
+server.serve_forever()
 """
 
 PASTE = """[composite:main]
