@@ -11,13 +11,15 @@ among them); without it the token shows every container. A name with '_'
 checks that Barbican's name filter (SQL LIKE: '_' matches any character)
 shows no other container.
 
-Counts the module's HTTP requests from its debug log (KMP11_DEBUG=4).
+Counts the module's HTTP requests from its debug log (KMP11_DEBUG=4),
+then lists again with the pages one at a time: the same objects.
 """
 import math
 import os
 import re
 import subprocess
 import sys
+import tempfile
 
 CHILD = r"""
 import PyKCS11, sys
@@ -28,6 +30,7 @@ a = s.findObjects([(CKA_CLASS, CKO_PRIVATE_KEY)])
 b = s.findObjects([(CKA_CLASS, CKO_CERTIFICATE), (CKA_LABEL, "bulk-7")])
 c = s.findObjects([(CKA_ID, bytes(16))])
 print(len(a), len(b), len(c))
+print(" ".join(str(h.value()) for h in a))
 """
 
 module, n = sys.argv[1], int(sys.argv[2])
@@ -35,7 +38,7 @@ names = [x.strip() for x in sys.argv[3].split(",")] if len(sys.argv) > 3 else No
 env = dict(os.environ, KMP11_DEBUG="4")
 p = subprocess.run(["/usr/bin/python3", "-c", CHILD, module], env=env,
                    capture_output=True, text=True, check=True)
-counts = p.stdout.split()
+counts, handles = p.stdout.splitlines()[0].split(), p.stdout.splitlines()[1]
 lines = [l for l in p.stderr.splitlines() if " debug: http: " in l]
 containers = [l for l in lines if "/containers?" in l]
 secret_pages = [l for l in lines if "/secrets?" in l]
@@ -67,3 +70,14 @@ assert others == 0, f"{others} other Key Manager requests: {lines}"
 print(f"ok - {total} keys found by class, label and id: {len(containers)} container "
       f"requests, {len(secret_pages)} secret pages, {len(secret_gets)} secret "
       f"metadata requests, 0 payloads")
+
+# The same objects, in the same order, when the pages come one after the
+# other (parallel_requests = 1) as when they come at once.
+with tempfile.NamedTemporaryFile("w", suffix=".conf") as serial:
+    serial.write(open(os.environ["KMP11_CONF"]).read() + "parallel_requests = 1\n")
+    serial.flush()
+    q = subprocess.run(["/usr/bin/python3", "-c", CHILD, module],
+                       env=dict(env, KMP11_CONF=serial.name),
+                       capture_output=True, text=True, check=True)
+assert q.stdout.splitlines()[1] == handles, "pages at once listed other objects"
+print(f"ok - the same {total} objects, in the same order, with pages one at a time")

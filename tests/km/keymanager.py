@@ -78,6 +78,10 @@ enforce_new_defaults = False
 
 PREFORK = '''
 import os
+from wsgiref.simple_server import WSGIServer
+# Connections wait to be accepted as on a production server, not refused
+# past socketserver's 5.
+WSGIServer.request_queue_size = 128
 def prefork(server):
     """KM_SERVER_PROCESSES (default 1) processes accept on the one socket,
     as a production server's workers do; each loads the application after
