@@ -30,7 +30,7 @@ static bool asks_order_state(const CK_ATTRIBUTE *templ, CK_ULONG count)
 
 struct order_ask {
 	km_uuid uuid;
-	json_object *now;
+	struct km_order now;
 };
 
 static CK_RV ask_order(struct km_token *token, struct km_snapshot *unused,
@@ -49,7 +49,7 @@ static CK_RV order_relocking(struct kmp_call *call, CK_OBJECT_HANDLE handle,
 {
 	struct kmp_slot *slot = call->slot;
 	struct kmp_order *order = kmp_orders_get(&slot->orders, handle);
-	struct order_ask ask = {.now = NULL};
+	struct order_ask ask = {.now = {.ref = NULL}};
 	CK_RV rv = CKR_OK;
 
 	if (order->pending && asks_order_state(templ, count)) {
@@ -57,9 +57,9 @@ static CK_RV order_relocking(struct kmp_call *call, CK_OBJECT_HANDLE handle,
 		rv = kmp_read_failure(kmp_offlock_relocking(call, NULL, ask_order, &ask));
 		if (rv == CKR_OK && kmp_orders_put(&slot->orders,
 						   km_token_serial(slot->token),
-						   ask.now) == NULL)
+						   &ask.now) == NULL)
 			rv = CKR_HOST_MEMORY;
-		json_object_put(ask.now);
+		km_order_clear(&ask.now);
 		order = kmp_orders_get(&slot->orders, handle);
 		/* Done: what it made is found from now on. */
 		if (rv == CKR_OK && order != NULL && !order->pending)
@@ -254,21 +254,17 @@ static void find_failed_inlock(struct kmp_call *call, CK_RV rv)
 		kmp_session_end_find(call->session);
 }
 
-struct order_list {
-	json_object *list;
-};
-
 static CK_RV list_orders(struct km_token *token, struct km_snapshot *unused,
 			 void *arg)
 {
-	struct order_list *l = arg;
+	struct km_order_list *l = arg;
 	struct km_snapshot *snap;
-	CK_RV rv = km_orders_list(token, &l->list);
+	CK_RV rv = km_orders_list(token, l);
 
 	(void)unused;
 	/* Without a listing the refs stay the orders' own. */
 	if (rv == CKR_OK && km_token_snapshot(token, &snap) == CKR_OK) {
-		km_orders_follow_copies(l->list, snap->listing);
+		km_orders_follow_copies(l, snap->listing);
 		km_token_snapshot_unref(token, snap);
 	}
 	return rv;
@@ -280,7 +276,7 @@ static CK_RV find_orders_relocking(struct kmp_call *call,
 				   const CK_ATTRIBUTE *templ, CK_ULONG count)
 {
 	struct kmp_slot *slot = call->slot;
-	struct order_list l = {NULL};
+	struct km_order_list l = {NULL, 0};
 	CK_OBJECT_HANDLE *found = NULL;
 	size_t n = 0;
 	CK_RV rv = kmp_offlock_relocking(call, NULL, list_orders, &l);
@@ -290,7 +286,7 @@ static CK_RV find_orders_relocking(struct kmp_call *call,
 		kmp_orders_clear(&slot->orders);
 		rv = CKR_OK;
 	} else if (rv == CKR_OK &&
-		   !kmp_orders_set(&slot->orders, km_token_serial(slot->token), l.list)) {
+		   !kmp_orders_set(&slot->orders, km_token_serial(slot->token), &l)) {
 		rv = CKR_HOST_MEMORY;
 	}
 	rv = kmp_read_failure(rv);
@@ -305,7 +301,7 @@ static CK_RV find_orders_relocking(struct kmp_call *call,
 		call->session->n_found = n;
 		call->session->pos = 0;
 	}
-	json_object_put(l.list);
+	km_order_list_clear(&l);
 	return rv;
 }
 

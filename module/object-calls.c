@@ -722,18 +722,18 @@ struct certificate_order {
 	const struct kmp_order_request *req;
 	km_uuid container;
 	struct km_key_secrets key;
-	json_object *order;
+	struct km_order order;
 };
 
 static CK_RV order_certificate(struct km_token *token,
 			       struct km_snapshot *unused, void *arg)
 {
 	struct certificate_order *o = arg;
+	struct km_certificate_request req = kmp_order_request_km(o->req);
 
 	(void)unused;
-	return refused_as(km_order_certificate(token, o->req->meta,
+	return refused_as(km_order_certificate(token, &req,
 					       o->container[0] ? o->container : NULL,
-					       o->req->label,
 					       o->key.private_key[0] ? &o->key : NULL,
 					       o->req->wait, &o->order),
 			  CKR_MECHANISM_PARAM_INVALID);
@@ -760,16 +760,12 @@ static CK_RV certificate_order_relocking(struct kmp_call *call,
 	}
 	if (rv == CKR_OK)
 		rv = order_key_inlock(slot, &req, o.container, &o.key);
-	if (rv != CKR_OK) {
-		json_object_put(req.meta);
-		return rv;
-	}
-	/* req.meta is the order's from here on. */
-	rv = kmp_offlock_relocking(call, NULL, order_certificate, &o);
+	if (rv == CKR_OK)
+		rv = kmp_offlock_relocking(call, NULL, order_certificate, &o);
 	OPENSSL_cleanse(&o.key, sizeof(o.key));
 	if (rv == CKR_OK && (item = kmp_orders_put(&slot->orders,
 						   km_token_serial(slot->token),
-						   o.order)) == NULL)
+						   &o.order)) == NULL)
 		rv = CKR_HOST_MEMORY;
 	if (rv == CKR_OK) {
 		*out = item->handle;
@@ -780,7 +776,8 @@ static CK_RV certificate_order_relocking(struct kmp_call *call,
 				   "certificate shows once a listing succeeds",
 				   req.label);
 	}
-	json_object_put(o.order);
+	km_order_clear(&o.order);
+	kmp_order_request_free(&req);
 	return rv;
 }
 

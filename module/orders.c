@@ -3,66 +3,44 @@
 #include "module/attrs.h"
 #include "module/kmp11.h"
 #include "module/objects.h"
-#include "tokens/crypto-ctx.h"
-#include "tokens/barbican-write.h"
-#include "tokens/json.h"
 
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- order objects ---- */
 
-static CK_ULONG status_of(json_object *order)
+static CK_ULONG status_of(const struct km_order *order)
 {
-	const char *status = km_json_string(order, "status");
+	static const CK_ULONG status[] = {
+		[KM_ORDER_PENDING] = KMP11_ORDER_PENDING,
+		[KM_ORDER_ACTIVE] = KMP11_ORDER_ACTIVE,
+		[KM_ORDER_ERROR] = KMP11_ORDER_ERROR,
+	};
 
-	if (status != NULL && strcmp(status, "ACTIVE") == 0)
-		return KMP11_ORDER_ACTIVE;
-	if (status != NULL && strcmp(status, "ERROR") == 0)
-		return KMP11_ORDER_ERROR;
-	return KMP11_ORDER_PENDING;
+	return status[order->state];
 }
 
-static const char *text(json_object *o, const char *field)
-{
-	const char *v = km_json_string(o, field);
-
-	return v ? v : "";
-}
-
-static CK_ATTRIBUTE *order_attrs(json_object *order, const char *uuid)
+static CK_ATTRIBUTE *order_attrs(const struct km_order *order)
 {
 	struct kmp_builder b = {0};
-	json_object *meta = NULL;
 	unsigned char id[16];
-	char error[512];
-	const char *result = km_json_string(order, "container_ref");
 
-	json_object_object_get_ex(order, "meta", &meta);
-	snprintf(error, sizeof(error), "%s%s%s", text(order, "error_status_code"),
-		 km_json_string(order, "error_status_code") ? ": " : "",
-		 text(order, "error_reason"));
 	kmp_add_ulong(&b, CKA_CLASS, CKO_KMP11_ORDER);
 	kmp_add_bool(&b, CKA_TOKEN, true);
 	kmp_add_bool(&b, CKA_PRIVATE, false);
 	kmp_add_bool(&b, CKA_MODIFIABLE, false);
 	kmp_add_bool(&b, CKA_COPYABLE, false);
 	kmp_add_bool(&b, CKA_DESTROYABLE, true);
-	kmp_add_string(&b, CKA_LABEL, text(meta, "name"));
-	if (km_uuid_bytes(uuid, id))
+	kmp_add_string(&b, CKA_LABEL, order->name);
+	if (km_uuid_bytes(order->uuid, id))
 		kmp_add_bytes(&b, CKA_ID, id, sizeof(id));
 	kmp_add_ulong(&b, CKA_KMP11_ORDER_STATUS, status_of(order));
-	kmp_add_string(&b, CKA_KMP11_ORDER_MESSAGE, text(order, "sub_status_message"));
-	kmp_add_string(&b, CKA_KMP11_ORDER_ERROR, error);
-	kmp_add_string(&b, CKA_KMP11_ORDER_REF, text(order, "order_ref"));
-	kmp_add_string(&b, CKA_KMP11_RESULT_REF,
-		       result ? result : text(order, "secret_ref"));
-	kmp_add_string(&b, CKA_KMP11_ORDER_TYPE, text(order, "type"));
-	kmp_add_string(&b, CKA_KMP11_REQUEST_TYPE, text(meta, "request_type"));
+	kmp_add_string(&b, CKA_KMP11_ORDER_MESSAGE, order->message);
+	kmp_add_string(&b, CKA_KMP11_ORDER_ERROR, order->error);
+	kmp_add_string(&b, CKA_KMP11_ORDER_REF, order->ref);
+	kmp_add_string(&b, CKA_KMP11_RESULT_REF, order->result_ref);
+	kmp_add_string(&b, CKA_KMP11_ORDER_TYPE, order->type);
+	kmp_add_string(&b, CKA_KMP11_REQUEST_TYPE, order->request_type);
 	return kmp_builder_finish(&b);
 }
 
@@ -75,17 +53,15 @@ struct kmp_order *kmp_orders_get(struct kmp_orders *o, CK_OBJECT_HANDLE h)
 }
 
 struct kmp_order *kmp_orders_put(struct kmp_orders *o, const char *serial,
-				 json_object *order)
+				 const struct km_order *order)
 {
-	km_uuid uuid;
 	CK_OBJECT_HANDLE h;
 	CK_ATTRIBUTE *attrs;
 	struct kmp_order *item;
 
-	if (!km_uuid_from_ref(km_json_string(order, "order_ref"), uuid) ||
-	    (attrs = order_attrs(order, uuid)) == NULL)
+	if ((attrs = order_attrs(order)) == NULL)
 		return NULL;
-	h = kmp_object_handle(serial, uuid, KMP_ROLE_ORDER, 0);
+	h = kmp_object_handle(serial, order->uuid, KMP_ROLE_ORDER, 0);
 	if ((item = kmp_orders_get(o, h)) == NULL) {
 		if (o->n == o->cap) {
 			size_t cap = o->cap ? 2 * o->cap : 16;
@@ -99,22 +75,21 @@ struct kmp_order *kmp_orders_put(struct kmp_orders *o, const char *serial,
 		}
 		item = &o->items[o->n++];
 		*item = (struct kmp_order){.handle = h};
-		memcpy(item->uuid, uuid, sizeof(uuid));
+		memcpy(item->uuid, order->uuid, sizeof(item->uuid));
 	}
 	kmp_attrs_free(item->attrs);
 	item->attrs = attrs;
-	item->pending = status_of(order) == KMP11_ORDER_PENDING;
+	item->pending = order->state == KM_ORDER_PENDING;
 	return item;
 }
 
-bool kmp_orders_set(struct kmp_orders *o, const char *serial, json_object *list)
+bool kmp_orders_set(struct kmp_orders *o, const char *serial,
+		    const struct km_order_list *list)
 {
 	struct kmp_orders fresh = {0};
 
-	for (size_t i = 0; i < json_object_array_length(list); i++)
-		if (kmp_orders_put(&fresh, serial,
-				   json_object_array_get_idx(list, i)) == NULL &&
-		    km_json_string(json_object_array_get_idx(list, i), "order_ref")) {
+	for (size_t i = 0; i < list->n; i++)
+		if (kmp_orders_put(&fresh, serial, &list->items[i]) == NULL) {
 			kmp_orders_clear(&fresh);
 			return false;
 		}
@@ -157,47 +132,18 @@ static bool text_ok(const CK_UTF8CHAR *p, CK_ULONG len)
 	return p != NULL && len > 0 && len <= 4096 && memchr(p, '\0', len) == NULL;
 }
 
-static json_object *string_of(const CK_UTF8CHAR *p, CK_ULONG len)
+/* A text field of the parameter as a string; NULL when it is no text
+ * (*bad set) or not given. */
+static char *string_of(const CK_UTF8CHAR *p, CK_ULONG len, bool *bad)
 {
-	return text_ok(p, len) ? json_object_new_string_len((const char *)p, (int)len)
-			       : NULL;
-}
+	char *out;
 
-static json_object *base64_string(const unsigned char *data, size_t len)
-{
-	char *b64 = km_base64(data, len);
-	json_object *out = b64 ? json_object_new_string(b64) : NULL;
-
-	free(b64);
-	return out;
-}
-
-/* Barbican wants a PEM CSR, in base64: a DER one is made PEM; anything
- * else goes as it is, for the Key Manager to judge (and to fail the
- * order with its reason). */
-static json_object *request_data(const CK_BYTE *csr, CK_ULONG len)
-{
-	const unsigned char *p = csr;
-	X509_REQ *req;
-	BIO *b = NULL;
-	char *pem;
-	long pem_len;
-	json_object *out;
-
-	if (csr == NULL || len == 0 || len > 65536)
+	if (p == NULL)
 		return NULL;
-	/* d2i frees req when it fails. */
-	if ((req = X509_REQ_new_ex(km_libctx(), NULL)) != NULL)
-		d2i_X509_REQ(&req, &p, (long)len);
-	if (req != NULL && p == csr + len && (b = BIO_new(BIO_s_mem())) != NULL &&
-	    PEM_write_bio_X509_REQ(b, req) &&
-	    (pem_len = BIO_get_mem_data(b, &pem)) > 0)
-		out = base64_string((unsigned char *)pem, (size_t)pem_len);
-	else
-		out = base64_string(csr, len);
-	BIO_free(b);
-	X509_REQ_free(req);
-	ERR_clear_error();
+	if (!text_ok(p, len) || (out = strndup((const char *)p, len)) == NULL) {
+		*bad = true;
+		return NULL;
+	}
 	return out;
 }
 
@@ -224,6 +170,14 @@ static CK_RV template_label(const CK_ATTRIBUTE *templ, CK_ULONG n,
 	return CKR_OK;
 }
 
+void kmp_order_request_free(struct kmp_order_request *r)
+{
+	free(r->subject_dn);
+	free(r->ca_id);
+	free(r->profile);
+	memset(r, 0, sizeof(*r));
+}
+
 CK_RV kmp_order_request_parse(const CK_MECHANISM *m, const CK_ATTRIBUTE *templ,
 			      CK_ULONG n, struct kmp_order_request *out)
 {
@@ -233,7 +187,7 @@ CK_RV kmp_order_request_parse(const CK_MECHANISM *m, const CK_ATTRIBUTE *templ,
 		[KMP11_REQUEST_SIMPLE_CMC] = "simple-cmc",
 	};
 	const CK_KMP11_CERTIFICATE_ORDER_PARAMS *p = m->pParameter;
-	json_object *field;
+	bool bad = false;
 	CK_RV rv;
 
 	memset(out, 0, sizeof(*out));
@@ -247,31 +201,32 @@ CK_RV kmp_order_request_parse(const CK_MECHANISM *m, const CK_ATTRIBUTE *templ,
 		return CKR_MECHANISM_PARAM_INVALID;
 	out->request_type = types[p->ulRequestType];
 	out->wait = (long)p->ulWaitSeconds;
-	out->meta = json_object_new_object();
-	json_object_object_add(out->meta, "request_type",
-			       json_object_new_string(out->request_type));
-	if (out->label[0])
-		json_object_object_add(out->meta, "name",
-				       json_object_new_string(out->label));
 	out->key = p->hKey;
+	out->ca_id = string_of(p->pCaId, p->ulCaIdLen, &bad);
+	out->profile = string_of(p->pProfile, p->ulProfileLen, &bad);
 	if (p->ulRequestType == KMP11_REQUEST_STORED_KEY) {
-		field = string_of(p->pSubject, p->ulSubjectLen);
-		json_object_object_add(out->meta, "subject_dn", field);
+		out->subject_dn = string_of(p->pSubject, p->ulSubjectLen, &bad);
+		bad |= out->subject_dn == NULL;
 	} else {
-		field = request_data(p->pRequest, p->ulRequestLen);
-		json_object_object_add(out->meta, "request_data", field);
+		out->csr = p->pRequest;
+		out->csr_len = p->ulRequestLen;
+		bad |= p->pRequest == NULL || p->ulRequestLen == 0 ||
+		       p->ulRequestLen > 65536;
 	}
-	if (field == NULL || (p->pCaId && !text_ok(p->pCaId, p->ulCaIdLen)) ||
-	    (p->pProfile && !text_ok(p->pProfile, p->ulProfileLen))) {
-		json_object_put(out->meta);
-		out->meta = NULL;
+	if (bad) {
+		kmp_order_request_free(out);
 		return CKR_MECHANISM_PARAM_INVALID;
 	}
-	if (p->pCaId != NULL)
-		json_object_object_add(out->meta, "ca_id",
-				       string_of(p->pCaId, p->ulCaIdLen));
-	if (p->pProfile != NULL)
-		json_object_object_add(out->meta, "profile",
-				       string_of(p->pProfile, p->ulProfileLen));
 	return CKR_OK;
+}
+
+/* The request for the Key Manager; valid while r and the mechanism
+ * parameter it was parsed from are. */
+struct km_certificate_request kmp_order_request_km(const struct kmp_order_request *r)
+{
+	return (struct km_certificate_request){
+		.request_type = r->request_type, .name = r->label,
+		.subject_dn = r->subject_dn, .csr = r->csr,
+		.csr_len = r->csr_len, .ca_id = r->ca_id, .profile = r->profile,
+	};
 }

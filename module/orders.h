@@ -6,8 +6,8 @@
 #define KMP11_MODULE_ORDERS_H
 
 #include "tokens/listing.h"
+#include "tokens/orders.h"
 
-#include <json-c/json.h>
 #include <p11-kit/pkcs11.h>
 #include <stdbool.h>
 
@@ -24,14 +24,14 @@ struct kmp_orders {
 	size_t n, cap;
 };
 
-/* Adds the order (JSON as the Key Manager gives it) or updates the one
- * of that uuid; NULL when out of memory or the JSON lacks its ref. */
+/* Adds the order or updates the one of that uuid; NULL when out of
+ * memory. */
 struct kmp_order *kmp_orders_put(struct kmp_orders *o, const char *serial,
-				 json_object *order);
-/* The orders of a listing (a JSON array) replace the table's; false
- * when out of memory (the table is then left as it was). */
+				 const struct km_order *order);
+/* The orders of a listing replace the table's; false when out of memory
+ * (the table is then left as it was). */
 bool kmp_orders_set(struct kmp_orders *o, const char *serial,
-		    json_object *list);
+		    const struct km_order_list *list);
 struct kmp_order *kmp_orders_get(struct kmp_orders *o, CK_OBJECT_HANDLE h);
 void kmp_orders_remove(struct kmp_orders *o, CK_OBJECT_HANDLE h);
 void kmp_orders_clear(struct kmp_orders *o);
@@ -41,19 +41,26 @@ bool kmp_template_wants_orders(const CK_ATTRIBUTE *templ, CK_ULONG n);
 
 /* The certificate order parameter, checked. */
 struct kmp_order_request {
-	const char *request_type; /* Barbican's name */
-	json_object *meta;        /* everything but the stored key's container */
-	CK_OBJECT_HANDLE key;     /* stored-key: the key pair; CSRs: the
-				   * key the CSR was made with, or
-				   * CK_INVALID_HANDLE */
+	const char *request_type; /* the Key Manager's name */
+	char *subject_dn;         /* stored-key */
+	const unsigned char *csr; /* the others: in the caller's parameter */
+	size_t csr_len;
+	char *ca_id, *profile; /* NULL when not given */
+	CK_OBJECT_HANDLE key;  /* stored-key: the key pair; CSRs: the key
+				* the CSR was made with, or
+				* CK_INVALID_HANDLE */
 	long wait;
 	char label[128];
 };
 
 /* CKR_MECHANISM_PARAM_INVALID for a parameter of the wrong size or
  * content, CKR_TEMPLATE_INCONSISTENT / CKR_ATTRIBUTE_VALUE_INVALID for
- * the template. Free meta with json_object_put. */
+ * the template. Free with kmp_order_request_free. */
 CK_RV kmp_order_request_parse(const CK_MECHANISM *m, const CK_ATTRIBUTE *templ,
 			      CK_ULONG n, struct kmp_order_request *out);
+void kmp_order_request_free(struct kmp_order_request *r);
+/* The request for the Key Manager; valid while r and the mechanism
+ * parameter it was parsed from are. */
+struct km_certificate_request kmp_order_request_km(const struct kmp_order_request *r);
 
 #endif

@@ -5,7 +5,13 @@
 #include "tokens/log.h"
 #include "tokens/writes.h"
 
+#include "tokens/crypto-ctx.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -30,8 +36,11 @@ static CK_RV submit_call(const struct km_endpoint *ep, void *arg)
 	return km_barbican_create(ep, "orders", c->body, "order_ref", *c->made);
 }
 
-CK_RV km_order_submit(struct km_token *t, json_object *body,
-		      const char *container, km_uuid out)
+/* POSTs an order (body: {"type", "meta"}; not taken). container, if
+ * not NULL, is the uuid of the container its meta refers to
+ * (container_ref: a stored-key certificate order's key pair). */
+static CK_RV submit(struct km_token *t, json_object *body,
+		    const char *container, km_uuid out)
 {
 	struct order_call c = {.body = body, .container = container,
 			       .made = (km_uuid *)out};
@@ -49,7 +58,7 @@ static CK_RV get_call(const struct km_endpoint *ep, void *arg)
 	return km_barbican_get(ep, "orders", c->uuid, c->out);
 }
 
-CK_RV km_order_get(struct km_token *t, const char *uuid, json_object **out)
+static CK_RV get_json(struct km_token *t, const char *uuid, json_object **out)
 {
 	struct order_call c = {.uuid = uuid, .out = out};
 
@@ -57,13 +66,91 @@ CK_RV km_order_get(struct km_token *t, const char *uuid, json_object **out)
 	return km_token_call(t, get_call, &c);
 }
 
-const char *km_order_status(json_object *order)
+static const char *status_of(json_object *order)
 {
 	return km_json_string(order, "status");
 }
 
-CK_RV km_order_wait(struct km_token *t, const char *uuid, long wait,
-		    json_object **out)
+/* ---- orders as the module sees them ---- */
+
+static char *text(json_object *o, const char *field)
+{
+	const char *v = km_json_string(o, field);
+
+	return strdup(v ? v : "");
+}
+
+void km_order_clear(struct km_order *o)
+{
+	free(o->ref);
+	free(o->type);
+	free(o->request_type);
+	free(o->name);
+	free(o->message);
+	free(o->error);
+	free(o->result_ref);
+	memset(o, 0, sizeof(*o));
+}
+
+/* false when the order has no usable ref, or out of memory. */
+static bool order_of(json_object *j, struct km_order *out)
+{
+	const char *status = status_of(j);
+	const char *code = km_json_string(j, "error_status_code");
+	const char *reason = km_json_string(j, "error_reason");
+	const char *result = km_json_string(j, "container_ref");
+	json_object *meta = NULL;
+	char error[512];
+
+	memset(out, 0, sizeof(*out));
+	if (!km_uuid_from_ref(km_json_string(j, "order_ref"), out->uuid))
+		return false;
+	json_object_object_get_ex(j, "meta", &meta);
+	out->state = status == NULL ? KM_ORDER_PENDING
+		     : strcmp(status, "ACTIVE") == 0 ? KM_ORDER_ACTIVE
+		     : strcmp(status, "ERROR") == 0 ? KM_ORDER_ERROR
+						     : KM_ORDER_PENDING;
+	snprintf(error, sizeof(error), "%s%s%s", code ? code : "",
+		 code ? ": " : "", reason ? reason : "");
+	out->ref = text(j, "order_ref");
+	out->type = text(j, "type");
+	out->request_type = text(meta, "request_type");
+	out->name = text(meta, "name");
+	out->message = text(j, "sub_status_message");
+	out->error = strdup(error);
+	out->result_ref = text(j, result ? "container_ref" : "secret_ref");
+	if (out->ref && out->type && out->request_type && out->name &&
+	    out->message && out->error && out->result_ref)
+		return true;
+	km_order_clear(out);
+	return false;
+}
+
+CK_RV km_order_get(struct km_token *t, const char *uuid, struct km_order *out)
+{
+	json_object *j;
+	CK_RV rv = get_json(t, uuid, &j);
+
+	if (rv == CKR_OK && !order_of(j, out)) {
+		km_error("order %s: the Key Manager's answer has no order_ref", uuid);
+		rv = CKR_DEVICE_ERROR;
+	}
+	json_object_put(j);
+	return rv;
+}
+
+void km_order_list_clear(struct km_order_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		km_order_clear(&l->items[i]);
+	free(l->items);
+	*l = (struct km_order_list){NULL, 0};
+}
+
+/* Polls until the order is no longer PENDING or wait seconds passed;
+ * *out is its last state. */
+static CK_RV wait_for(struct km_token *t, const char *uuid, long wait,
+		      json_object **out)
 {
 	struct timespec pause = {0, 200 * 1000 * 1000};
 	time_t deadline = time(NULL) + wait;
@@ -71,9 +158,9 @@ CK_RV km_order_wait(struct km_token *t, const char *uuid, long wait,
 	CK_RV rv;
 
 	for (;;) {
-		if ((rv = km_order_get(t, uuid, out)) != CKR_OK)
+		if ((rv = get_json(t, uuid, out)) != CKR_OK)
 			return rv;
-		status = km_order_status(*out);
+		status = status_of(*out);
 		if (status == NULL || strcmp(status, "PENDING") != 0 ||
 		    time(NULL) >= deadline)
 			return CKR_OK;
@@ -114,15 +201,26 @@ static CK_RV list_call(const struct km_endpoint *ep, void *arg)
 	return km_barbican_pages(ep, "orders", "", add_orders, *c->out);
 }
 
-CK_RV km_orders_list(struct km_token *t, json_object **out)
+CK_RV km_orders_list(struct km_token *t, struct km_order_list *out)
 {
-	struct order_call c = {.out = out};
+	json_object *list = NULL;
+	struct order_call c = {.out = &list};
 	CK_RV rv = km_token_call(t, list_call, &c);
+	size_t n = rv == CKR_OK ? json_object_array_length(list) : 0;
 
-	if (rv != CKR_OK) {
-		json_object_put(*out);
-		*out = NULL;
+	*out = (struct km_order_list){NULL, 0};
+	if (rv == CKR_OK && (out->items = calloc(n + 1, sizeof(*out->items))) == NULL)
+		rv = CKR_HOST_MEMORY;
+	for (size_t i = 0; rv == CKR_OK && i < n; i++) {
+		json_object *j = json_object_array_get_idx(list, i);
+		if (order_of(j, &out->items[out->n]))
+			out->n++;
+		else if (km_json_string(j, "order_ref") != NULL)
+			rv = CKR_HOST_MEMORY;
 	}
+	if (rv != CKR_OK)
+		km_order_list_clear(out);
+	json_object_put(list);
 	return rv;
 }
 
@@ -144,7 +242,7 @@ CK_RV km_order_delete(struct km_token *t, const char *uuid)
 /* CKR_OK when the order is ACTIVE; why not otherwise, logged. */
 static CK_RV outcome(json_object *order, const char *uuid, long wait)
 {
-	const char *status = km_order_status(order);
+	const char *status = status_of(order);
 	const char *reason = km_json_string(order, "error_reason");
 
 	if (status != NULL && strcmp(status, "ACTIVE") == 0)
@@ -169,9 +267,9 @@ static CK_RV submit_and_wait(struct km_token *t, const char *type,
 	*order = NULL;
 	json_object_object_add(body, "type", json_object_new_string(type));
 	json_object_object_add(body, "meta", meta);
-	rv = km_order_submit(t, body, container, uuid);
+	rv = submit(t, body, container, uuid);
 	json_object_put(body);
-	return rv == CKR_OK ? km_order_wait(t, uuid, wait, order) : rv;
+	return rv == CKR_OK ? wait_for(t, uuid, wait, order) : rv;
 }
 
 /* Submits an order of that type and meta (taken) and waits for what it
@@ -221,32 +319,37 @@ CK_RV km_order_key(struct km_token *t, const char *name, bool aes, int bits,
 	return order_made(t, "key", meta, wait, "secret_ref", secret);
 }
 
-/* The order's container_ref (ending in uuid) made to name another. */
-static void set_container(json_object *order, const char *ref,
-			  const char *other)
+/* ref (ending in a uuid) made to end in other instead; NULL when out
+ * of memory. */
+static char *other_ref(const char *ref, const char *other)
 {
-	char other_ref[4096];
+	size_t keep = strlen(ref) - KM_UUID_LEN;
+	char *out = malloc(keep + strlen(other) + 1);
 
-	snprintf(other_ref, sizeof(other_ref), "%.*s%s",
-		 (int)(strlen(ref) - KM_UUID_LEN), ref, other);
-	json_object_object_add(order, "container_ref",
-			       json_object_new_string(other_ref));
+	if (out != NULL)
+		sprintf(out, "%.*s%s", (int)keep, ref, other);
+	return out;
 }
 
 /* Barbican names no container a certificate order makes, nor lets its
  * users delete it: a named copy is made, with the key the certificate
- * was issued for, and the container_ref of *order follows. */
+ * was issued for, and the container_ref of order follows. */
 static CK_RV name_result(struct km_token *t, json_object *order,
 			 const char *name, const struct km_key_secrets *key)
 {
 	const char *ref = km_json_string(order, "container_ref");
+	char *copy_ref = NULL;
 	km_uuid uuid, renamed;
 	CK_RV rv = km_uuid_from_ref(ref, uuid) ? CKR_OK : CKR_DEVICE_ERROR;
 
 	if (rv == CKR_OK)
 		rv = km_copy_container(t, uuid, name, key, renamed);
+	if (rv == CKR_OK && (copy_ref = other_ref(ref, renamed)) == NULL)
+		return CKR_HOST_MEMORY;
 	if (rv == CKR_OK) {
-		set_container(order, ref, renamed);
+		json_object_object_add(order, "container_ref",
+				       json_object_new_string(copy_ref));
+		free(copy_ref);
 		return CKR_OK;
 	}
 	km_error("certificate order: issued, but its container '%s'%s could "
@@ -255,39 +358,99 @@ static CK_RV name_result(struct km_token *t, json_object *order,
 	return CKR_FUNCTION_FAILED;
 }
 
-void km_orders_follow_copies(json_object *orders, const struct km_listing *l)
+void km_orders_follow_copies(struct km_order_list *orders,
+			     const struct km_listing *l)
 {
-	json_object *order;
-	const char *ref, *copy;
+	const char *copy;
+	char *ref;
 	km_uuid uuid;
 
-	for (size_t i = 0; i < json_object_array_length(orders); i++) {
-		order = json_object_array_get_idx(orders, i);
-		ref = km_json_string(order, "container_ref");
-		if (km_uuid_from_ref(ref, uuid) &&
-		    (copy = km_listing_order_copy(l, uuid)) != NULL)
-			set_container(order, ref, copy);
+	for (size_t i = 0; i < orders->n; i++) {
+		struct km_order *o = &orders->items[i];
+		if (km_uuid_from_ref(o->result_ref, uuid) &&
+		    (copy = km_listing_order_copy(l, uuid)) != NULL &&
+		    (ref = other_ref(o->result_ref, copy)) != NULL) {
+			free(o->result_ref);
+			o->result_ref = ref;
+		}
 	}
 }
 
-CK_RV km_order_certificate(struct km_token *t, json_object *meta,
-			   const char *container, const char *name,
-			   const struct km_key_secrets *key, long wait,
-			   json_object **out)
+/* Barbican wants a PEM CSR, in base64: a DER one is made PEM; anything
+ * else goes as it is, for the Key Manager to judge (and to fail the
+ * order with its reason). */
+static json_object *request_data(const unsigned char *csr, size_t len)
 {
-	const char *status, *reason;
-	km_uuid uuid;
-	CK_RV rv = submit_and_wait(t, "certificate", meta, container, wait, uuid,
-				   out);
+	const unsigned char *p = csr;
+	X509_REQ *req;
+	BIO *b = NULL;
+	char *pem, *b64;
+	long pem_len;
+	json_object *out;
 
-	if (rv != CKR_OK)
-		return rv;
-	status = km_order_status(*out);
-	reason = km_json_string(*out, "error_reason");
-	if (status != NULL && strcmp(status, "ACTIVE") == 0 && name != NULL && name[0])
-		return name_result(t, *out, name, key);
+	/* d2i frees req when it fails. */
+	if ((req = X509_REQ_new_ex(km_libctx(), NULL)) != NULL)
+		d2i_X509_REQ(&req, &p, (long)len);
+	if (req != NULL && p == csr + len && (b = BIO_new(BIO_s_mem())) != NULL &&
+	    PEM_write_bio_X509_REQ(b, req) &&
+	    (pem_len = BIO_get_mem_data(b, &pem)) > 0)
+		b64 = km_base64((unsigned char *)pem, (size_t)pem_len);
+	else
+		b64 = km_base64(csr, len);
+	BIO_free(b);
+	X509_REQ_free(req);
+	ERR_clear_error();
+	out = b64 ? json_object_new_string(b64) : NULL;
+	free(b64);
+	return out;
+}
+
+static void add_string(json_object *o, const char *key, const char *value)
+{
+	if (value != NULL && value[0])
+		json_object_object_add(o, key, json_object_new_string(value));
+}
+
+/* The order's meta, as Barbican's certificate orders take it. */
+static json_object *certificate_meta(const struct km_certificate_request *req)
+{
+	json_object *meta = json_object_new_object();
+
+	add_string(meta, "request_type", req->request_type);
+	add_string(meta, "name", req->name);
+	if (req->subject_dn != NULL)
+		add_string(meta, "subject_dn", req->subject_dn);
+	else
+		json_object_object_add(meta, "request_data",
+				       request_data(req->csr, req->csr_len));
+	add_string(meta, "ca_id", req->ca_id);
+	add_string(meta, "profile", req->profile);
+	return meta;
+}
+
+CK_RV km_order_certificate(struct km_token *t,
+			   const struct km_certificate_request *req,
+			   const char *container,
+			   const struct km_key_secrets *key, long wait,
+			   struct km_order *out)
+{
+	json_object *order = NULL;
+	const char *status;
+	km_uuid uuid;
+	CK_RV rv = submit_and_wait(t, "certificate", certificate_meta(req),
+				   container, wait, uuid, &order);
+
+	memset(out, 0, sizeof(*out));
+	status = rv == CKR_OK ? status_of(order) : NULL;
+	if (status != NULL && strcmp(status, "ACTIVE") == 0 && req->name[0])
+		rv = name_result(t, order, req->name, key);
 	if (status != NULL && strcmp(status, "ERROR") == 0)
 		km_error("certificate order %s failed: %s", uuid,
-			 reason ? reason : "no reason");
-	return CKR_OK;
+			 km_json_string(order, "error_reason")
+				 ? km_json_string(order, "error_reason")
+				 : "no reason");
+	if (rv == CKR_OK && !order_of(order, out))
+		rv = CKR_DEVICE_ERROR;
+	json_object_put(order);
+	return rv;
 }

@@ -8,28 +8,52 @@
 
 #include "tokens/token.h"
 
-#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
 
-/* POSTs an order (body: {"type", "meta"}; not taken). container, if
- * not NULL, is the uuid of the container its meta refers to
- * (container_ref: a stored-key certificate order's key pair). */
-CK_RV km_order_submit(struct km_token *t, json_object *body,
-		      const char *container, km_uuid out);
+enum km_order_state { KM_ORDER_PENDING, KM_ORDER_ACTIVE, KM_ORDER_ERROR };
+
+/* An order as the Key Manager reports it; strings never NULL. */
+struct km_order {
+	km_uuid uuid;
+	enum km_order_state state;
+	char *ref;          /* the order's own */
+	char *type;         /* "certificate", "asymmetric", "key" */
+	char *request_type; /* a certificate order's: "custom", ... */
+	char *name;
+	char *message;    /* the Key Manager's words on its progress */
+	char *error;      /* "status code: reason" of a failed one */
+	char *result_ref; /* what it made: a container, else a secret */
+};
+
+struct km_order_list {
+	struct km_order *items;
+	size_t n;
+};
+
+void km_order_clear(struct km_order *o);
+void km_order_list_clear(struct km_order_list *l);
+
+/* A certificate order's request (docs/vendor.md). */
+struct km_certificate_request {
+	const char *request_type; /* "custom", "stored-key", "simple-cmc" */
+	const char *name;         /* "" for none */
+	const char *subject_dn;   /* stored-key */
+	const unsigned char *csr; /* the others: PEM or DER */
+	size_t csr_len;
+	const char *ca_id, *profile; /* NULL for the Key Manager's default */
+};
+
 /* The order as the Key Manager has it now. */
-CK_RV km_order_get(struct km_token *t, const char *uuid, json_object **out);
-/* Polls until the order is no longer PENDING or wait seconds passed;
- * *out is its last state. */
-CK_RV km_order_wait(struct km_token *t, const char *uuid, long wait,
-		    json_object **out);
-/* Every order of the project, oldest first: a JSON array. */
-CK_RV km_orders_list(struct km_token *t, json_object **out);
+CK_RV km_order_get(struct km_token *t, const char *uuid, struct km_order *out);
+/* Every order of the project, oldest first (those without a usable ref
+ * left out). */
+CK_RV km_orders_list(struct km_token *t, struct km_order_list *out);
 /* Each order whose container kmp11 copied under a name (the listing
  * knows) names the copy instead: what the user sees and can delete. */
-void km_orders_follow_copies(json_object *orders, const struct km_listing *l);
+void km_orders_follow_copies(struct km_order_list *orders,
+			     const struct km_listing *l);
 CK_RV km_order_delete(struct km_token *t, const char *uuid);
-
-/* "PENDING", "ACTIVE", "ERROR" of an order; NULL if it has none. */
-const char *km_order_status(json_object *order);
 
 /* An asymmetric order (RSA), waited for up to wait seconds: the rsa
  * container it makes. CKR_FUNCTION_REJECTED when the order failed,
@@ -43,16 +67,17 @@ CK_RV km_order_key(struct km_token *t, const char *name, bool aes, int bits,
 		   long wait, km_uuid secret);
 struct km_key_secrets;
 
-/* A certificate order of that meta (taken; container: the uuid of a
- * stored-key order's key pair, or NULL), waited for; *out is its last
- * state (an ERROR is logged with its reason). Barbican names no
- * container it makes: with a name, an ACTIVE order's container gets a
- * named copy holding key too (if not NULL: the key a CSR was made
- * with), and the container_ref in *out names the copy; an error when
- * the copy cannot be made. */
-CK_RV km_order_certificate(struct km_token *t, json_object *meta,
-			   const char *container, const char *name,
+/* A certificate order (container: the uuid of a stored-key order's key
+ * pair, or NULL), waited for; *out is its last state (an ERROR is logged
+ * with its reason). Barbican names no container it makes: with a name,
+ * an ACTIVE order's container gets a named copy holding key too (if not
+ * NULL: the key a CSR was made with), and out's result_ref names the
+ * copy; an error when the copy cannot be made. CKR_DATA_INVALID when the
+ * Key Manager refuses the request (HTTP 400). */
+CK_RV km_order_certificate(struct km_token *t,
+			   const struct km_certificate_request *req,
+			   const char *container,
 			   const struct km_key_secrets *key, long wait,
-			   json_object **out);
+			   struct km_order *out);
 
 #endif
