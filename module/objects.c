@@ -4,9 +4,11 @@
 #include "module/kmp11.h"
 #include "tokens/config.h"
 #include "tokens/hash.h"
+#include "tokens/keytypes.h"
 #include "tokens/log.h"
 #include "tokens/payload.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -386,6 +388,83 @@ static bool build_attrs(struct build_ctx *ctx, struct kmp_object *obj)
 	return true;
 }
 
+/* ---- key_types ---- */
+
+/* The types a fetched payload's key has; any when it is not fetched. */
+static unsigned payload_key_types(struct build_ctx *ctx, const char *uuid,
+				  enum km_payload_kind kind)
+{
+	const struct km_payload *p;
+	const char *name;
+
+	if (uuid[0] == '\0' ||
+	    (p = km_token_cached_payload(ctx->token, uuid, kind)) == NULL ||
+	    key_of(p) == NULL)
+		return KM_KEY_ANY;
+	name = km_key_type_name(key_of(p));
+	return name != NULL ? km_key_type_bit(name) : 0;
+}
+
+static unsigned meta_key_types(struct build_ctx *ctx, const char *uuid)
+{
+	const struct km_secret_meta *m = km_listing_secret(ctx->listing, uuid);
+
+	return m != NULL ? km_key_types_of_algorithm(m->algorithm) : KM_KEY_ANY;
+}
+
+/*
+ * What the key of a container (or the standalone key secret) may be,
+ * from what is known without a request: the first source that says, the
+ * key's own secret first (a fetched payload, then its algorithm, the Key
+ * Manager's or key_cache's), then the public key's, then the
+ * certificate's key.
+ */
+static unsigned key_types_of(struct build_ctx *ctx,
+			     const struct km_container *c, const char *secret)
+{
+	const struct km_secret_meta *m;
+	unsigned types[5];
+	size_t n = 0;
+
+	if (c == NULL) {
+		m = km_listing_secret(ctx->listing, secret);
+		types[n++] = payload_key_types(ctx, secret,
+					       m && m->type == KM_SECRET_PUBLIC
+						       ? KM_PAYLOAD_PUBLIC_KEY
+						       : KM_PAYLOAD_PRIVATE_KEY);
+		types[n++] = meta_key_types(ctx, secret);
+	} else {
+		types[n++] = payload_key_types(ctx, c->private_key,
+					       KM_PAYLOAD_PRIVATE_KEY);
+		types[n++] = meta_key_types(ctx, c->private_key);
+		types[n++] = payload_key_types(ctx, c->public_key,
+					       KM_PAYLOAD_PUBLIC_KEY);
+		types[n++] = meta_key_types(ctx, c->public_key);
+		types[n++] = payload_key_types(ctx, c->certificate,
+					       KM_PAYLOAD_CERTIFICATE);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (types[i] != KM_KEY_ANY)
+			return types[i];
+	return KM_KEY_ANY;
+}
+
+enum key_shown { KEY_SHOWN, KEY_LEFT_OUT, KEY_PENDING };
+
+/* Whether the token's key_types shows a key, or its payload must tell. */
+static enum key_shown key_shown(struct build_ctx *ctx,
+				const struct km_container *c, const char *secret)
+{
+	unsigned shown = km_token_config(ctx->token)->key_types, types;
+
+	if (shown == 0)
+		return KEY_SHOWN;
+	types = key_types_of(ctx, c, secret);
+	if ((types & shown) == 0)
+		return KEY_LEFT_OUT;
+	return (types & ~shown) == 0 ? KEY_SHOWN : KEY_PENDING;
+}
+
 /* ---- the table ---- */
 
 struct table {
@@ -394,19 +473,20 @@ struct table {
 	bool failed;
 };
 
-static void add_object(struct table *t, const char *serial,
-		       const struct km_container *c, const char *secret,
-		       enum kmp_role role, unsigned index)
+static struct kmp_object *add_object(struct table *t, const char *serial,
+				     const struct km_container *c,
+				     const char *secret, enum kmp_role role,
+				     unsigned index)
 {
 	struct kmp_object *grown;
 
 	if (t->failed)
-		return;
+		return NULL;
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
 		if ((grown = realloc(t->items, cap * sizeof(*grown))) == NULL) {
 			t->failed = true;
-			return;
+			return NULL;
 		}
 		t->items = grown;
 		t->cap = cap;
@@ -419,6 +499,20 @@ static void add_object(struct table *t, const char *serial,
 		.container = c,
 		.secret = secret,
 	};
+	return &t->items[t->n - 1];
+}
+
+/* A key object, unless key_types leaves it out. */
+static void add_key(struct build_ctx *ctx, struct table *t, const char *serial,
+		    const struct km_container *c, const char *secret,
+		    enum kmp_role role)
+{
+	enum key_shown shown = key_shown(ctx, c, c ? NULL : secret);
+	struct kmp_object *obj;
+
+	if (shown != KEY_LEFT_OUT &&
+	    (obj = add_object(t, serial, c, secret, role, 0)) != NULL)
+		obj->type_pending = shown == KEY_PENDING;
 }
 
 static void add_intermediates(struct build_ctx *ctx, struct table *t,
@@ -444,18 +538,18 @@ static void add_container(struct build_ctx *ctx, struct table *t,
 	if (c->certificate[0])
 		add_object(t, serial, c, c->certificate, KMP_ROLE_CERTIFICATE, 0);
 	if (c->private_key[0])
-		add_object(t, serial, c, c->private_key, KMP_ROLE_PRIVATE_KEY, 0);
+		add_key(ctx, t, serial, c, c->private_key, KMP_ROLE_PRIVATE_KEY);
 	if (c->public_key[0])
-		add_object(t, serial, c, c->public_key, KMP_ROLE_PUBLIC_KEY, 0);
+		add_key(ctx, t, serial, c, c->public_key, KMP_ROLE_PUBLIC_KEY);
 	else if (c->private_key[0])
 		/* The public half comes from the certificate or the key. */
-		add_object(t, serial, c, c->private_key, KMP_ROLE_PUBLIC_KEY, 0);
+		add_key(ctx, t, serial, c, c->private_key, KMP_ROLE_PUBLIC_KEY);
 	if (c->intermediates[0])
 		add_intermediates(ctx, t, serial, c);
 }
 
-static void add_standalone(struct table *t, const char *serial,
-			   const struct km_secret_meta *s)
+static void add_standalone(struct build_ctx *ctx, struct table *t,
+			   const char *serial, const struct km_secret_meta *s)
 {
 	static const enum kmp_role roles[] = {
 		[KM_SECRET_OPAQUE] = KMP_ROLE_DATA,
@@ -466,7 +560,10 @@ static void add_standalone(struct table *t, const char *serial,
 		[KM_SECRET_PASSPHRASE] = KMP_ROLE_DATA,
 	};
 
-	add_object(t, serial, NULL, s->uuid, roles[s->type], 0);
+	if (s->type == KM_SECRET_PRIVATE || s->type == KM_SECRET_PUBLIC)
+		add_key(ctx, t, serial, NULL, s->uuid, roles[s->type]);
+	else
+		add_object(t, serial, NULL, s->uuid, roles[s->type], 0);
 }
 
 static bool build_index(struct kmp_objects *o)
@@ -505,7 +602,7 @@ struct kmp_objects *kmp_objects_build(struct km_token *token,
 	if (km_token_config(token)->show_secrets)
 		for (size_t i = 0; i < s->listing->n_secrets; i++)
 			if (!s->listing->secrets[i].referenced)
-				add_standalone(&t, serial,
+				add_standalone(&ctx, &t, serial,
 					       &s->listing->secrets[i]);
 	o->items = t.items;
 	o->n = t.n;
@@ -557,8 +654,15 @@ bool kmp_objects_update(struct km_token *t, struct kmp_objects *o,
 
 bool kmp_objects_complete(struct km_token *t, struct kmp_objects *o)
 {
+	struct build_ctx ctx = context(t, o->snapshot);
+
 	for (size_t i = 0; i < o->n; i++) {
 		struct kmp_object *obj = &o->items[i];
+		/* Its type is known now: key_types shows it or not. */
+		if (obj->type_pending &&
+		    key_shown(&ctx, obj->container,
+			      obj->container ? NULL : obj->secret) != KEY_PENDING)
+			return false;
 		/* Not built yet: built from the new payloads when asked. */
 		if (obj->complete ||
 		    (obj->attrs == NULL && obj->role != KMP_ROLE_INTERMEDIATES))
@@ -637,19 +741,68 @@ static bool ruled_out(const struct kmp_object *obj, const CK_ATTRIBUTE *templ,
 		memcmp(a->pValue, obj->secret, a->ulValueLen) != 0);
 }
 
+/* libp11 0.4.12 (the pkcs11 engine of Debian 12) lists private keys
+ * with their class alone, reads each one's CKA_KEY_TYPE, and at the
+ * first it cannot use (EdDSA) drops what it found: no key is found. */
+static bool old_libp11_listing(const CK_ATTRIBUTE *templ, CK_ULONG n)
+{
+	CK_ULONG klass;
+
+	return n == 1 && kmp_template_ulong(templ, n, CKA_CLASS, &klass) == CKR_OK &&
+	       klass == CKO_PRIVATE_KEY;
+}
+
+/* More than one type is possible: only a payload tells. */
+static bool type_unknown(struct km_token *t, struct kmp_objects *o,
+			 const struct kmp_object *obj)
+{
+	struct build_ctx ctx = context(t, o->snapshot);
+	unsigned types = key_types_of(&ctx, obj->container,
+				      obj->container ? NULL : obj->secret);
+
+	return (types & (types - 1)) != 0;
+}
+
+static void warn_old_libp11(struct km_token *t, CK_ATTRIBUTE *attrs)
+{
+	static atomic_bool warned;
+	CK_ULONG type;
+	CK_ATTRIBUTE *label = kmp_attrs_find(attrs, CKA_LABEL);
+
+	if (!kmp_attrs_find_ulong(attrs, CKA_KEY_TYPE, &type) ||
+	    type != CKK_EC_EDWARDS || atomic_exchange(&warned, true))
+		return;
+	km_warning("token %s: a search for every private key, as libp11 "
+		   "0.4.12 (Debian 12's pkcs11 engine) makes, finds the EdDSA "
+		   "key '%.*s': that libp11 then finds no private key at all; "
+		   "set 'key_types = rsa, ec' on the token (kmp11.conf(5)), "
+		   "or use pkcs11-provider", km_token_label(t),
+		   label ? (int)label->ulValueLen : 0,
+		   label ? (const char *)label->pValue : "");
+}
+
 enum kmp_match kmp_object_match(struct km_token *t, struct kmp_objects *o,
 				struct kmp_object *obj,
 				const CK_ATTRIBUTE *templ, CK_ULONG n)
 {
+	bool old_libp11 = obj->role == KMP_ROLE_PRIVATE_KEY &&
+			  old_libp11_listing(templ, n);
 	CK_ATTRIBUTE *attrs;
+	enum kmp_match m;
 
 	if (ruled_out(obj, templ, n))
 		return KMP_NO_MATCH;
+	if (!obj->complete &&
+	    (obj->type_pending || (old_libp11 && type_unknown(t, o, obj))))
+		return KMP_UNKNOWN;
 	if ((attrs = kmp_object_attrs(t, o, obj)) == NULL) {
 		km_error("out of memory building an object's attributes");
 		return KMP_NO_MATCH;
 	}
-	return kmp_attrs_match(attrs, templ, n);
+	m = kmp_attrs_match(attrs, templ, n);
+	if (m == KMP_MATCH && old_libp11)
+		warn_old_libp11(t, attrs);
+	return m;
 }
 
 bool kmp_template_may_match_intermediate(const CK_ATTRIBUTE *templ,

@@ -28,6 +28,9 @@ struct kmp_object {
 	const char *secret;                   /* uuid of its payload */
 	CK_ATTRIBUTE *attrs; /* NULL until first asked for */
 	bool complete; /* built, with every payload it needs fetched */
+	/* A key the token's key_types may leave out, whose type a payload
+	 * must tell: a search fetches it, and the table is built again. */
+	bool type_pending;
 };
 
 struct kmp_objects {
@@ -46,7 +49,9 @@ struct kmp_need {
 };
 
 /* Builds the objects of a snapshot (taking a reference) from what the
- * token already has cached; NULL when out of memory. */
+ * token already has cached; NULL when out of memory. Keys of a type the
+ * token's key_types leaves out are not among them (their certificates
+ * are). */
 struct kmp_objects *kmp_objects_build(struct km_token *t,
 				      struct km_snapshot *s);
 void kmp_objects_free(struct km_token *t, struct kmp_objects *o);
@@ -61,14 +66,20 @@ size_t kmp_object_needs(struct km_token *t, const struct kmp_object *obj,
 bool kmp_objects_update(struct km_token *t, struct kmp_objects *o,
 			struct kmp_object *obj);
 /* Updates every incomplete object; false when the table must be built
- * again instead (a chain arrived and adds objects, or out of memory). */
+ * again instead (a chain arrived and adds objects, a key's type decides
+ * whether key_types shows it, or out of memory). */
 bool kmp_objects_complete(struct km_token *t, struct kmp_objects *o);
 /* The attributes of an object, built from metadata and the cached
  * payloads the first time they are asked for; NULL when out of memory. */
 CK_ATTRIBUTE *kmp_object_attrs(struct km_token *t, struct kmp_objects *o,
 			       struct kmp_object *obj);
 /* kmp_attrs_match for an object; its attributes are not built when the
- * listing alone rules the template out (class, container name, id). */
+ * listing alone rules the template out (class, container name, id).
+ * KMP_UNKNOWN, for its payloads to be fetched, for a key whose type
+ * must be known first: one key_types may leave out, or any private key
+ * of unknown type when the template is old libp11's listing of them all
+ * (which reads each one's type at once). When such a listing finds an
+ * EdDSA key, a warning says once that old libp11 stops at it. */
 enum kmp_match kmp_object_match(struct km_token *t, struct kmp_objects *o,
 				struct kmp_object *obj,
 				const CK_ATTRIBUTE *templ, CK_ULONG n);

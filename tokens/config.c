@@ -2,6 +2,7 @@
 
 #include "tokens/clouds.h"
 #include "tokens/crypto-ctx.h"
+#include "tokens/keytypes.h"
 #include "tokens/log.h"
 #include "tokens/secure.h"
 
@@ -20,7 +21,7 @@
 #define DEFAULT_CONFIG_PATH "/etc/kmp11/kmp11.conf"
 
 enum key_type { KEY_STRING, KEY_SECRET, KEY_BOOL, KEY_SECONDS, KEY_BYTES,
-		KEY_COUNT, KEY_LIST };
+		KEY_COUNT, KEY_LIST, KEY_KEY_TYPES };
 
 struct key_spec {
 	const char *name;
@@ -67,6 +68,7 @@ static const struct key_spec keys[] = {
 	LIST(containers),
 	LIST(container_refs),
 	NUM(show_secrets, KEY_BOOL),
+	NUM(key_types, KEY_KEY_TYPES),
 	NUM(extractable, KEY_BOOL),
 	NUM(read_only, KEY_BOOL),
 	NUM(order_wait, KEY_SECONDS),
@@ -147,6 +149,34 @@ static int append_list(char ***list, size_t *count, const char *value)
 	return rv;
 }
 
+/* "rsa, ec": the bits of the names, added to *types. */
+static int parse_key_types(const char *value, unsigned *types, char *err,
+			   size_t err_size)
+{
+	char *copy = strdup(value), *save = NULL, *item;
+	unsigned bits = 0, bit;
+	int rv = 0;
+
+	if (copy == NULL)
+		return -1;
+	for (item = strtok_r(copy, ", \t", &save); item != NULL;
+	     item = strtok_r(NULL, ", \t", &save)) {
+		if ((bit = km_key_type_bit(item)) == 0)
+			break;
+		bits |= bit;
+	}
+	if (item != NULL || bits == 0) {
+		snprintf(err, err_size, "key_types: expected rsa, ec, ed25519 "
+			 "or ed448, separated by commas, got '%s'",
+			 item != NULL ? item : value);
+		rv = -1;
+	} else {
+		*types |= bits;
+	}
+	free(copy);
+	return rv;
+}
+
 static int set_key(struct km_token_config *tc, const struct key_spec *k,
 		   const char *value, char *err, size_t err_size)
 {
@@ -184,6 +214,9 @@ static int set_key(struct km_token_config *tc, const struct key_spec *k,
 	case KEY_LIST:
 		return append_list((char ***)str,
 				   (size_t *)(base + k->count_offset), value);
+	case KEY_KEY_TYPES:
+		return parse_key_types(value, (unsigned *)(base + k->offset), err,
+				       err_size);
 	}
 	return -1;
 }
@@ -201,6 +234,8 @@ static bool key_is_set(const struct km_token_config *tc,
 		return *(const bool *)(base + k->offset);
 	case KEY_LIST:
 		return *(const size_t *)(base + k->count_offset) != 0;
+	case KEY_KEY_TYPES:
+		return *(const unsigned *)(base + k->offset) != 0;
 	default:
 		return *(const long *)(base + k->offset) != 0;
 	}

@@ -27,6 +27,7 @@ struct km_token_config {
 	char **container_refs; /* listed explicitly, e.g. shared by ACL */
 	size_t n_container_refs;
 	bool show_secrets;
+	unsigned key_types;    /* KM_KEY_* bits of the keys shown; 0: all */
 	bool extractable;      /* private keys readable (haproxy-sync) */
 	bool read_only;        /* no writes, key generation or deletion */
 	long order_wait;       /* seconds C_GenerateKeyPair waits for an order */

@@ -36,6 +36,45 @@ static const char *canonical(const char *algorithm)
 	return NULL;
 }
 
+/* known[i]'s bit is 1 << i. */
+unsigned km_key_type_bit(const char *name)
+{
+	for (unsigned i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(name, known[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
+unsigned km_key_types_of_algorithm(const char *algorithm)
+{
+	unsigned bit;
+
+	if (algorithm == NULL)
+		return KM_KEY_ANY;
+	if (strcmp(algorithm, "ecdsa") == 0)
+		return KM_KEY_EC;
+	if (strcmp(algorithm, "eddsa") == 0)
+		return KM_KEY_EDDSA;
+	bit = km_key_type_bit(algorithm);
+	return bit != 0 ? bit : KM_KEY_ANY;
+}
+
+const char *km_key_type_name(const EVP_PKEY *key)
+{
+	switch (EVP_PKEY_get_base_id(key)) {
+	case EVP_PKEY_RSA:
+		return known[0];
+	case EVP_PKEY_EC:
+		return known[1];
+	case EVP_PKEY_ED25519:
+		return known[2];
+	case EVP_PKEY_ED448:
+		return known[3];
+	default:
+		return NULL;
+	}
+}
+
 static struct entry *slot_of(const struct km_keytypes *k, const char *uuid)
 {
 	uint64_t h = km_fnv1a_str(KM_FNV_BASIS, uuid);

@@ -9,7 +9,26 @@
 
 #include "tokens/listing.h"
 
+#include <openssl/evp.h>
+
 struct km_keytypes;
+
+/* The key types kmp11 knows, as bits: a token's key_types
+ * (kmp11.conf(5)) is a set of them. */
+#define KM_KEY_RSA 1u
+#define KM_KEY_EC 2u
+#define KM_KEY_ED25519 4u
+#define KM_KEY_ED448 8u
+#define KM_KEY_EDDSA (KM_KEY_ED25519 | KM_KEY_ED448)
+#define KM_KEY_ANY 15u
+
+/* The bit of "rsa", "ec", "ed25519" or "ed448"; 0 for another name. */
+unsigned km_key_type_bit(const char *name);
+/* What a secret's "algorithm" says its key may be: "ecdsa" is ec,
+ * "eddsa" either EdDSA; none, or one kmp11 does not know: any. */
+unsigned km_key_types_of_algorithm(const char *algorithm);
+/* "rsa", "ec", "ed25519" or "ed448" for a key of that type, else NULL. */
+const char *km_key_type_name(const EVP_PKEY *key);
 
 /* Loads path (absent: an empty store); NULL path: a store kept in memory
  * only. Lines that are not "<uuid> <known algorithm>" are skipped; a file

@@ -349,18 +349,12 @@ static void learn_key_type(struct km_token *t, const struct km_snapshot *s,
 			   const struct km_payload *p)
 {
 	const struct km_secret_meta *m = km_listing_secret(s->listing, p->uuid);
-	static const struct {
-		int id;
-		const char *name;
-	} names[] = {{EVP_PKEY_RSA, "rsa"}, {EVP_PKEY_EC, "ec"},
-		     {EVP_PKEY_ED25519, "ed25519"}, {EVP_PKEY_ED448, "ed448"}};
+	const char *name;
 
 	if (m == NULL || (m->algorithm != NULL && !m->algorithm_hinted) ||
-	    p->key == NULL)
+	    p->key == NULL || (name = km_key_type_name(p->key)) == NULL)
 		return;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (EVP_PKEY_get_base_id(p->key) == names[i].id)
-			km_keytypes_learn(t->keytypes, p->uuid, names[i].name);
+	km_keytypes_learn(t->keytypes, p->uuid, name);
 }
 
 /* The Key Manager refuses this user now, after a fresh authentication:

@@ -191,11 +191,11 @@ static void check_eddsa(struct tool *t, struct tool_token *tok, const char *name
 	if (tool_find(t, tok->session, templ, 2, &found, &count) == CKR_OK &&
 	    count > 0 && old_libp11(version, sizeof(version))) {
 		snprintf(detail, sizeof(detail), "libp11 %s (the pkcs11 engine) "
-			 "stops listing private keys at the first Ed25519 key, "
+			 "finds no private key on a token with an Ed25519 key, "
 			 "and this token has %lu", version, count);
 		doctor_say(worst, DOCTOR_WARN, what, detail,
-			   "give nginx a token whose containers patterns leave "
-			   "Ed25519 containers out, or use pkcs11-provider");
+			   "set 'key_types = rsa, ec' on the token the engine "
+			   "uses (kmp11.conf(5)), or use pkcs11-provider");
 	} else {
 		doctor_say(worst, DOCTOR_OK, what, count ? "no EdDSA limit applies"
 							 : "no Ed25519 key", NULL);

@@ -1,5 +1,6 @@
 #include "tokens/clouds.h"
 #include "tokens/config.h"
+#include "tokens/keytypes.h"
 #include "tokens/log.h"
 
 #include <sys/stat.h>
@@ -98,6 +99,35 @@ static void test_errors_name_file_and_line(void **state)
 	expect_error("\n[token]\nusername = u\n[token]\n",
 		     "t.conf:2: no auth_url");
 	expect_error("[global]\nlog_level = loud\n", "t.conf:2: log_level");
+}
+
+/* key_types: a set of names, added line by line; none set is every
+ * type (0). */
+static void test_key_types(void **state)
+{
+	struct km_config cfg;
+	char err[KM_ERR_SIZE] = "";
+
+	assert_int_equal(parse("[token]\nauth_url = x\nusername = u\n"
+			       "key_types = rsa,ec\n[token]\nauth_url = x\n"
+			       "username = u\nkey_types = ed25519\n"
+			       "key_types = ed448\n[token]\nauth_url = x\n"
+			       "username = u\n",
+			       &cfg, err), 0);
+	assert_int_equal(cfg.tokens->key_types, KM_KEY_RSA | KM_KEY_EC);
+	assert_int_equal(cfg.tokens->next->key_types, KM_KEY_EDDSA);
+	assert_int_equal(cfg.tokens->next->next->key_types, 0);
+	km_config_clear(&cfg);
+	expect_error("[token]\nauth_url = x\nusername = u\n\nkey_types = rsa, dsa\n",
+		     "t.conf:5: key_types: expected rsa, ec, ed25519 or ed448, "
+		     "separated by commas, got 'dsa'");
+	expect_error("[token]\nauth_url = x\nkey_types = RSA\n", "t.conf:3: key_types: "
+		     "expected rsa, ec, ed25519 or ed448, separated by commas, got 'RSA'");
+	expect_error("[token]\nkey_types = ,\n", "t.conf:2: key_types: expected "
+		     "rsa, ec, ed25519 or ed448, separated by commas, got ','");
+	expect_error("[token]\nkey_types =\n", "t.conf:2: key_types: expected "
+		     "rsa, ec, ed25519 or ed448, separated by commas, got ''");
+	(void)state;
 }
 
 static void test_env(void **state)
@@ -292,6 +322,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_tokens),
 		cmocka_unit_test(test_errors_name_file_and_line),
+		cmocka_unit_test(test_key_types),
 		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_system_file_without_token),
 		cmocka_unit_test(test_system_file_unreadable),

@@ -166,6 +166,22 @@ static void test_memory_only(void **state)
 	km_keytypes_free(k);
 }
 
+/* What a secret's algorithm says for key_types. */
+static void test_algorithm_types(void **state)
+{
+	(void)state;
+	assert_int_equal(km_key_types_of_algorithm("rsa"), KM_KEY_RSA);
+	assert_int_equal(km_key_types_of_algorithm("ec"), KM_KEY_EC);
+	assert_int_equal(km_key_types_of_algorithm("ecdsa"), KM_KEY_EC);
+	assert_int_equal(km_key_types_of_algorithm("ed25519"), KM_KEY_ED25519);
+	assert_int_equal(km_key_types_of_algorithm("ed448"), KM_KEY_ED448);
+	assert_int_equal(km_key_types_of_algorithm("eddsa"), KM_KEY_EDDSA);
+	/* Only the payload can tell. */
+	assert_int_equal(km_key_types_of_algorithm(NULL), KM_KEY_ANY);
+	assert_int_equal(km_key_types_of_algorithm("rsa2048"), KM_KEY_ANY);
+	assert_int_equal(km_key_type_bit("dsa"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +191,7 @@ int main(void)
 		cmocka_unit_test(test_untrusted_file),
 		cmocka_unit_test(test_untrusted_dir),
 		cmocka_unit_test(test_memory_only),
+		cmocka_unit_test(test_algorithm_types),
 	};
 
 	return cmocka_run_group_tests(tests, make_dir, tempdir_remove);
