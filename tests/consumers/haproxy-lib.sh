@@ -7,12 +7,15 @@
 #                            there is one (the provider route's: certificate
 #                            and key URI), its admin socket DIR/admin.sock,
 #                            pid DIR/haproxy.pid
+#   haproxy_start DIR PORT -W  the same in master-worker mode, kept in the
+#                            foreground (in the background) so that its
+#                            stderr, kmp11's log, goes to DIR/haproxy.log
 #   haproxy_reload_command DIR  a new haproxy taking over from the running one
 #                            (the command, for deploy --reload)
 #   haproxy_stop DIR
 
 haproxy_start() {
-	local d=$1 port=$2
+	local d=$1 port=$2 mode=${3:-}
 	if [ ! -s "$d/site.pem" ]; then
 		OPENSSL_CONF=/dev/null openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=placeholder \
 			-days 1 -keyout "$d/site.pem" -out "$d/placeholder.pem" 2>/dev/null
@@ -31,7 +34,11 @@ frontend www
 	bind 127.0.0.1:$port ssl crt $d/site.pem
 	http-request return status 200 content-type text/plain string "haproxy\n"
 CFG
-	haproxy -D -p "$d/haproxy.pid" -f "$d/haproxy.cfg" || return 1
+	if [ "$mode" = -W ]; then
+		haproxy -W -p "$d/haproxy.pid" -f "$d/haproxy.cfg" >>"$d/haproxy.log" 2>&1 &
+	else
+		haproxy -D -p "$d/haproxy.pid" -f "$d/haproxy.cfg" || return 1
+	fi
 	for _ in $(seq 50); do [ -S "$d/admin.sock" ] && return 0; sleep 0.1; done
 	return 1
 }

@@ -17,6 +17,7 @@ T=$(mktemp -d)
 stop_all() {
 	nginx_stop "$T/nginx"
 	haproxy_stop "$T/haproxy"
+	haproxy_stop "$T/haproxy-mw"
 	rm -rf "$T"
 }
 trap stop_all EXIT
@@ -47,18 +48,23 @@ wait_served() { # PORT CERT: within 10 s
 requests() { # [PID [WHAT]]
 	grep -c "kmp11\[${1:-[0-9]*}\] debug: http: ${2:-}" "$T/nginx/error.log" || true
 }
-workers_silent() {
-	local pid
-	for pid in $(grep -o "start worker process [0-9]*" "$T/nginx/error.log" | awk '{print $4}'); do
-		[ "$(requests "$pid")" = 0 ] ||
-			fail "worker $pid made Key Manager requests: $(grep "kmp11\[$pid\]" "$T/nginx/error.log")"
+workers_silent() { # LOG PID...: the workers made no request, each adopted its parent's token
+	local log=$1 pid
+	shift
+	for pid in "$@"; do
+		! grep -q "kmp11\[$pid\] debug: http" "$log" ||
+			fail "worker $pid made Key Manager requests: $(grep "kmp11\[$pid\]" "$log")"
 		grep -q "kmp11\[$pid\] info: C_Initialize after C_Finalize in a forked process: the 1 token(s) of the parent adopted" \
-			"$T/nginx/error.log" || fail "worker $pid adopted nothing"
+			"$log" || fail "worker $pid adopted nothing"
 	done
+}
+nginx_workers_silent() {
+	workers_silent "$T/nginx/error.log" \
+		$(grep -o "start worker process [0-9]*" "$T/nginx/error.log" | awk '{print $4}')
 }
 workers_quiet() { # SERVERS
 	local total
-	workers_silent
+	nginx_workers_silent
 	[ "$(requests "" "POST [^ ]*/auth/tokens")" = 1 ] && [ "$(requests "" "GET [^ ]*/payload")" = $((2 * $1)) ] ||
 		fail "Keystone tokens and payloads: $(grep "debug: http" "$T/nginx/error.log")"
 }
@@ -112,6 +118,34 @@ wait_served 19820 "$SEED/ec.pnx.test.pem"
 curl -sS "${CA[@]}" https://127.0.0.1:19820/ | grep -q haproxy || fail "curl to haproxy"
 ok "haproxy 2.6 through the provider: the key in kmp11, named in its crt file"
 
+# haproxy in master-worker mode: the master loads the key, its worker
+# adopts what it set up (at its first connection, when the provider sees
+# the fork) and requests nothing, also after a reload (SIGUSR2: the
+# master runs itself anew, loading the key again, and forks a new worker).
+haproxy_mw_serves() { # LOADS: once the master has loaded the configuration that often
+	local log=$T/haproxy-mw/haproxy.log
+	for _ in $(seq 100); do
+		[ "$(grep -c "Loading success" "$log")" -ge "$1" ] && break
+		sleep 0.1
+	done
+	wait_served 19821 "$SEED/ed.pnx.test.pem"
+	for _ in 1 2 3; do
+		curl -sS "${CA[@]}" https://127.0.0.1:19821/ | grep -q haproxy || fail "curl to haproxy -W"
+	done
+	[ "$(grep -c "debug: http: POST [^ ]*/auth/tokens" "$log")" = "$1" ] ||
+		fail "haproxy master-worker: Keystone tokens: $(grep "debug: http" "$log")"
+	workers_silent "$log" $(grep -o "New worker ([0-9]*)" "$log" | tr -dc '0-9\n')
+}
+mkdir -p "$T/haproxy-mw"
+tool deploy "pkcs11:object=pnx-ed;type=cert" --file "$T/haproxy-mw/site.pem" \
+	--provider-key "$T/haproxy-mw/site.pem" >"$T/out" 2>&1 || fail "deploy for haproxy -W: $(cat "$T/out")"
+OPENSSL_CONF=$T/openssl.cnf KMP11_DEBUG=4 haproxy_start "$T/haproxy-mw" 19821 -W ||
+	fail "haproxy -W did not start"
+haproxy_mw_serves 1
+kill -USR2 "$(cat "$T/haproxy-mw/haproxy.pid")"
+haproxy_mw_serves 2
+ok "haproxy 2.6 in master-worker mode through the provider (Ed25519): its workers make no Key Manager request, at start and after a reload"
+
 # Renewal with a new key: deploy writes the certificate and the key file,
 # checks the configuration (which loads the new key) and reloads.
 renew pnx-rsa renewed.pnx.test
@@ -122,7 +156,7 @@ OPENSSL_CONF=$T/nginx/openssl.cnf tool deploy "pkcs11:object=pnx-rsa;type=cert" 
 wait_served 19810 "$T/renewed.pnx.test.pem"
 handshakes 19810 20
 nginx_check_log "$T/nginx"
-workers_silent
+nginx_workers_silent
 renew pnx-ec renewed-hap.pnx.test
 OPENSSL_CONF=$T/openssl.cnf tool deploy "pkcs11:object=pnx-ec;type=cert" \
 	--file "$T/haproxy/site.pem" --provider-key "$T/haproxy/site.pem" \
