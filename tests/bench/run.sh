@@ -5,16 +5,17 @@
 # nginx start-up requests, first-use latency (curl of the same payload).
 # listing at 5,000 containers with pages one at a time and at once, and
 # a fleet of processes starting at once against the Key Manager.
-# Writes the figures into docs/performance.md between its markers.
-# Usage: bash tests/bench/run.sh [SECONDS per measurement, default 5]
-# BENCH_SECTIONS="parallel fleet" runs only those sections (of signatures
-# first-use tls listing parallel fleet) and writes nothing into the docs.
+# Writes each section's figures into docs/performance.md between its
+# markers; the sections not run keep theirs.
+# Usage: bash tests/bench/run.sh [SECONDS per measurement, default 5] [SECTION...]
+#   SECTION: sign, first-use, tls, listing (with nginx start-up), parallel,
+#   fleet (FLEET processes, default 50); default all
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../setup.sh"
 . "$SRC/tests/consumers/nginx-lib.sh"
 SECS=${1:-5}
-SECTIONS=${BENCH_SECTIONS:-signatures first-use tls listing parallel fleet}
-want() { [[ " $SECTIONS " == *" $1 "* ]]; }
+SECTIONS=${*:2}
+SECTIONS=${SECTIONS:-sign first-use tls listing parallel fleet}
 KM=$(mktemp -d /tmp/kmp11-bench.XXXXXX)
 cleanup() {
 	for d in "$KM"/nginx-*; do nginx_stop "$d"; done
@@ -26,16 +27,13 @@ trap cleanup EXIT
 KM_TOKEN_CACHE_TIME=300 /usr/bin/python3 "$SRC/tests/km/keymanager.py" start "$KM" >/dev/null
 . "$KM/openrc"
 /usr/bin/python3 "$SRC/tests/km/seed.py" "$KM/seed"
-OUT=$KM/figures.md
 say() { echo "$*" | tee -a "$OUT"; }
 export TOOL MODULE
 
-say "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $SECS s per figure, by \`bash tests/bench/run.sh $SECS\`."
-say ""
+bash "$SRC/tests/km/token-conf.sh" bench "rsa-www, ec-www, ed-www" "$KM/bench.conf"
 
 # ---- 1. signatures: kmp11 and SoftHSM against OpenSSL on the same key ----
-if want signatures; then
-bash "$SRC/tests/km/token-conf.sh" bench "rsa-www, ec-www, ed-www" "$KM/bench.conf"
+section_sign() {
 mkdir -p "$KM/softhsm/tokens"
 printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
 	"$KM/softhsm/tokens" >"$KM/softhsm/softhsm2.conf"
@@ -74,11 +72,10 @@ for k in rsa-www ec-www ed-www; do
 		}' "$KM/sign.tsv" | tee -a "$OUT"
 done
 say ""
-
-fi
+}
 
 # ---- 2. first use: find, then sign with a key not fetched yet ----
-if want first-use; then
+section_first-use() {
 read -r first < <(KMP11_CONF=$KM/bench.conf /usr/bin/python3 "$SRC/tests/bench/probe.py" \
 	first-use "$MODULE" rsa-www 2>/dev/null)
 curl_s=$(cd "$SRC/tests/km" && /usr/bin/python3 -c '
@@ -103,16 +100,27 @@ say "| C_Initialize + login to Keystone + listing + find | $(echo "$first" | /us
 say "| first C_Sign (2 payloads fetched, parsed, signed) | $(echo "$first" | /usr/bin/python3 "$SRC/tests/bench/row.py" field sign_s) |"
 say "| curl of the key's payload alone (best of 5) | $curl_s |"
 say ""
+}
 
-fi
-
-# ---- 3. TLS handshakes: nginx with the key from kmp11 or from a file ----
-if want tls; then
-# No EdDSA key in nginx's token: libp11 0.4.12 stops its search there.
+# ---- 3. TLS handshakes: nginx with the key from kmp11 (through the
+# engine, and through the provider) or from a file ----
+section_tls() {
+# No EdDSA key in nginx's token: libp11 0.4.12 finds no key on a token
+# with one.
 bash "$SRC/tests/km/token-conf.sh" web "rsa-www, ec-www" "$KM/web.conf"
 export KMP11_CONF=$KM/web.conf
 mkdir -p "$KM/nginx-kmp11"
 nginx_start "$KM/nginx-kmp11" 2 18471:rsa-www 18472:ec-www
+# The provider route when a pkcs11-provider can be had (a package, or
+# built from ../shared/vendor); else its columns say why not.
+local provider routes="file kmp11" why=""
+if provider=$(bash "$SRC/tests/km/build-provider.sh" "$BUILD_DIR"); then
+	mkdir -p "$KM/nginx-provider"
+	PROVIDER=$provider nginx_start "$KM/nginx-provider" 2 18473:rsa-www 18474:ec-www
+	routes="$routes provider"
+else
+	why="no pkcs11-provider: $provider"
+fi
 mkdir -p "$KM/nginx-file/tmp"
 for k in rsa-www ec-www; do
 	"$TOOL" --module "$MODULE" export-cert "pkcs11:object=$k;type=cert" -o "$KM/nginx-file/$k.crt"
@@ -143,36 +151,54 @@ say "### TLS handshakes per second (nginx, master + 2 workers, TLS 1.3, openssl 
 say ""
 say "Per second of wall time, and per second of the CPU time nginx used"
 say "(the load generator shares the 2 cores and moves the first figure more)."
+say "The key in kmp11 through the pkcs11 engine (libp11), and through"
+say "pkcs11-provider from the URI-PEM key file of \`kmp11-tool provider-key\`.${why:+ $why.}"
 say ""
-say "| key | key file | kmp11 | kmp11/file | per CPU second: key file | kmp11 | kmp11/file |"
-say "|---|---|---|---|---|---|---|"
-for pair in "RSA-2048 18481 18471" "EC-P-256 18482 18472"; do
-	read -r name file_port kmp_port <<<"$pair"
-	: >"$KM/tls-file" && : >"$KM/tls-kmp"
+say "| key | key file | engine | engine/file | provider | provider/file | per CPU second: key file | engine | engine/file | provider | provider/file |"
+say "|---|---|---|---|---|---|---|---|---|---|---|"
+ports() { # NAME: the file, engine and provider ports of a key
+	case $1 in
+	RSA-2048) echo "18481 18471 18473" ;;
+	EC-P-256) echo "18482 18472 18474" ;;
+	esac
+}
+percent() { awk -v a="$1" -v b="$2" 'BEGIN { printf(a == "n/a" ? "n/a" : "%.1f%%", 100 * a / b) }'; }
+for name in RSA-2048 EC-P-256; do
+	read -r -a port <<<"$(ports "$name")"
+	declare -A wall=() cpu=()
+	for route in file kmp11 provider; do : >"$KM/tls-$route"; done
 	for _ in 1 2 3 4 5; do
-		handshakes "$file_port" "$KM/nginx-file" >>"$KM/tls-file"
-		handshakes "$kmp_port" "$KM/nginx-kmp11" >>"$KM/tls-kmp"
+		i=0
+		for route in $routes; do
+			handshakes "${port[i++]}" "$KM/nginx-$route" >>"$KM/tls-$route"
+		done
 	done
-	file=$(cut -d' ' -f1 "$KM/tls-file" | median) kmp=$(cut -d' ' -f1 "$KM/tls-kmp" | median)
-	file_cpu=$(cut -d' ' -f2 "$KM/tls-file" | median) kmp_cpu=$(cut -d' ' -f2 "$KM/tls-kmp" | median)
-	say "| $name | $file | $kmp | $(awk -v a="$kmp" -v b="$file" 'BEGIN { printf "%.1f%%", 100 * a / b }') | $file_cpu | $kmp_cpu | $(awk -v a="$kmp_cpu" -v b="$file_cpu" 'BEGIN { printf "%.1f%%", 100 * a / b }') |"
+	for route in file kmp11 provider; do
+		wall[$route]=$(cut -d' ' -f1 "$KM/tls-$route" | median)
+		cpu[$route]=$(cut -d' ' -f2 "$KM/tls-$route" | median)
+		wall[$route]=${wall[$route]:-n/a} cpu[$route]=${cpu[$route]:-n/a}
+	done
+	say "| $name | ${wall[file]} | ${wall[kmp11]} | $(percent "${wall[kmp11]}" "${wall[file]}") | ${wall[provider]} | $(percent "${wall[provider]}" "${wall[file]}") | ${cpu[file]} | ${cpu[kmp11]} | $(percent "${cpu[kmp11]}" "${cpu[file]}") | ${cpu[provider]} | $(percent "${cpu[provider]}" "${cpu[file]}") |"
 done
-nginx_stop "$KM/nginx-kmp11"
-nginx_stop "$KM/nginx-file"
+for route in $routes; do nginx_stop "$KM/nginx-$route"; done
 say ""
-
-fi
+}
 
 # ---- 4. listing cost by project size, 5. nginx start-up on 1,000 ----
-export OS_PROJECT_NAME=kmp11-bulk
-bash "$SRC/tests/km/token-conf.sh" bulk "*" "$KM/bulk.conf"
-export KMP11_CONF=$KM/bulk.conf
+# The bulk project, grown as the sections need it.
 have=0
 grow_to() { # N: the bulk project holds N containers
 	/usr/bin/python3 "$SRC/tests/km/seed_bulk.py" $(($1 - have)) "$have"
 	have=$1
 }
-if want listing; then
+bulk_confs() {
+	export OS_PROJECT_NAME=kmp11-bulk
+	bash "$SRC/tests/km/token-conf.sh" bulk "*" "$KM/bulk.conf"
+	export KMP11_CONF=$KM/bulk.conf
+}
+
+section_listing() {
+bulk_confs
 say "### Listing cost: C_Initialize + a find by label"
 say ""
 say "| containers | requests (auth + container pages + secret pages + payloads) | seconds | RSS growth (module loaded included) |"
@@ -203,16 +229,16 @@ say ""
 say "| start | requests (auth + container pages + secret pages + payloads) |"
 say "|---|---|"
 while IFS='|' read -r start counts; do say "| $start | $counts |"; done <"$KM/starts"
-say ""
-fi
+}
 
 # ---- 6. listing 5,000 pages one at a time or at once, 7. a fleet ----
-if want parallel || want fleet; then
+five_thousand() {
+	bulk_confs
 	[ "$have" = 5000 ] || grow_to 5000
 	bash "$SRC/tests/km/token-conf.sh" named "bulk-7" "$KM/named.conf"
 	cp "$KM/bulk.conf" "$KM/serial.conf"
 	echo "parallel_requests = 1" >>"$KM/serial.conf"
-fi
+}
 # The Key Manager as production runs it, several processes a server (only
 # reads from here: sqlite takes one writer at a time).
 km_processes() { # N
@@ -229,7 +255,8 @@ listing_s() { # CONF: seconds of C_Initialize + a find, median of 3
 			/usr/bin/python3 "$SRC/tests/bench/row.py" field find_s
 	done | sort -n | sed -n 2p
 }
-if want parallel; then
+section_parallel() {
+	five_thousand
 	say "### Listing 5,000 containers: pages one at a time or 4 at once"
 	say ""
 	say "C_Initialize + a find by label, median of 3; one at a time is what"
@@ -242,9 +269,9 @@ if want parallel; then
 		one=$(listing_s "$KM/serial.conf") four=$(listing_s "$KM/bulk.conf")
 		say "| $procs process(es) per server | $one | $four | $(awk -v a="$one" -v b="$four" 'BEGIN { printf "%.2fx", a / b }') |"
 	done
-	say ""
-fi
-if want fleet; then
+}
+section_fleet() {
+	five_thousand
 	FLEET=${FLEET:-50}
 	km_processes 4
 	say "### A fleet starting at once: $FLEET processes, each C_Initialize + a find by label, 5,000 containers"
@@ -257,17 +284,24 @@ if want fleet; then
 	KMP11_CONF=$KM/named.conf /usr/bin/python3 "$SRC/tests/bench/fleet.py" "$KM" "$MODULE" bulk-7 "$FLEET" "bulk-7 by name" | tee -a "$OUT"
 	KMP11_CONF=$KM/bulk.conf /usr/bin/python3 "$SRC/tests/bench/fleet.py" "$KM" "$MODULE" bulk-7 "$FLEET" "every container" | tee -a "$OUT"
 	say ""
-fi
-[ "$SECTIONS" = "signatures first-use tls listing parallel fleet" ] || {
-	echo "sections $SECTIONS only: docs/performance.md left as it was"
-	exit 0
 }
 
-/usr/bin/python3 - "$OUT" "$SRC/docs/performance.md" <<'PY'
+host="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+for section in $SECTIONS; do
+	OUT=$KM/figures-$section.md
+	say "Measured $(date -u +%Y-%m-%d) on $host, $SECS s per figure, by \`bash tests/bench/run.sh $SECS $section\`."
+	say ""
+	"section_$section"
+done
+
+/usr/bin/python3 - "$KM" "$SRC/docs/performance.md" $SECTIONS <<'PY'
 import re, sys
-figures, doc = open(sys.argv[1]).read(), open(sys.argv[2]).read()
-doc = re.sub(r"(<!-- figures:begin -->\n).*(<!-- figures:end -->)",
-             lambda m: m.group(1) + figures + m.group(2), doc, flags=re.S)
+doc = open(sys.argv[2]).read()
+for section in sys.argv[3:]:
+    figures = open(f"{sys.argv[1]}/figures-{section}.md").read()
+    doc, n = re.subn(rf"(<!-- figures:{section}:begin -->\n).*(<!-- figures:{section}:end -->)",
+                     lambda m: m.group(1) + figures + m.group(2), doc, flags=re.S)
+    assert n == 1, f"no figures:{section} markers in docs/performance.md"
 open(sys.argv[2], "w").write(doc)
 PY
-echo "figures written into docs/performance.md"
+echo "figures of $SECTIONS written into docs/performance.md"
