@@ -260,6 +260,15 @@ static void test_rsa_cipher(void **state)
 	m = (CK_MECHANISM){CKM_RSA_PKCS_OAEP, &oaep, sizeof(oaep)};
 	assert_int_equal(kmp_cipher_new(KMP_OP_ENCRYPT, &m, &rsa, &op),
 			 CKR_MECHANISM_PARAM_INVALID);
+	/* What pkcs11-provider 1.2.0 sends when the application names no
+	 * digest, or the OAEP one only: PKCS#11 gives 0 no meaning for
+	 * either (docs/conformance.md). */
+	oaep = (CK_RSA_PKCS_OAEP_PARAMS){0, 0, CKZ_DATA_SPECIFIED, NULL, 0};
+	assert_int_equal(kmp_cipher_new(KMP_OP_DECRYPT, &m, &rsa, &op),
+			 CKR_MECHANISM_PARAM_INVALID);
+	oaep.hashAlg = CKM_SHA256;
+	assert_int_equal(kmp_cipher_new(KMP_OP_DECRYPT, &m, &rsa, &op),
+			 CKR_MECHANISM_PARAM_INVALID);
 	EVP_PKEY_free(rsa.pkey);
 }
 
