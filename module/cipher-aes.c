@@ -285,7 +285,7 @@ CK_RV kmp_aes_cipher_new(enum kmp_op_kind kind, const CK_MECHANISM *mechanism,
 
 	if (op == NULL)
 		return CKR_HOST_MEMORY;
-	op->base = (struct kmp_op){&aes_class, kind, false};
+	op->base = (struct kmp_op){&aes_class, kind, false, false};
 	op->kind = mech->kind;
 	rv = start(op, mechanism, key, key_len);
 	ERR_clear_error();

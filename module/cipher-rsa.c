@@ -154,7 +154,7 @@ CK_RV kmp_rsa_cipher_new(enum kmp_op_kind kind, const CK_MECHANISM *mechanism,
 
 	if (op == NULL)
 		return CKR_HOST_MEMORY;
-	op->base = (struct kmp_op){&rsa_class, kind, false};
+	op->base = (struct kmp_op){&rsa_class, kind, false, true};
 	op->kind = mech->kind;
 	op->key = key;
 	EVP_PKEY_up_ref(key);

@@ -67,7 +67,7 @@ CK_RV kmp_digest_new(const CK_MECHANISM *mechanism, struct kmp_op **out)
 		return CKR_MECHANISM_PARAM_INVALID;
 	if ((op = calloc(1, sizeof(*op))) == NULL)
 		return CKR_HOST_MEMORY;
-	op->base = (struct kmp_op){&digest_class, KMP_OP_DIGEST, false};
+	op->base = (struct kmp_op){&digest_class, KMP_OP_DIGEST, false, false};
 	op->size = (CK_ULONG)EVP_MD_get_size(md);
 	if ((op->ctx = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(op->ctx, md, NULL) != 1) {

@@ -38,7 +38,7 @@ struct kmp_op_class {
 	CK_ULONG (*output_size)(const struct kmp_op *op, CK_ULONG in_len,
 				bool final);
 	/* Consumes input; ciphers may produce output (out_len: room in,
-	 * bytes written out). NULL for single-part-only mechanisms. */
+	 * bytes written out). NULL when single does all the work. */
 	CK_RV (*update)(struct kmp_op *op, const unsigned char *in,
 			CK_ULONG len, unsigned char *out, CK_ULONG *out_len);
 	/* The result, into out (*out_len: room in, length out). */
@@ -62,6 +62,10 @@ struct kmp_op {
 	const struct kmp_op_class *cls;
 	enum kmp_op_kind kind;
 	bool started; /* an update happened: single-part calls are refused */
+	/* The mechanism has no multi-part form (RSA PKCS#1, raw RSA and
+	 * PSS, raw ECDSA, EdDSA): C_*Update and C_*Final are refused; the
+	 * class's update and final, where given, serve single-part calls. */
+	bool single_part;
 };
 
 static inline void kmp_op_free(struct kmp_op *op)

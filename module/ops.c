@@ -51,8 +51,8 @@ CK_RV kmp_op_run_update(struct kmp_op *op, const unsigned char *in,
 	CK_RV rv;
 
 	*keep = false;
-	if (op->cls->update == NULL)
-		return CKR_FUNCTION_NOT_SUPPORTED; /* single-part only */
+	if (op->single_part)
+		return CKR_FUNCTION_NOT_SUPPORTED;
 	if (out_len != NULL &&
 	    (*keep = size_only(op->cls->output_size(op, len, false), out,
 			       out_len, &rv)))
@@ -69,8 +69,8 @@ CK_RV kmp_op_run_final(struct kmp_op *op, unsigned char *out,
 	CK_RV rv;
 
 	*keep = false;
-	if (op->cls->final == NULL)
-		return CKR_FUNCTION_NOT_SUPPORTED; /* single-part only */
+	if (op->single_part)
+		return CKR_FUNCTION_NOT_SUPPORTED;
 	if ((*keep = size_only(op->cls->output_size(op, 0, true), out, out_len,
 			       &rv)))
 		return rv;
@@ -86,6 +86,8 @@ CK_RV kmp_op_run_verify(struct kmp_op *op, const unsigned char *data,
 
 	if (single && op->started)
 		return CKR_OPERATION_ACTIVE;
+	if (!single && op->single_part)
+		return CKR_FUNCTION_NOT_SUPPORTED;
 	if (single)
 		rv = op->cls->update(op, data, len, NULL, &none);
 	return rv == CKR_OK ? op->cls->verify(op, sig, sig_len) : rv;

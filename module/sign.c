@@ -219,7 +219,8 @@ static CK_RV raw_input(const struct sign_op *op, unsigned char *padded,
 		if (*in_len > op->sig_len || op->sig_len > MAX_RSA_BYTES)
 			return CKR_DATA_LEN_RANGE;
 		memset(padded, 0, op->sig_len - *in_len);
-		memcpy(padded + op->sig_len - *in_len, *in, *in_len);
+		if (*in_len > 0) /* no input: op->buf may be NULL */
+			memcpy(padded + op->sig_len - *in_len, *in, *in_len);
 		*in = padded;
 		*in_len = op->sig_len;
 		return CKR_OK;
@@ -489,6 +490,15 @@ static const struct kmp_op_class sign_class = {
 	.free = sign_free,
 };
 
+/* v2.40 and v3.0 list these for single-part signatures only; PSS with a
+ * digest given is single-part too, over that digest. */
+static bool single_part(const struct kmp_mechanism *mech)
+{
+	return mech->kind == KMP_RSA_PKCS || mech->kind == KMP_RSA_X509 ||
+	       mech->kind == KMP_RSA_PSS || mech->kind == KMP_ECDSA ||
+	       mech->kind == KMP_EDDSA;
+}
+
 CK_RV kmp_sign_new(enum kmp_op_kind kind, const CK_MECHANISM *mechanism,
 		   const struct kmp_key *key, struct kmp_op **out)
 {
@@ -505,7 +515,7 @@ CK_RV kmp_sign_new(enum kmp_op_kind kind, const CK_MECHANISM *mechanism,
 		return CKR_KEY_TYPE_INCONSISTENT;
 	if ((op = calloc(1, sizeof(*op))) == NULL)
 		return CKR_HOST_MEMORY;
-	op->base = (struct kmp_op){&sign_class, kind, false};
+	op->base = (struct kmp_op){&sign_class, kind, false, single_part(mech)};
 	op->mech = mech;
 	if (mech->kind == KMP_HMAC) {
 		op->key = EVP_PKEY_new_raw_private_key_ex(km_libctx(), "HMAC",

@@ -399,6 +399,71 @@ static void test_misuse(void **state)
 	EVP_PKEY_free(key);
 }
 
+/* Mechanisms v2.40 and v3.0 list for single-part signatures only: an
+ * Update or a Final is CKR_FUNCTION_NOT_SUPPORTED and ends the
+ * operation (docs/conformance.md); the single-part call still works. */
+static void test_single_part_signatures(void **state)
+{
+	static const unsigned char p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48,
+					     0xce, 0x3d, 0x03, 0x01, 0x07},
+				   ed25519[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
+	CK_ULONG bits = 1024;
+	CK_ATTRIBUTE rsa_t = {CKA_MODULUS_BITS, &bits, sizeof(bits)},
+		     ec_t = {CKA_EC_PARAMS, (void *)p256, sizeof(p256)},
+		     ed_t = {CKA_EC_PARAMS, (void *)ed25519, sizeof(ed25519)};
+	CK_MECHANISM rsa_gen = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0},
+		     ec_gen = {CKM_EC_KEY_PAIR_GEN, NULL, 0},
+		     ed_gen = {CKM_EC_EDWARDS_KEY_PAIR_GEN, NULL, 0};
+	struct {
+		CK_MECHANISM_TYPE mech;
+		CK_MECHANISM *gen;
+		CK_ATTRIBUTE *templ;
+	} cases[] = {
+		{CKM_RSA_PKCS, &rsa_gen, &rsa_t}, {CKM_RSA_X_509, &rsa_gen, &rsa_t},
+		{CKM_ECDSA, &ec_gen, &ec_t}, {CKM_EDDSA, &ed_gen, &ed_t},
+	};
+	unsigned char data[32] = {1}, out[256];
+	CK_ULONG len = sizeof(out);
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE pub, priv, rsa = CK_INVALID_HANDLE;
+
+	(void)state;
+	assert_int_equal(offline_init(), CKR_OK);
+	assert_int_equal(f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s),
+			 CKR_OK);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CK_MECHANISM m = {cases[i].mech, NULL, 0};
+		assert_int_equal(f->C_GenerateKeyPair(s, cases[i].gen,
+						      cases[i].templ, 1, NULL, 0,
+						      &pub, &priv), CKR_OK);
+		assert_int_equal(f->C_SignInit(s, &m, priv), CKR_OK);
+		assert_int_equal(f->C_SignUpdate(s, data, sizeof(data)),
+				 CKR_FUNCTION_NOT_SUPPORTED);
+		assert_int_equal(f->C_Sign(s, data, sizeof(data), out, &len),
+				 CKR_OPERATION_NOT_INITIALIZED);
+		assert_int_equal(f->C_SignInit(s, &m, priv), CKR_OK);
+		assert_int_equal(f->C_SignFinal(s, out, &len),
+				 CKR_FUNCTION_NOT_SUPPORTED);
+		assert_int_equal(f->C_VerifyInit(s, &m, pub), CKR_OK);
+		assert_int_equal(f->C_VerifyUpdate(s, data, sizeof(data)),
+				 CKR_FUNCTION_NOT_SUPPORTED);
+		assert_int_equal(f->C_VerifyInit(s, &m, pub), CKR_OK);
+		assert_int_equal(f->C_VerifyFinal(s, out, len),
+				 CKR_FUNCTION_NOT_SUPPORTED);
+		assert_int_equal(f->C_SignInit(s, &m, priv), CKR_OK);
+		len = sizeof(out);
+		assert_int_equal(f->C_Sign(s, data, sizeof(data), out, &len), CKR_OK);
+		if (cases[i].gen == &rsa_gen)
+			rsa = priv;
+	}
+	/* Raw RSA of no input: nothing was buffered to copy (UBSan). */
+	assert_int_equal(f->C_SignInit(s, &(CK_MECHANISM){CKM_RSA_X_509, NULL, 0},
+				       rsa), CKR_OK);
+	len = sizeof(out);
+	assert_int_equal(f->C_Sign(s, data, 0, out, &len), CKR_OK);
+	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
+}
+
 /* AES-CBC-PAD decryption in parts: every size the module announces is
  * enough for what it then writes (OpenSSL holds a block back). */
 static void test_cbc_pad_parts(void **state)
@@ -476,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_session_objects),
 		cmocka_unit_test(test_operation_reuse),
 		cmocka_unit_test(test_misuse),
+		cmocka_unit_test(test_single_part_signatures),
 		cmocka_unit_test(test_cbc_pad_parts),
 		cmocka_unit_test(test_unreachable_key_manager),
 	};
