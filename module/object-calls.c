@@ -416,7 +416,8 @@ CK_RV kmp_C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mechanism,
 		rv = kmp_ecdh_derive(mechanism, key.pkey, &secret, &len);
 	if (rv == CKR_OK)
 		rv = kmp_sobject_secret(&kmp_gl.sobjects, h, call.slot_id, templ,
-					count, secret, len, out);
+					count, secret, len,
+					CK_UNAVAILABLE_INFORMATION, out);
 	pthread_mutex_unlock(&kmp_gl.lock);
 	if (secret != NULL)
 		OPENSSL_cleanse(secret, len);
@@ -799,6 +800,7 @@ static CK_RV session_key_inlock(const struct kmp_call *call, bool aes,
 			typed[count++] = (CK_ATTRIBUTE){CKA_KEY_TYPE, &type, sizeof(type)};
 		rv = kmp_sobject_secret(&kmp_gl.sobjects, call->handle,
 					call->slot_id, typed, count, value, len,
+					aes ? CKM_AES_KEY_GEN : CKM_GENERIC_SECRET_KEY_GEN,
 					out);
 	}
 	OPENSSL_cleanse(value, sizeof(value));

@@ -68,10 +68,22 @@ CK_RV kmp_sobject_key_pair(struct kmp_sobjects *s, CK_SESSION_HANDLE session,
 	return rv;
 }
 
+/* A key made by made_by: v2.40 4.7, CKA_LOCAL is TRUE only for keys
+ * C_GenerateKey or C_GenerateKeyPair made (and their copies). */
+static void mark_generated(struct kmp_sobject *o, CK_MECHANISM_TYPE made_by)
+{
+	CK_ATTRIBUTE *local = kmp_attrs_find(o->attrs, CKA_LOCAL),
+		     *mech = kmp_attrs_find(o->attrs, CKA_KEY_GEN_MECHANISM);
+
+	*(CK_BBOOL *)local->pValue = CK_TRUE;
+	*(CK_MECHANISM_TYPE *)mech->pValue = made_by;
+}
+
 CK_RV kmp_sobject_secret(struct kmp_sobjects *s, CK_SESSION_HANDLE session,
 			 CK_SLOT_ID slot, const CK_ATTRIBUTE *templ,
 			 CK_ULONG count, const unsigned char *value,
-			 size_t len, CK_OBJECT_HANDLE *handle)
+			 size_t len, CK_MECHANISM_TYPE made_by,
+			 CK_OBJECT_HANDLE *handle)
 {
 	static CK_OBJECT_CLASS secret = CKO_SECRET_KEY;
 	static CK_KEY_TYPE generic = CKK_GENERIC_SECRET;
@@ -100,6 +112,8 @@ CK_RV kmp_sobject_secret(struct kmp_sobjects *s, CK_SESSION_HANDLE session,
 		     ? CKR_TEMPLATE_INCONSISTENT
 		     : kmp_sobject_create(s, session, slot, full, n, handle);
 	free(full);
+	if (rv == CKR_OK && made_by != CK_UNAVAILABLE_INFORMATION)
+		mark_generated(kmp_sobject_get(s, *handle), made_by);
 	return rv;
 }
 

@@ -61,12 +61,15 @@ CK_RV kmp_sobject_key_pair(struct kmp_sobjects *s, CK_SESSION_HANDLE session,
 			   CK_SLOT_ID slot, const struct kmp_pair_templates *t,
 			   EVP_PKEY *key, CK_OBJECT_HANDLE *pub,
 			   CK_OBJECT_HANDLE *priv);
-/* Adds a secret key of the given value (C_DeriveKey); the template
- * gives its type, length and usage. */
+/* Adds a secret key of the given value (C_DeriveKey, C_GenerateKey);
+ * the template gives its type, length and usage. made_by: the key
+ * generation mechanism that made the value, which makes the key
+ * CKA_LOCAL; CK_UNAVAILABLE_INFORMATION for a derived key. */
 CK_RV kmp_sobject_secret(struct kmp_sobjects *s, CK_SESSION_HANDLE session,
 			 CK_SLOT_ID slot, const CK_ATTRIBUTE *templ,
 			 CK_ULONG count, const unsigned char *value,
-			 size_t len, CK_OBJECT_HANDLE *handle);
+			 size_t len, CK_MECHANISM_TYPE made_by,
+			 CK_OBJECT_HANDLE *handle);
 /* C_CopyObject: a copy of a copyable session object for session, with
  * the template's changes (module/sobject-build.h says which). */
 CK_RV kmp_sobject_copy(struct kmp_sobjects *s, CK_OBJECT_HANDLE original,

@@ -851,8 +851,10 @@ static void generate_key(struct input *in)
 	add_some(in, &t);
 	rv = f->C_GenerateKey(s->h, &mech, t.a, t.n, &h);
 	expect_in("C_GenerateKey", rv, rv_generate);
-	if (rv == CKR_OK)
+	if (rv == CKR_OK) {
 		remember(h);
+		check_local(s->h, h, true);
+	}
 }
 
 static void generate_pair(struct input *in)

@@ -464,6 +464,44 @@ static void test_single_part_signatures(void **state)
 	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
 }
 
+/* v2.40 4.7: CKA_LOCAL is TRUE for a key C_GenerateKey made, with its
+ * mechanism in CKA_KEY_GEN_MECHANISM; FALSE for one given whole. */
+static void test_generated_keys_are_local(void **state)
+{
+	CK_OBJECT_CLASS secret = CKO_SECRET_KEY;
+	CK_KEY_TYPE aes = CKK_AES;
+	CK_ULONG len = 16;
+	unsigned char value[16] = {1};
+	CK_ATTRIBUTE gen_t = {CKA_VALUE_LEN, &len, sizeof(len)},
+		     given_t[] = {{CKA_CLASS, &secret, sizeof(secret)},
+				  {CKA_KEY_TYPE, &aes, sizeof(aes)},
+				  {CKA_VALUE, value, sizeof(value)}};
+	CK_MECHANISM_TYPE gens[] = {CKM_AES_KEY_GEN, CKM_GENERIC_SECRET_KEY_GEN},
+			  mech;
+	CK_BBOOL local;
+	CK_ATTRIBUTE read[] = {{CKA_LOCAL, &local, 1},
+			       {CKA_KEY_GEN_MECHANISM, &mech, sizeof(mech)}};
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE h;
+
+	(void)state;
+	assert_int_equal(offline_init(), CKR_OK);
+	assert_int_equal(f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s),
+			 CKR_OK);
+	for (size_t i = 0; i < 2; i++) {
+		CK_MECHANISM m = {gens[i], NULL, 0};
+		assert_int_equal(f->C_GenerateKey(s, &m, &gen_t, 1, &h), CKR_OK);
+		assert_int_equal(f->C_GetAttributeValue(s, h, read, 2), CKR_OK);
+		assert_int_equal(local, CK_TRUE);
+		assert_int_equal(mech, gens[i]);
+	}
+	assert_int_equal(f->C_CreateObject(s, given_t, 3, &h), CKR_OK);
+	assert_int_equal(f->C_GetAttributeValue(s, h, read, 2), CKR_OK);
+	assert_int_equal(local, CK_FALSE);
+	assert_int_equal(mech, CK_UNAVAILABLE_INFORMATION);
+	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
+}
+
 /* AES-CBC-PAD decryption in parts: every size the module announces is
  * enough for what it then writes (OpenSSL holds a block back). */
 static void test_cbc_pad_parts(void **state)
@@ -542,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_operation_reuse),
 		cmocka_unit_test(test_misuse),
 		cmocka_unit_test(test_single_part_signatures),
+		cmocka_unit_test(test_generated_keys_are_local),
 		cmocka_unit_test(test_cbc_pad_parts),
 		cmocka_unit_test(test_unreachable_key_manager),
 	};
