@@ -1,4 +1,5 @@
 #include "tokens/barbican-write.h"
+#include "tokens/errors.h"
 
 #include "tokens/json.h"
 #include "tokens/log.h"

@@ -1,4 +1,5 @@
 #include "tokens/barbican.h"
+#include "tokens/errors.h"
 
 #include "tokens/config.h"
 #include "tokens/hash.h"

@@ -1,4 +1,4 @@
-#include "tokens/http.h"
+#include "tokens/errors.h"
 
 #include "tokens/log.h"
 

@@ -77,11 +77,3 @@ void km_http_unlock(struct km_http *http);
 unsigned km_fork_id(void);
 
 #endif
-
-/* The CKR_ code for a Key Manager or Keystone HTTP status. */
-CK_RV km_status_to_rv(long status);
-/* Logs "what: HTTP status: message" (the service's JSON message) and
- * returns km_status_to_rv(status). */
-CK_RV km_http_failed(const char *what, const struct km_response *r);
-/* The message of an OpenStack error body, cut to size; "" if none. */
-void km_error_message(const char *body, char *out, size_t size);

@@ -1,4 +1,5 @@
 #include "tokens/keystone.h"
+#include "tokens/errors.h"
 
 #include "tokens/config.h"
 #include "tokens/http.h"

@@ -1,4 +1,5 @@
 #include "tokens/http.h"
+#include "tokens/errors.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
