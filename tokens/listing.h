@@ -6,13 +6,11 @@
 #define KMP11_LISTING_H
 
 #include "tokens/names.h"
+#include "tokens/uuid.h"
 
 #include <p11-kit/pkcs11.h>
 #include <stdbool.h>
 #include <stddef.h>
-
-#define KM_UUID_LEN 36
-typedef char km_uuid[KM_UUID_LEN + 1]; /* "" when absent */
 
 enum km_secret_type {
 	KM_SECRET_OPAQUE = 0,
@@ -69,13 +67,6 @@ struct km_listing {
 	struct km_secret_meta *secrets; /* sorted by uuid */
 	size_t n_secrets;
 };
-
-/* The UUID at the end of a Barbican ref (".../secrets/<uuid>"). */
-bool km_uuid_from_ref(const char *ref, km_uuid out);
-/* 16 raw bytes of a UUID's text, for CKA_ID. */
-bool km_uuid_bytes(const char *uuid, unsigned char out[16]);
-/* Whether a CKA_ID is the 16 bytes of a UUID (NULL: none is). */
-bool km_uuid_is(const char *uuid, const void *id, size_t id_len);
 
 /*
  * Adds one page of GET /containers (or one container, GET /containers/id)

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-struct order_call {
+struct order_args {
 	json_object *body;
 	const char *container;
 	const char *uuid;
@@ -25,7 +25,7 @@ struct order_call {
 
 static CK_RV submit_call(const struct km_endpoint *ep, void *arg)
 {
-	struct order_call *c = arg;
+	struct order_args *c = arg;
 	json_object *meta;
 	char ref[4096];
 
@@ -42,7 +42,7 @@ static CK_RV submit_call(const struct km_endpoint *ep, void *arg)
 static CK_RV submit(struct km_token *t, json_object *body,
 		    const char *container, km_uuid out)
 {
-	struct order_call c = {.body = body, .container = container,
+	struct order_args c = {.body = body, .container = container,
 			       .made = (km_uuid *)out};
 	CK_RV rv = km_token_call(t, submit_call, &c);
 
@@ -53,14 +53,14 @@ static CK_RV submit(struct km_token *t, json_object *body,
 
 static CK_RV get_call(const struct km_endpoint *ep, void *arg)
 {
-	struct order_call *c = arg;
+	struct order_args *c = arg;
 
 	return km_barbican_get(ep, "orders", c->uuid, c->out);
 }
 
 static CK_RV get_json(struct km_token *t, const char *uuid, json_object **out)
 {
-	struct order_call c = {.uuid = uuid, .out = out};
+	struct order_args c = {.uuid = uuid, .out = out};
 
 	*out = NULL;
 	return km_token_call(t, get_call, &c);
@@ -195,7 +195,7 @@ static CK_RV add_orders(void *into, const char *text, long *total,
 
 static CK_RV list_call(const struct km_endpoint *ep, void *arg)
 {
-	struct order_call *c = arg;
+	struct order_args *c = arg;
 
 	*c->out = json_object_new_array();
 	return km_barbican_pages(ep, "orders", "", add_orders, *c->out);
@@ -204,7 +204,7 @@ static CK_RV list_call(const struct km_endpoint *ep, void *arg)
 CK_RV km_orders_list(struct km_token *t, struct km_order_list *out)
 {
 	json_object *list = NULL;
-	struct order_call c = {.out = &list};
+	struct order_args c = {.out = &list};
 	CK_RV rv = km_token_call(t, list_call, &c);
 	size_t n = rv == CKR_OK ? json_object_array_length(list) : 0;
 
@@ -226,12 +226,12 @@ CK_RV km_orders_list(struct km_token *t, struct km_order_list *out)
 
 static CK_RV delete_call(const struct km_endpoint *ep, void *arg)
 {
-	return km_barbican_delete(ep, "orders", ((struct order_call *)arg)->uuid);
+	return km_barbican_delete(ep, "orders", ((struct order_args *)arg)->uuid);
 }
 
 CK_RV km_order_delete(struct km_token *t, const char *uuid)
 {
-	struct order_call c = {.uuid = uuid};
+	struct order_args c = {.uuid = uuid};
 	CK_RV rv = km_token_call(t, delete_call, &c);
 
 	if (rv == CKR_OK)

@@ -11,7 +11,7 @@
 
 #define MAX_SECRETS 4 /* a certificate container holds at most four */
 
-struct store_call {
+struct store_args {
 	const struct km_new_container *c;
 	km_uuid made[MAX_SECRETS]; /* "" for the existing ones */
 	km_uuid *out;
@@ -79,7 +79,7 @@ static CK_RV create_secret(const struct km_endpoint *ep, const char *name,
 }
 
 static json_object *container_body(const struct km_endpoint *ep,
-				   const struct store_call *call)
+				   const struct store_args *call)
 {
 	json_object *body = json_object_new_object(), *refs = json_object_new_array();
 	char url[4096];
@@ -103,7 +103,7 @@ static json_object *container_body(const struct km_endpoint *ep,
 
 static CK_RV store_call(const struct km_endpoint *ep, void *arg)
 {
-	struct store_call *call = arg;
+	struct store_args *call = arg;
 	const struct km_new_container *c = call->c;
 	json_object *body;
 	CK_RV rv = CKR_OK;
@@ -139,7 +139,7 @@ static CK_RV store_call(const struct km_endpoint *ep, void *arg)
 CK_RV km_store(struct km_token *t, const struct km_new_container *c,
 	       km_uuid out)
 {
-	struct store_call call = {.c = c, .out = (km_uuid *)out};
+	struct store_args call = {.c = c, .out = (km_uuid *)out};
 	CK_RV rv;
 
 	if (c->n == 0 || c->n > MAX_SECRETS || (c->type == NULL && c->n != 1))
@@ -155,7 +155,7 @@ CK_RV km_store(struct km_token *t, const struct km_new_container *c,
 	return CKR_OK;
 }
 
-struct cka_id_call {
+struct cka_id_args {
 	const char *uuid;
 	char *out;
 	size_t size;
@@ -163,7 +163,7 @@ struct cka_id_call {
 
 static CK_RV cka_id_call(const struct km_endpoint *ep, void *arg)
 {
-	struct cka_id_call *c = arg;
+	struct cka_id_args *c = arg;
 	json_object *o = NULL, *meta;
 	char path[64];
 	const char *id;
@@ -183,7 +183,7 @@ static CK_RV cka_id_call(const struct km_endpoint *ep, void *arg)
 CK_RV km_secret_cka_id(struct km_token *t, const char *uuid, char *out,
 		       size_t size)
 {
-	struct cka_id_call c = {uuid, out, size};
+	struct cka_id_args c = {uuid, out, size};
 
 	return km_token_call(t, cka_id_call, &c);
 }

@@ -309,14 +309,14 @@ void km_token_logout(struct km_token *t)
 	km_token_snapshot_unref(t, listing);
 }
 
-struct list_call {
+struct list_args {
 	const struct km_token_config *config;
 	struct km_listing *listing;
 };
 
 static CK_RV list_call(const struct km_endpoint *ep, void *arg)
 {
-	struct list_call *c = arg;
+	struct list_args *c = arg;
 	return km_barbican_list(ep, c->config, &c->listing);
 }
 
@@ -389,7 +389,7 @@ static CK_RV refused_listing(struct km_token *t, CK_RV rv,
  * while this lists is seen by the next search. */
 static CK_RV refresh(struct km_token *t, const char began[KM_CHANGES_STAMP_MAX])
 {
-	struct list_call call = {t->config, NULL};
+	struct list_args call = {t->config, NULL};
 	struct km_snapshot *s, *old = NULL;
 	CK_RV rv;
 
@@ -576,7 +576,7 @@ size_t km_token_forget_unlisted(struct km_token *t,
 	return n;
 }
 
-struct payload_call {
+struct payload_args {
 	const char *uuid;
 	const char *content_type;
 	struct km_response response;
@@ -584,18 +584,18 @@ struct payload_call {
 
 static CK_RV payload_call(const struct km_endpoint *ep, void *arg)
 {
-	struct payload_call *c = arg;
+	struct payload_args *c = arg;
 	return km_barbican_payload(ep, c->uuid, c->content_type, &c->response);
 }
 
-struct meta_call {
+struct meta_args {
 	const char *uuid;
 	struct km_listing listing;
 };
 
 static CK_RV meta_call(const struct km_endpoint *ep, void *arg)
 {
-	struct meta_call *c = arg;
+	struct meta_args *c = arg;
 	return km_barbican_secret(ep, c->uuid, &c->listing);
 }
 
@@ -604,8 +604,8 @@ static CK_RV fetch(struct km_token *t, const struct km_snapshot *s,
 		   const char *uuid, struct km_response *out)
 {
 	const struct km_secret_meta *meta = km_listing_secret(s->listing, uuid);
-	struct meta_call m = {uuid, {0}};
-	struct payload_call p = {uuid, NULL, {.retry_after = -1}};
+	struct meta_args m = {uuid, {0}};
+	struct payload_args p = {uuid, NULL, {.retry_after = -1}};
 	CK_RV rv = CKR_OK;
 
 	/* A secret of another project (shared by ACL) is not in our list. */

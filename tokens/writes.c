@@ -12,7 +12,7 @@
 
 /* A deletion's progress: a retry (after Keystone renewed the token)
  * goes on from the step that failed, not from a container already gone. */
-struct delete_call {
+struct delete_args {
 	const char *uuid;
 	json_object *container; /* as it was before the deletion */
 	bool deleted;           /* the container is gone */
@@ -43,7 +43,7 @@ static bool consumers(json_object *container, char *out, size_t size)
 /* Deletes the secrets from c->next on that no other container holds;
  * those it holds are listed afresh, after the container is gone, so that
  * one made meanwhile (a renewal by another process) is seen. */
-static CK_RV delete_secrets(const struct km_endpoint *ep, struct delete_call *c)
+static CK_RV delete_secrets(const struct km_endpoint *ep, struct delete_args *c)
 {
 	json_object *refs, *ref;
 	struct km_held held;
@@ -75,7 +75,7 @@ static CK_RV delete_secrets(const struct km_endpoint *ep, struct delete_call *c)
 
 static CK_RV delete_container_call(const struct km_endpoint *ep, void *arg)
 {
-	struct delete_call *c = arg;
+	struct delete_args *c = arg;
 	char who[1024];
 	CK_RV rv = CKR_OK;
 
@@ -93,7 +93,7 @@ static CK_RV delete_container_call(const struct km_endpoint *ep, void *arg)
 	return delete_secrets(ep, c);
 }
 
-struct rename_call {
+struct rename_args {
 	const char *uuid, *name;
 	km_uuid *renamed;
 	bool keep; /* a copy: the old one stays */
@@ -138,7 +138,7 @@ static json_object *renamed_refs(const struct km_endpoint *ep,
  * consumers would be lost: refused. */
 static CK_RV rename_call(const struct km_endpoint *ep, void *arg)
 {
-	struct rename_call *c = arg;
+	struct rename_args *c = arg;
 	json_object *old = NULL, *body, *type;
 	char who[1024];
 	CK_RV rv = km_barbican_get(ep, "containers", c->uuid, &old);
@@ -169,7 +169,7 @@ static CK_RV rename_call(const struct km_endpoint *ep, void *arg)
 CK_RV km_copy_container(struct km_token *t, const char *uuid, const char *name,
 			const struct km_key_secrets *key, km_uuid copy)
 {
-	struct rename_call c = {uuid, name, (km_uuid *)copy, true, key};
+	struct rename_args c = {uuid, name, (km_uuid *)copy, true, key};
 	CK_RV rv = km_token_call(t, rename_call, &c);
 
 	if (rv == CKR_OK)
@@ -180,7 +180,7 @@ CK_RV km_copy_container(struct km_token *t, const char *uuid, const char *name,
 CK_RV km_rename_container(struct km_token *t, const char *uuid,
 			  const char *name, km_uuid renamed)
 {
-	struct rename_call c = {uuid, name, (km_uuid *)renamed, false, NULL};
+	struct rename_args c = {uuid, name, (km_uuid *)renamed, false, NULL};
 	CK_RV rv = km_token_call(t, rename_call, &c);
 
 	if (rv == CKR_OK)
@@ -190,12 +190,12 @@ CK_RV km_rename_container(struct km_token *t, const char *uuid,
 
 static CK_RV delete_secret_call(const struct km_endpoint *ep, void *arg)
 {
-	return km_barbican_delete(ep, "secrets", ((struct delete_call *)arg)->uuid);
+	return km_barbican_delete(ep, "secrets", ((struct delete_args *)arg)->uuid);
 }
 
 CK_RV km_delete_container(struct km_token *t, const char *uuid)
 {
-	struct delete_call c = {uuid, NULL, false, 0};
+	struct delete_args c = {uuid, NULL, false, 0};
 	CK_RV rv = km_token_call(t, delete_container_call, &c);
 
 	if (rv == CKR_OK) {
@@ -213,7 +213,7 @@ CK_RV km_delete_container(struct km_token *t, const char *uuid)
 
 CK_RV km_delete_secret(struct km_token *t, const char *uuid)
 {
-	struct delete_call c = {uuid, NULL, false, 0};
+	struct delete_args c = {uuid, NULL, false, 0};
 
 	return km_token_call(t, delete_secret_call, &c);
 }

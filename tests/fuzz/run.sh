@@ -17,8 +17,8 @@ SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OUT=$SRC/build-fuzz
 mkdir -p "$OUT"
 PKGS="p11-kit-1 libcurl json-c libcrypto yaml-0.1"
-TOKENS="log secure config clouds http curl-memory errors json keystone names listing
- barbican crypto-ctx
+TOKENS="log secure config clouds http curl-memory errors json keystone names listing uuid
+ barbican crypto-ctx keytypes safefile
  payload"
 sources=$(for t in $TOKENS; do echo "$SRC/tokens/$t.c"; done)
 MODULE_FOR_TEMPLATE="attrs keyattrs keybuild newobject"
