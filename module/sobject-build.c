@@ -422,6 +422,56 @@ CK_RV kmp_sobject_build(struct kmp_sobject *o, const CK_ATTRIBUTE *templ,
 	}
 }
 
+/*
+ * CKA_SENSITIVE may only become TRUE and CKA_EXTRACTABLE only FALSE once
+ * a key exists (v2.40 4.9, table 70's footnotes 11 and 12), by
+ * C_SetAttributeValue or C_CopyObject: CKR_ATTRIBUTE_READ_ONLY going
+ * back. -1 for the other attributes.
+ */
+static long latched(const CK_ATTRIBUTE *a, const CK_ATTRIBUTE *t)
+{
+	CK_BBOOL to;
+
+	if (t->type != CKA_SENSITIVE && t->type != CKA_EXTRACTABLE)
+		return -1;
+	if (a == NULL || a->ulValueLen != 1)
+		return CKR_ATTRIBUTE_TYPE_INVALID;
+	to = *(CK_BBOOL *)t->pValue;
+	return to == *(CK_BBOOL *)a->pValue ||
+			       to == (t->type == CKA_SENSITIVE ? CK_TRUE : CK_FALSE)
+		       ? CKR_OK : CKR_ATTRIBUTE_READ_ONLY;
+}
+
+static CK_BBOOL flag(CK_ATTRIBUTE *attrs, CK_ATTRIBUTE_TYPE type, CK_BBOOL dflt)
+{
+	const CK_ATTRIBUTE *a = kmp_attrs_find(attrs, type);
+
+	return a != NULL && a->ulValueLen == 1 ? *(CK_BBOOL *)a->pValue : dflt;
+}
+
+void kmp_sobject_hide_secrets(CK_ATTRIBUTE *attrs)
+{
+	static const CK_ATTRIBUTE_TYPE secrets[] = {
+		CKA_VALUE, CKA_PRIVATE_EXPONENT, CKA_PRIME_1, CKA_PRIME_2,
+		CKA_EXPONENT_1, CKA_EXPONENT_2, CKA_COEFFICIENT,
+	};
+	CK_ULONG klass;
+	CK_ATTRIBUTE *a;
+
+	if (!kmp_attrs_find_ulong(attrs, CKA_CLASS, &klass) ||
+	    (klass != CKO_SECRET_KEY && klass != CKO_PRIVATE_KEY) ||
+	    (flag(attrs, CKA_SENSITIVE, CK_FALSE) == CK_FALSE &&
+	     flag(attrs, CKA_EXTRACTABLE, CK_TRUE) == CK_TRUE))
+		return;
+	for (size_t i = 0; i < N(secrets); i++)
+		if ((a = kmp_attrs_find(attrs, secrets[i])) != NULL &&
+		    a->ulValueLen != KMP_SENSITIVE_LEN) {
+			OPENSSL_cleanse(a->pValue, a->ulValueLen);
+			a->pValue = NULL;
+			a->ulValueLen = KMP_SENSITIVE_LEN;
+		}
+}
+
 CK_RV kmp_sobject_check_changes(CK_ATTRIBUTE *attrs, const CK_ATTRIBUTE *templ,
 				CK_ULONG n)
 {
@@ -432,13 +482,20 @@ CK_RV kmp_sobject_check_changes(CK_ATTRIBUTE *attrs, const CK_ATTRIBUTE *templ,
 	};
 
 	CK_RV rv = CKR_OK;
+	long latch;
 
-	for (CK_ULONG i = 0; rv == CKR_OK && i < n; i++)
-		rv = kmp_attrs_find(attrs, templ[i].type) == NULL
-			     ? CKR_ATTRIBUTE_TYPE_INVALID /* not the object's */
-		     : listed(modifiable, N(modifiable), templ[i].type)
-			     ? well_formed(templ, i)
-			     : CKR_ATTRIBUTE_READ_ONLY;
+	for (CK_ULONG i = 0; rv == CKR_OK && i < n; i++) {
+		const CK_ATTRIBUTE *a = kmp_attrs_find(attrs, templ[i].type);
+		if (a == NULL)
+			rv = CKR_ATTRIBUTE_TYPE_INVALID; /* not the object's */
+		else if (listed(modifiable, N(modifiable), templ[i].type))
+			rv = well_formed(templ, i);
+		else if ((rv = well_formed(templ, i)) == CKR_OK &&
+			 (latch = latched(a, &templ[i])) >= 0)
+			rv = (CK_RV)latch;
+		else if (rv == CKR_OK)
+			rv = CKR_ATTRIBUTE_READ_ONLY;
+	}
 	return rv;
 }
 
@@ -449,21 +506,22 @@ CK_RV kmp_sobject_check_copy(CK_ATTRIBUTE *attrs,
 		CKA_LABEL, CKA_ID, CKA_START_DATE, CKA_END_DATE,
 		CKA_APPLICATION, CKA_OBJECT_ID,
 	};
-	/* These stay what they are: a copy weakens nothing. */
-	static const CK_ATTRIBUTE_TYPE kept[] = {
-		CKA_PRIVATE, CKA_SENSITIVE, CKA_EXTRACTABLE,
-	};
+	/* This stays what it is: a copy weakens nothing. */
+	static const CK_ATTRIBUTE_TYPE kept[] = {CKA_PRIVATE};
 	/* These may only be taken away. */
 	static const CK_ATTRIBUTE_TYPE lowered[] = {
 		CKA_MODIFIABLE, CKA_COPYABLE, CKA_DESTROYABLE,
 	};
 	CK_RV rv = CKR_OK;
+	long latch;
 
 	for (CK_ULONG i = 0; rv == CKR_OK && i < n; i++) {
 		const CK_ATTRIBUTE *t = &templ[i], *a = kmp_attrs_find(attrs, t->type);
 		if ((rv = well_formed(templ, i)) != CKR_OK)
 			break;
-		if (t->type == CKA_TOKEN)
+		if ((latch = latched(a, t)) >= 0)
+			rv = (CK_RV)latch;
+		else if (t->type == CKA_TOKEN)
 			rv = *(CK_BBOOL *)t->pValue ? CKR_TEMPLATE_INCONSISTENT
 						    : CKR_OK;
 		else if (listed(kept, N(kept), t->type))

@@ -33,6 +33,9 @@ CK_RV kmp_sobject_check_changes(CK_ATTRIBUTE *attrs, const CK_ATTRIBUTE *templ,
  * (a copy into the Key Manager) is CKR_TEMPLATE_INCONSISTENT; CKA_PRIVATE,
  * CKA_SENSITIVE and CKA_EXTRACTABLE stay what they are
  * (CKR_ATTRIBUTE_READ_ONLY otherwise), so a copy weakens nothing. */
+/* Once a key is sensitive or unextractable its secret values read as
+ * CK_UNAVAILABLE_INFORMATION: wiped from attrs. */
+void kmp_sobject_hide_secrets(CK_ATTRIBUTE *attrs);
 CK_RV kmp_sobject_check_copy(CK_ATTRIBUTE *attrs,
 			     const CK_ATTRIBUTE *templ, CK_ULONG n);
 /* Frees what o holds, its key wiped. */

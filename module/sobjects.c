@@ -17,6 +17,7 @@ static CK_RV add(struct kmp_sobjects *s, struct kmp_sobject *o,
 		s->items = grown;
 		s->cap = cap;
 	}
+	kmp_sobject_hide_secrets(o->attrs);
 	/* Session handles count up with the top bit set. */
 	o->handle = ++s->last | ~((CK_OBJECT_HANDLE)-1 >> 1);
 	s->items[s->n++] = *o;
@@ -168,6 +169,7 @@ CK_RV kmp_sobject_set(struct kmp_sobject *o, const CK_ATTRIBUTE *templ,
 		return rv;
 	if ((changed = kmp_attrs_with(o->attrs, templ, count)) == NULL)
 		return CKR_HOST_MEMORY;
+	kmp_sobject_hide_secrets(changed);
 	kmp_attrs_free(o->attrs);
 	o->attrs = changed;
 	return CKR_OK;

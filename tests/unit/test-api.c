@@ -156,6 +156,9 @@ static void test_session_objects(void **state)
 	CK_MECHANISM cbc = {CKM_AES_CBC_PAD, iv, sizeof(iv)};
 	CK_ATTRIBUTE get = {CKA_VALUE, value, sizeof(value)};
 	CK_ATTRIBUTE sensitive = {CKA_SENSITIVE, &yes, 1};
+	CK_ATTRIBUTE unextractable = {CKA_EXTRACTABLE, &no, 1};
+	CK_BBOOL flag = CK_TRUE;
+	CK_ATTRIBUTE always = {CKA_ALWAYS_SENSITIVE, &flag, 1};
 	CK_ATTRIBUTE fixed = {CKA_MODIFIABLE, &no, 1};
 	CK_ATTRIBUTE no_bits = {CKA_MODULUS_BITS, NULL, sizeof(CK_ULONG)};
 	CK_MECHANISM rsa_gen = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
@@ -184,8 +187,33 @@ static void test_session_objects(void **state)
 	assert_int_equal(f->C_GetAttributeValue(s, found, &get, 1), CKR_OK);
 	assert_memory_equal(value, key, sizeof(key));
 	assert_int_equal(f->C_DestroyObject(s, found), CKR_OK);
-	assert_int_equal(f->C_CopyObject(s, h, &sensitive, 1, &found),
+	/* CKA_SENSITIVE only goes up and CKA_EXTRACTABLE only down, by a
+	 * copy or a change (v2.40 4.9); the value is hidden from then on. */
+	assert_int_equal(f->C_CopyObject(s, h, &sensitive, 1, &found), CKR_OK);
+	assert_int_equal(f->C_GetAttributeValue(s, found, &get, 1),
+			 CKR_ATTRIBUTE_SENSITIVE);
+	assert_int_equal(get.ulValueLen, CK_UNAVAILABLE_INFORMATION);
+	get.ulValueLen = sizeof(value);
+	sensitive.pValue = &no;
+	assert_int_equal(f->C_SetAttributeValue(s, found, &sensitive, 1),
 			 CKR_ATTRIBUTE_READ_ONLY);
+	assert_int_equal(f->C_CopyObject(s, found, &sensitive, 1, &h2),
+			 CKR_ATTRIBUTE_READ_ONLY);
+	sensitive.pValue = &yes;
+	assert_int_equal(f->C_DestroyObject(s, found), CKR_OK);
+	assert_int_equal(f->C_CopyObject(s, h, NULL, 0, &found), CKR_OK);
+	assert_int_equal(f->C_SetAttributeValue(s, found, &unextractable, 1), CKR_OK);
+	assert_int_equal(f->C_GetAttributeValue(s, found, &get, 1),
+			 CKR_ATTRIBUTE_SENSITIVE);
+	get.ulValueLen = sizeof(value);
+	unextractable.pValue = &yes;
+	assert_int_equal(f->C_SetAttributeValue(s, found, &unextractable, 1),
+			 CKR_ATTRIBUTE_READ_ONLY);
+	unextractable.pValue = &no;
+	assert_int_equal(f->C_GetAttributeValue(s, found, &always, 1), CKR_OK);
+	assert_int_equal(flag, CK_FALSE); /* it was not always sensitive */
+	assert_int_equal(f->C_SetAttributeValue(s, found, &sensitive, 1), CKR_OK);
+	assert_int_equal(f->C_DestroyObject(s, found), CKR_OK);
 	/* A copy may lose CKA_MODIFIABLE, and not get it back. */
 	assert_int_equal(f->C_CopyObject(s, h, &fixed, 1, &found), CKR_OK);
 	fixed.pValue = &yes;
