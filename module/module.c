@@ -34,39 +34,6 @@
 #define LIBRARY_DESCRIPTION "kmp11 Key Manager PKCS#11 module"
 #define MAX_PIN_LEN 1024 /* a Keystone password, as CK_TOKEN_INFO says */
 
-/* ---- fork: no lock is left held in the child ---- */
-
-static void before_fork(void)
-{
-	pthread_mutex_lock(&kmp_gl.lock);
-	for (size_t i = 0; i < kmp_gl.n_slots; i++)
-		km_token_lock(kmp_gl.slots[i].token);
-}
-
-static void after_fork_in_parent(void)
-{
-	for (size_t i = kmp_gl.n_slots; i > 0; i--)
-		km_token_unlock(kmp_gl.slots[i - 1].token);
-	pthread_mutex_unlock(&kmp_gl.lock);
-}
-
-/* The threads that were inside calls are not in the child: what they
- * held claimed is released. */
-static void after_fork_in_child(void)
-{
-	kmp_sessions_after_fork(&kmp_gl.sessions);
-	for (size_t i = kmp_gl.n_slots; i > 0; i--) {
-		km_token_after_fork(kmp_gl.slots[i - 1].token);
-		km_token_unlock(kmp_gl.slots[i - 1].token);
-	}
-	pthread_mutex_unlock(&kmp_gl.lock);
-}
-
-static void register_fork_handlers(void)
-{
-	pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
-}
-
 /* ---- initialization ---- */
 
 static void pad(CK_UTF8CHAR *field, size_t size, const char *value)
@@ -235,7 +202,7 @@ static CK_RV kmp_C_Initialize(CK_VOID_PTR init_args)
 
 	if (args != NULL && (rv = check_init_args(args)) != CKR_OK)
 		return rv;
-	pthread_once(&once, register_fork_handlers);
+	pthread_once(&once, kmp_register_fork_handlers);
 	km_log_init_from_env();
 	pthread_once(&heap_once, kmp_secure_heap_init);
 	/* Never the default context instead: the host's openssl.cnf rules it. */

@@ -59,6 +59,39 @@ CK_RV kmp_offlock_relocking(struct kmp_call *call, struct km_snapshot *snap,
 	return rv;
 }
 
+/* ---- fork: no lock is left held in the child ---- */
+
+static void before_fork(void)
+{
+	pthread_mutex_lock(&kmp_gl.lock);
+	for (size_t i = 0; i < kmp_gl.n_slots; i++)
+		km_token_lock(kmp_gl.slots[i].token);
+}
+
+static void after_fork_in_parent(void)
+{
+	for (size_t i = kmp_gl.n_slots; i > 0; i--)
+		km_token_unlock(kmp_gl.slots[i - 1].token);
+	pthread_mutex_unlock(&kmp_gl.lock);
+}
+
+/* The threads that were inside calls are not in the child: what they
+ * held claimed is released. */
+static void after_fork_in_child(void)
+{
+	kmp_sessions_after_fork(&kmp_gl.sessions);
+	for (size_t i = kmp_gl.n_slots; i > 0; i--) {
+		km_token_after_fork(kmp_gl.slots[i - 1].token);
+		km_token_unlock(kmp_gl.slots[i - 1].token);
+	}
+	pthread_mutex_unlock(&kmp_gl.lock);
+}
+
+void kmp_register_fork_handlers(void)
+{
+	pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
+}
+
 bool kmp_login_gone_inlock(const struct kmp_slot *slot)
 {
 	return km_token_login_required(slot->token) && !slot->logged_in;

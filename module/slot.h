@@ -46,6 +46,10 @@ struct kmp_module {
 /* Defined in slot.c; module.c sets it up and tears it down. */
 extern struct kmp_module kmp_gl;
 
+/* Around fork() every lock is taken, so that none is left held in the
+ * child, which then releases what the parent's other threads claimed. */
+void kmp_register_fork_handlers(void);
+
 /* What an entry point works on: a session, looked up by handle, and its
  * slot. A _relocking function leaves session NULL when the session was
  * closed while the lock was let go (the slot stays until C_Finalize). */
