@@ -14,7 +14,7 @@
 #include "module/keygen.h"
 #include "module/kmp11.h"
 #include "module/newobject.h"
-#include "module/store.h"
+#include "module/placement.h"
 #include "tokens/config.h"
 #include "tokens/crypto-ctx.h"
 #include "tokens/log.h"

@@ -12,7 +12,7 @@
 #include "module/aliases.h"
 #include "module/objects.h"
 #include "module/op.h"
-#include "module/orders.h"
+#include "module/order-objects.h"
 #include "module/session.h"
 #include "module/sobjects.h"
 #include "tokens/token.h"

@@ -8,8 +8,8 @@
  * it, and a full container replaces the half. Intermediates with that
  * CKA_ID join the container's chain.
  */
-#ifndef KMP11_MODULE_STORE_H
-#define KMP11_MODULE_STORE_H
+#ifndef KMP11_MODULE_PLACEMENT_H
+#define KMP11_MODULE_PLACEMENT_H
 
 #include "module/newobject.h"
 #include "tokens/token.h"

@@ -1,4 +1,4 @@
-#include "module/store.h"
+#include "module/placement.h"
 
 #include "module/keyattrs.h"
 #include "module/pem.h"

@@ -2,8 +2,8 @@
  * Key Manager orders as token objects (CKO_KMP11_ORDER, kmp11.h), and
  * the certificate order mechanism's parameter read into an order.
  */
-#ifndef KMP11_MODULE_ORDERS_H
-#define KMP11_MODULE_ORDERS_H
+#ifndef KMP11_MODULE_ORDER_OBJECTS_H
+#define KMP11_MODULE_ORDER_OBJECTS_H
 
 #include "tokens/listing.h"
 #include "tokens/orders.h"

@@ -1,4 +1,4 @@
-#include "module/orders.h"
+#include "module/order-objects.h"
 
 #include "module/attrs.h"
 #include "module/kmp11.h"
