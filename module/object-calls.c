@@ -425,10 +425,10 @@ CK_RV kmp_C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mechanism,
 	return rv;
 }
 
-/* ---- C_SetAttributeValue ---- */
+/* ---- C_SetAttributeValue: a token object's label is its container's
+ * name, renaming makes a new container (new handles); everything else
+ * is read-only ---- */
 
-/* A token object's label is its container's name: renaming makes a new
- * container (new handles). Everything else is read-only. */
 /* The new name of obj's container: the template's CKA_LABEL and CKA_ID,
  * else the container's own (its uuid as the id, so that a rename keeps
  * the objects' CKA_ID). malloc'd into *out. */
