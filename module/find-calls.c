@@ -61,9 +61,11 @@ static CK_RV order_relocking(struct kmp_call *call, CK_OBJECT_HANDLE handle,
 			rv = CKR_HOST_MEMORY;
 		km_order_clear(&ask.now);
 		order = kmp_orders_get(&slot->orders, handle);
-		/* Done: what it made is found from now on. */
-		if (rv == CKR_OK && order != NULL && !order->pending)
-			rv = kmp_relist_relocking(call);
+		/* Done: what it made is found from now on (or once a
+		 * listing succeeds: the order's state is the answer). */
+		if (rv == CKR_OK && order != NULL && !order->pending &&
+		    kmp_relist_relocking(call) == CKR_SESSION_CLOSED)
+			rv = CKR_SESSION_CLOSED;
 		order = kmp_orders_get(&slot->orders, handle);
 	}
 	if (rv == CKR_OK && order == NULL)
@@ -163,6 +165,16 @@ CK_RV kmp_C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 	return rv;
 }
 
+/* What a search found, for C_FindObjects to hand out. */
+static void found_inlock(struct kmp_session *session, CK_OBJECT_HANDLE *found,
+			 size_t n)
+{
+	free(session->found);
+	session->found = found;
+	session->n_found = n;
+	session->pos = 0;
+}
+
 /* Matches every object the session sees (o NULL: the session objects
  * only); collects the token objects a payload must decide. */
 static CK_RV match_inlock(struct kmp_call *call, struct kmp_objects *o,
@@ -203,9 +215,7 @@ static CK_RV match_inlock(struct kmp_call *call, struct kmp_objects *o,
 		    kmp_attrs_match(so->attrs, templ, count) == KMP_MATCH)
 			found[n++] = so->handle;
 	}
-	session->found = found;
-	session->n_found = n;
-	session->pos = 0;
+	found_inlock(session, found, n);
 	if (pending != NULL)
 		*pending = needs;
 	return CKR_OK;
@@ -296,11 +306,8 @@ static CK_RV find_orders_relocking(struct kmp_call *call,
 	for (size_t i = 0; rv == CKR_OK && i < slot->orders.n; i++)
 		if (kmp_attrs_match(slot->orders.items[i].attrs, templ, count) == KMP_MATCH)
 			found[n++] = slot->orders.items[i].handle;
-	if (rv == CKR_OK) {
-		call->session->found = found;
-		call->session->n_found = n;
-		call->session->pos = 0;
-	}
+	if (rv == CKR_OK)
+		found_inlock(call->session, found, n);
 	km_order_list_clear(&l);
 	return rv;
 }
@@ -351,6 +358,9 @@ CK_RV kmp_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
 			     ? find_orders_relocking(&call, templ, count)
 			     : find_objects_relocking(&call, templ, count);
 		find_failed_inlock(&call, rv);
+		/* A C_FindObjectsFinal meanwhile ended the claim, not this. */
+		if (rv == CKR_OK)
+			call.session->finding = true;
 	}
 	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;

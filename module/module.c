@@ -559,11 +559,18 @@ static CK_RV kmp_C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE user,
 	rv = km_token_login(token, (const char *)pin, pin_len);
 	if (rv == CKR_USER_NOT_LOGGED_IN)
 		rv = CKR_PIN_INCORRECT;
-	if (rv == CKR_OK) {
-		pthread_mutex_lock(&kmp_gl.lock);
+	if (rv != CKR_OK)
+		return rv;
+	pthread_mutex_lock(&kmp_gl.lock);
+	if (kmp_call_again_inlock(&call) == CKR_OK) {
 		slot->logged_in = true;
-		pthread_mutex_unlock(&kmp_gl.lock);
+	} else {
+		/* Its session closed meanwhile: no login without one. */
+		if (!slot->logged_in)
+			km_token_logout(token);
+		rv = CKR_SESSION_CLOSED;
 	}
+	pthread_mutex_unlock(&kmp_gl.lock);
 	return rv;
 }
 

@@ -313,8 +313,9 @@ static CK_RV destroy_token_object_relocking(struct kmp_call *call,
 	if (d.container && (siblings = container_handles_inlock(slot, obj, &n)) == NULL)
 		return CKR_HOST_MEMORY;
 	rv = destroy_failure(kmp_offlock_relocking(call, NULL, delete, &d));
-	if (rv == CKR_OK || rv == CKR_SESSION_CLOSED) {
-		/* Deleted: a failed listing is no error. */
+	if (call->work == CKR_OK) {
+		/* Deleted (the session gone or not): a failed listing is no
+		 * error. */
 		kmp_relist_relocking(call);
 		kmp_gone_add_inlock(slot, siblings, n);
 	}
@@ -345,9 +346,9 @@ static CK_RV destroy_order_relocking(struct kmp_call *call,
 	if (rv != CKR_OK)
 		return rv;
 	memcpy(d.uuid, order->uuid, sizeof(d.uuid));
-	rv = kmp_offlock_relocking(call, NULL, delete_order, &d);
-	/* Deleted, though the session went meanwhile. */
-	if (rv == CKR_OK || rv == CKR_SESSION_CLOSED)
+	rv = destroy_failure(kmp_offlock_relocking(call, NULL, delete_order, &d));
+	/* Deleted, though the session may have gone meanwhile. */
+	if (call->work == CKR_OK)
 		kmp_orders_remove(&call->slot->orders, handle);
 	return rv;
 }
@@ -410,6 +411,9 @@ CK_RV kmp_C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mechanism,
 		rv = may_create_inlock(call.slot, templ, count, true);
 	if (rv == CKR_OK)
 		rv = kmp_key_relocking(&call, CKA_DERIVE, base, &key);
+	/* A C_Logout while the key was fetched: no private object after it. */
+	if (rv == CKR_OK)
+		rv = may_create_inlock(call.slot, templ, count, true);
 	if (rv == CKR_OK && (key.type != CKK_EC || key.pkey == NULL))
 		rv = CKR_KEY_TYPE_INCONSISTENT;
 	if (rv == CKR_OK)
@@ -484,6 +488,7 @@ static CK_RV rename_token_object_relocking(struct kmp_call *call,
 	struct kmp_slot *slot = call->slot;
 	struct kmp_object *obj;
 	char *label = NULL, *name = NULL;
+	unsigned chain = 0;
 	struct rename r;
 	CK_RV rv = kmp_object_relocking(call, oh, &obj);
 
@@ -505,12 +510,13 @@ static CK_RV rename_token_object_relocking(struct kmp_call *call,
 	if (rv == CKR_OK) {
 		snprintf(r.uuid, sizeof(r.uuid), "%s", obj->container->uuid);
 		r.name = name;
+		/* Counted now: a logout while unlocked drops the table. */
+		chain = chain_length_inlock(slot, r.uuid);
 		rv = kmp_offlock_relocking(call, NULL, rename_container, &r);
 	}
 	/* Renamed, though the session may have gone meanwhile. */
-	if (rv == CKR_OK || rv == CKR_SESSION_CLOSED) {
-		alias_container_inlock(slot, r.uuid, r.renamed,
-				       chain_length_inlock(slot, r.uuid));
+	if (rv == CKR_OK || (rv == CKR_SESSION_CLOSED && call->work == CKR_OK)) {
+		alias_container_inlock(slot, r.uuid, r.renamed, chain);
 		kmp_relist_relocking(call);
 	}
 	free(label);

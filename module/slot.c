@@ -53,10 +53,9 @@ CK_RV kmp_offlock_relocking(struct kmp_call *call, struct km_snapshot *snap,
 	pthread_mutex_lock(&kmp_gl.lock);
 	if (snap != NULL)
 		km_token_snapshot_unref(token, snap);
+	call->work = rv;
 	/* A C_CloseSession meanwhile freed the session. */
-	if (kmp_call_again_inlock(call) != CKR_OK && rv == CKR_OK)
-		rv = CKR_SESSION_CLOSED;
-	return rv;
+	return kmp_call_again_inlock(call) == CKR_OK ? rv : CKR_SESSION_CLOSED;
 }
 
 /* ---- fork: no lock is left held in the child ---- */
@@ -264,8 +263,8 @@ CK_RV kmp_renew_listing_relocking(struct kmp_call *call)
 	if (call->slot->objects == NULL ||
 	    !km_token_listing_due(call->slot->token))
 		return CKR_OK;
-	return adopt_listing_relocking(call) == CKR_SESSION_CLOSED
-		       ? CKR_SESSION_CLOSED : CKR_OK;
+	adopt_listing_relocking(call);
+	return call->session != NULL ? CKR_OK : CKR_SESSION_CLOSED;
 }
 
 CK_RV kmp_made_inlock(struct kmp_slot *slot, const char *uuid,

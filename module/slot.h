@@ -58,6 +58,9 @@ struct kmp_call {
 	struct kmp_session *session;
 	struct kmp_slot *slot;
 	CK_SLOT_ID slot_id;
+	/* What the last off-lock work returned, the session gone or not:
+	 * whether a write was made. */
+	CK_RV work;
 };
 
 /* The session of a handle: CKR_CRYPTOKI_NOT_INITIALIZED,
@@ -76,9 +79,8 @@ typedef CK_RV kmp_offlock_fn(struct km_token *token, struct km_snapshot *snap,
 /*
  * The one way off the lock: holds a reference to snap (may be NULL) and
  * runs fn with the lock let go, then relocks and looks the call's session
- * up again (call->session NULL when it went). fn's failure; else
- * CKR_SESSION_CLOSED when the session went, so that a caller can tell a
- * write done from one that failed.
+ * up again. CKR_SESSION_CLOSED when it went (call->session NULL), else
+ * fn's rv; call->work is fn's rv either way.
  */
 CK_RV kmp_offlock_relocking(struct kmp_call *call, struct km_snapshot *snap,
 			    kmp_offlock_fn *fn, void *arg);

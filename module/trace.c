@@ -38,17 +38,21 @@ static const char *mechanism(int which, const CK_MECHANISM *m)
 	return buffers[which];
 }
 
-static const char *ulong_at(int which, const CK_ULONG *p)
+/* An in-out length: its value only where the call reads it (a buffer
+ * given); with none it is output only, a length query. */
+static const char *length_in(int which, const void *buffer, const CK_ULONG *p)
 {
 	if (p == NULL)
 		return "NULL";
+	if (buffer == NULL)
+		return "query";
 	snprintf(buffers[which], sizeof(buffers[0]), "%lu", *p);
 	return buffers[which];
 }
 
 #define TEMPLATE(t, n) template_types(0, t, n)
 #define MECH(m) mechanism(1, m)
-#define AT(p) ulong_at(1, p)
+#define ROOM(buffer, p) length_in(1, buffer, p)
 
 /* An entry point that logs its call, then its return code. */
 #define TRACED(name, params, args, ...)                                        \
@@ -69,14 +73,14 @@ TRACED(C_GetFunctionList, (CK_FUNCTION_LIST_PTR_PTR a), (a), "%p)", (void *)a)
 TRACED(C_Finalize, (CK_VOID_PTR a), (a), "%p)", a)
 TRACED(C_GetInfo, (CK_INFO_PTR a), (a), "%p)", (void *)a)
 TRACED(C_GetSlotList, (CK_BBOOL a, CK_SLOT_ID_PTR b, CK_ULONG_PTR c),
-       (a, b, c), "present=%u, list=%p, count=%s)", a, (void *)b, AT(c))
+       (a, b, c), "present=%u, list=%p, count=%s)", a, (void *)b, ROOM(b, c))
 TRACED(C_GetSlotInfo, (CK_SLOT_ID a, CK_SLOT_INFO_PTR b), (a, b),
        "slot=%lu, %p)", a, (void *)b)
 TRACED(C_GetTokenInfo, (CK_SLOT_ID a, CK_TOKEN_INFO_PTR b), (a, b),
        "slot=%lu, %p)", a, (void *)b)
 TRACED(C_GetMechanismList, (CK_SLOT_ID a, CK_MECHANISM_TYPE_PTR b,
 			    CK_ULONG_PTR c),
-       (a, b, c), "slot=%lu, list=%p, count=%s)", a, (void *)b, AT(c))
+       (a, b, c), "slot=%lu, list=%p, count=%s)", a, (void *)b, ROOM(b, c))
 TRACED(C_GetMechanismInfo, (CK_SLOT_ID a, CK_MECHANISM_TYPE b,
 			    CK_MECHANISM_INFO_PTR c),
        (a, b, c), "slot=%lu, mechanism=0x%lx, %p)", a, b, (void *)c)
@@ -144,14 +148,14 @@ TRACED(C_FindObjectsFinal, (CK_SESSION_HANDLE a), (a), "session=%lu)", a)
 	TRACED(name, (CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,          \
 		      CK_BYTE_PTR d, CK_ULONG_PTR e),                          \
 	       (a, b, c, d, e), "session=%lu, in_len=%lu, out=%p, out_len=%s)", \
-	       a, c, (void *)d, AT(e))
+	       a, c, (void *)d, ROOM(d, e))
 #define TRACED_IN(name)                                                        \
 	TRACED(name, (CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c),         \
 	       (a, b, c), "session=%lu, in_len=%lu)", a, c)
 #define TRACED_OUT(name)                                                       \
 	TRACED(name, (CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG_PTR c),     \
 	       (a, b, c), "session=%lu, out=%p, out_len=%s)", a, (void *)b,     \
-	       AT(c))
+	       ROOM(b, c))
 
 TRACED_INIT(C_EncryptInit)
 TRACED_IN_OUT(C_Encrypt)

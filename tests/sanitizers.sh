@@ -43,7 +43,13 @@ echo "refresh_interval = 1" >>"$KM/race.conf"
 KMP11_CONF=$KM/race.conf "$A/tools/kmp11-tool" --module "$A/module/.libs/kmp11.so" \
 	store --cert "$KM/seed/ec-www.pem" --key "$KM/seed/ec-www-key.pem" --label race-a >/dev/null
 KMP11_CONF=$KM/race.conf "$A/tests/integration/close-race" "$A/module/.libs/kmp11.so" race-a race-b 6
-echo "ok - C_CloseSession while other threads rename, read and sign on the session, under ASan+UBSan"
+# The same on a token that needs a login: closing its last session logs
+# out, and drops the listing, under the other threads' calls.
+printf '[token]\nlabel = race-login\nauth_url = %s\nusername = %s\nproject_name = %s\ncontainers = race-*\nrefresh_interval = 1\n' \
+	"$OS_AUTH_URL" "$OS_USERNAME" "$OS_PROJECT_NAME" >"$KM/race-login.conf"
+KMP11_CONF=$KM/race-login.conf "$A/tests/integration/close-race" "$A/module/.libs/kmp11.so" \
+	race-a race-b 6 "$OS_PASSWORD"
+echo "ok - C_CloseSession while other threads rename, read and sign on the session (a login token's last: a logout), under ASan+UBSan"
 
 PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
 (
@@ -67,6 +73,8 @@ TSAN_OPTIONS=halt_on_error=1 "$SRC/build-tsan/tests/integration/sign-threads" \
 echo "ok - ThreadSanitizer: 8 threads x 1000 signatures, no race"
 KMP11_CONF=$KM/race.conf TSAN_OPTIONS=halt_on_error=1 "$SRC/build-tsan/tests/integration/close-race" \
 	"$SRC/build-tsan/module/.libs/kmp11.so" race-a race-b 6
+KMP11_CONF=$KM/race-login.conf TSAN_OPTIONS=halt_on_error=1 "$SRC/build-tsan/tests/integration/close-race" \
+	"$SRC/build-tsan/module/.libs/kmp11.so" race-a race-b 6 "$OS_PASSWORD"
 echo "ok - ThreadSanitizer: C_CloseSession while other threads rename, read and sign, no race"
 
 # The same build: a C_Logout and a fork() while another thread waits for

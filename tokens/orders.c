@@ -197,6 +197,8 @@ static CK_RV list_call(const struct km_endpoint *ep, void *arg)
 {
 	struct order_args *c = arg;
 
+	/* Called again after a 401: the pages start over. */
+	json_object_put(*c->out);
 	*c->out = json_object_new_array();
 	return km_barbican_pages(ep, "orders", "", add_orders, *c->out);
 }

@@ -6,10 +6,12 @@
  * under ThreadSanitizer and AddressSanitizer (tests/sanitizers.sh) it
  * also shows no race and no use of the freed session.
  *
- *   close-race MODULE LABEL_A LABEL_B ROUNDS
+ *   close-race MODULE LABEL_A LABEL_B ROUNDS [PIN]
  *
- * The token needs no login and is writable; one container of an EC
- * certificate and key is named LABEL_A or LABEL_B.
+ * The token is writable; one container of an EC certificate and key is
+ * named LABEL_A or LABEL_B. With PIN, each session logs in first: the
+ * token needs a login, and closing its last session logs out under the
+ * other threads' calls.
  */
 #include <dlfcn.h>
 #include <p11-kit/pkcs11.h>
@@ -22,7 +24,7 @@
 #include <time.h>
 
 static CK_FUNCTION_LIST *f;
-static const char *labels[2];
+static const char *labels[2], *pin;
 static atomic_int failures;
 /* Calls that succeeded: a run that did none tested nothing. */
 static atomic_int renames, reads, signatures;
@@ -149,6 +151,18 @@ static void *signer(void *arg)
 	return NULL;
 }
 
+/* A read-write session, logged in when there is a PIN. */
+static CK_RV open_session(CK_SLOT_ID slot, CK_SESSION_HANDLE *s)
+{
+	CK_RV rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
+				    NULL, NULL, s);
+
+	if (rv == CKR_OK && pin != NULL &&
+	    (rv = f->C_Login(*s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) != CKR_OK)
+		f->C_CloseSession(*s);
+	return rv;
+}
+
 /* Which of the two names the container has now; -1 when neither. */
 static int current_label(CK_SLOT_ID slot)
 {
@@ -156,8 +170,10 @@ static int current_label(CK_SLOT_ID slot)
 	int label = -1;
 	CK_RV rv;
 
-	if (f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s) != CKR_OK)
+	if ((rv = open_session(slot, &s)) != CKR_OK) {
+		fprintf(stderr, "close-race: a session: 0x%lx\n", rv);
 		return -1;
+	}
 	for (int i = 0; label < 0 && i < 2; i++)
 		if (find(s, CKO_CERTIFICATE, labels[i], &rv) != 0)
 			label = i;
@@ -168,21 +184,20 @@ static int current_label(CK_SLOT_ID slot)
 	return label;
 }
 
-static int run_round(CK_SLOT_ID slot, int i)
+static int run_round(CK_SLOT_ID slot, int i, bool last)
 {
 	struct round r = {.label = current_label(slot)};
 	void *(*workers[])(void *) = {renamer, reader, signer};
 	pthread_t t[3];
-	/* From before the first rename ends to after a few. */
-	long ms = 50 + i * 337 % 1500;
+	/* From before the first rename ends to after a few; the last
+	 * round long enough for renames under a sanitizer and a login. */
+	long ms = last ? 4000 : 50 + i * 337 % 1500;
 	struct timespec wait = {ms / 1000, ms % 1000 * 1000000L};
 	CK_RV rv;
 
 	if (r.label < 0)
 		return 1;
-	rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
-			      NULL, &r.s);
-	if (rv != CKR_OK) {
+	if ((rv = open_session(slot, &r.s)) != CKR_OK) {
 		fprintf(stderr, "close-race: C_OpenSession: 0x%lx\n", rv);
 		return 1;
 	}
@@ -207,10 +222,11 @@ int main(int argc, char **argv)
 	int rounds;
 	void *lib;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: close-race MODULE LABEL_A LABEL_B ROUNDS\n");
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: close-race MODULE LABEL_A LABEL_B ROUNDS [PIN]\n");
 		return 2;
 	}
+	pin = argc == 6 ? argv[5] : NULL;
 	labels[0] = argv[2];
 	labels[1] = argv[3];
 	rounds = atoi(argv[4]);
@@ -222,7 +238,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (int i = 0; i < rounds; i++)
-		if (run_round(slot, i) != 0)
+		if (run_round(slot, i, i == rounds - 1) != 0)
 			return 1;
 	f->C_Finalize(NULL);
 	printf("%d rounds: %d renames, %d reads, %d signatures; %d unexpected codes\n",
