@@ -24,8 +24,10 @@ CK_RV kmp_op_run_single(struct kmp_op *op, const unsigned char *in,
 	CK_RV rv;
 
 	*keep = false;
+	/* Update was called: the single-part call ends it, with a code
+	 * v2.40 lists for C_Sign, C_Encrypt... (as SoftHSM answers). */
 	if (op->started)
-		return CKR_OPERATION_ACTIVE; /* Update was called: use Final */
+		return CKR_OPERATION_NOT_INITIALIZED;
 	if ((*keep = size_only(op->cls->output_size(op, len, true), out, out_len,
 				&rv)))
 		return rv;
@@ -85,7 +87,7 @@ CK_RV kmp_op_run_verify(struct kmp_op *op, const unsigned char *data,
 	CK_RV rv = CKR_OK;
 
 	if (single && op->started)
-		return CKR_OPERATION_ACTIVE;
+		return CKR_OPERATION_NOT_INITIALIZED;
 	if (!single && op->single_part)
 		return CKR_FUNCTION_NOT_SUPPORTED;
 	if (single)

@@ -303,7 +303,7 @@ static void object_template(struct input *in, struct templ *t)
 /* C_Sign, C_Encrypt... after an Update; C_*Update and C_*Final of a
  * single-part mechanism are CKR_FUNCTION_NOT_SUPPORTED: both in
  * docs/conformance.md. */
-#define SINGLE_AFTER_UPDATE CKR_OPERATION_ACTIVE
+#define SINGLE_AFTER_UPDATE CKR_OPERATION_NOT_INITIALIZED
 #define OBJECT_WRITE                                                           \
 	CKR_ATTRIBUTE_READ_ONLY, CKR_ATTRIBUTE_TYPE_INVALID,                   \
 		CKR_ATTRIBUTE_VALUE_INVALID, CKR_CURVE_NOT_SUPPORTED,          \
@@ -1054,7 +1054,7 @@ static void op_call(struct input *in)
 		s->op[k] = OFF;
 		return;
 	}
-	if (part == SINGLE && s->updated[k] && rv != CKR_OPERATION_ACTIVE)
+	if (part == SINGLE && s->updated[k] && rv != SINGLE_AFTER_UPDATE)
 		failed("%s after an Update: 0x%lx", call, rv);
 	s->op[k] = after(rv, query, part != UPDATE);
 	s->updated[k] |= part == UPDATE && rv == CKR_OK;
