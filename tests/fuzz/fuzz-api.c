@@ -1049,13 +1049,18 @@ static void op_call(struct input *in)
 	check_output(call, rv, &o);
 	if (s->h == 0)
 		return;
+	if (part == SINGLE && s->updated[k] && before == ON) {
+		/* Not the call of an operation in parts; it ends it. */
+		if (rv != SINGLE_AFTER_UPDATE)
+			failed("%s after an Update: 0x%lx", call, rv);
+		s->op[k] = OFF;
+		return;
+	}
 	check_state(call, before, rv);
 	if (before == OFF || rv == CKR_OPERATION_NOT_INITIALIZED) {
 		s->op[k] = OFF;
 		return;
 	}
-	if (part == SINGLE && s->updated[k] && rv != SINGLE_AFTER_UPDATE)
-		failed("%s after an Update: 0x%lx", call, rv);
 	s->op[k] = after(rv, query, part != UPDATE);
 	s->updated[k] |= part == UPDATE && rv == CKR_OK;
 	if (!query || rv != CKR_OK || !query_then_buffer)
