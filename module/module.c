@@ -441,8 +441,8 @@ static CK_RV kmp_C_OpenSession(CK_SLOT_ID id, CK_FLAGS flags,
 }
 
 /* The token's login ends: the Keystone secret, the spares that hold
- * keys, the private session objects, and on a login token the private
- * token objects go. */
+ * keys, the private session objects, and on a login token the token
+ * objects and orders go. */
 static void logout_inlock(struct kmp_slot *slot, CK_SLOT_ID id)
 {
 	slot->logged_in = false;
@@ -452,6 +452,7 @@ static void logout_inlock(struct kmp_slot *slot, CK_SLOT_ID id)
 	if (km_token_login_required(slot->token)) {
 		kmp_objects_free(slot->token, slot->objects);
 		slot->objects = NULL;
+		kmp_orders_clear(&slot->orders);
 	}
 }
 

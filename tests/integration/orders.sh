@@ -143,6 +143,33 @@ ok("C_GenerateKey: AES and generic secret key orders encrypt and sign; a session
    "AES key is made here; wrong templates refused")
 PY
 
+# On a token that needs a login, orders are the login's: gone with it.
+printf '[token]\nlabel = orders-login\nauth_url = %s\nusername = %s\nproject_name = %s\n' \
+	"$OS_AUTH_URL" "$OS_USERNAME" "$OS_PROJECT_NAME" >"$T/login.conf"
+KMP11_CONF=$T/login.conf /usr/bin/python3 - "$MODULE" <<'PY' || exit 1
+import os, sys
+import PyKCS11 as P
+sys.path.insert(0, os.environ["KM_SCRIPTS"])
+from checks import expect, fail, ok
+
+CKO_ORDER = P.CKO_VENDOR_DEFINED | 0x4B4D0000 | 1
+lib = P.PyKCS11Lib()
+lib.load(sys.argv[1])
+s = lib.openSession(lib.getSlotList()[0], P.CKF_SERIAL_SESSION | P.CKF_RW_SESSION)
+if s.findObjects([(P.CKA_CLASS, CKO_ORDER)]):
+    fail("orders listed before the login")
+s.login(os.environ["OS_PASSWORD"])
+orders = s.findObjects([(P.CKA_CLASS, CKO_ORDER)])
+if not orders:
+    fail("no order listed after the login")
+s.logout()
+expect(P.CKR_OBJECT_HANDLE_INVALID, "deleting an order after C_Logout",
+       lambda: s.destroyObject(orders[0]))
+expect(P.CKR_OBJECT_HANDLE_INVALID, "reading an order after C_Logout",
+       lambda: s.getAttributeValue(orders[0], [P.CKA_LABEL]))
+ok("a login token's orders: none before the login, gone with C_Logout")
+PY
+
 # The project's admin deletes a failed order; the others stay.
 OS_USERNAME=kmp11-admin bash "$HERE/../km/token-conf.sh" admin "ord-*" "$T/admin.conf"
 KMP11_CONF=$T/admin.conf /usr/bin/python3 - "$MODULE" <<'PY' || exit 1
