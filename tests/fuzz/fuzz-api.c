@@ -1062,7 +1062,8 @@ static void op_call(struct input *in)
 		return;
 	}
 	s->op[k] = after(rv, query, part != UPDATE);
-	s->updated[k] |= part == UPDATE && rv == CKR_OK;
+	/* A length query processes nothing: single-part calls still go. */
+	s->updated[k] |= part == UPDATE && rv == CKR_OK && !query;
 	if (!query || rv != CKR_OK || !query_then_buffer)
 		return;
 	/* The length it said is enough, for the same input. */
