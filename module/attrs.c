@@ -155,6 +155,15 @@ bool kmp_attrs_find_ulong(CK_ATTRIBUTE *attrs, CK_ATTRIBUTE_TYPE type,
 	return true;
 }
 
+CK_BBOOL kmp_attrs_bool(const CK_ATTRIBUTE *attrs, CK_ATTRIBUTE_TYPE type,
+			CK_BBOOL dflt)
+{
+	const CK_ATTRIBUTE *a = kmp_attrs_find((CK_ATTRIBUTE *)attrs, type);
+
+	return a != NULL && a->ulValueLen == sizeof(CK_BBOOL)
+		       ? *(const CK_BBOOL *)a->pValue : dflt;
+}
+
 size_t kmp_attrs_count(const CK_ATTRIBUTE *attrs)
 {
 	size_t n = 0;

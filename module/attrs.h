@@ -58,6 +58,9 @@ CK_ATTRIBUTE *kmp_attrs_with(CK_ATTRIBUTE *attrs, const CK_ATTRIBUTE *changes,
 			     CK_ULONG n);
 bool kmp_attrs_find_ulong(CK_ATTRIBUTE *attrs, CK_ATTRIBUTE_TYPE type,
 			  CK_ULONG *out);
+/* A boolean attribute's value; dflt when the array has none. */
+CK_BBOOL kmp_attrs_bool(const CK_ATTRIBUTE *attrs, CK_ATTRIBUTE_TYPE type,
+			CK_BBOOL dflt);
 size_t kmp_attrs_count(const CK_ATTRIBUTE *attrs);
 void kmp_attrs_free(CK_ATTRIBUTE *attrs);
 

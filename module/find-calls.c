@@ -247,7 +247,7 @@ static CK_RV find_relocking(struct kmp_call *call, struct km_snapshot *snap,
 		return rv;
 	if (rv != CKR_OK)
 		km_warning("find: some objects could not be fetched");
-	if (kmp_login_gone_inlock(slot))
+	if (kmp_needs_login_inlock(slot))
 		return match_inlock(call, NULL, templ, count, NULL, NULL);
 	if ((o = kmp_objects_inlock(slot, snap, false)) == NULL)
 		return CKR_HOST_MEMORY;
@@ -291,8 +291,7 @@ static CK_RV find_orders_relocking(struct kmp_call *call,
 	size_t n = 0;
 	CK_RV rv = kmp_offlock_relocking(call, NULL, list_orders, &l);
 
-	if (rv == CKR_USER_NOT_LOGGED_IN && !slot->logged_in &&
-	    km_token_login_required(slot->token)) {
+	if (rv == CKR_USER_NOT_LOGGED_IN && kmp_needs_login_inlock(slot)) {
 		kmp_orders_clear(&slot->orders);
 		rv = CKR_OK;
 	} else if (rv == CKR_OK &&
@@ -324,7 +323,7 @@ static CK_RV find_objects_relocking(struct kmp_call *call,
 				: kmp_list_relocking(call, &snap);
 
 	if ((rv == CKR_USER_NOT_LOGGED_IN || rv == CKR_OK) &&
-	    (snap_skipped || kmp_login_gone_inlock(call->slot)))
+	    (snap_skipped || kmp_needs_login_inlock(call->slot)))
 		/* No token object visible (before login, a C_Logout while
 		 * this listed, or not asked for); session ones are. */
 		rv = match_inlock(call, NULL, templ, count, NULL, NULL);

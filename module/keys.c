@@ -163,7 +163,7 @@ CK_RV kmp_key_relocking(struct kmp_call *call, CK_ATTRIBUTE_TYPE usage,
 	struct kmp_target target;
 	struct kmp_object *obj = NULL;
 	CK_ULONG klass, type;
-	CK_ATTRIBUTE *attrs, *allowed;
+	CK_ATTRIBUTE *attrs;
 	CK_RV rv = CKR_OK;
 
 	switch (kmp_resolve_inlock(call, kh, &target)) {
@@ -185,8 +185,7 @@ CK_RV kmp_key_relocking(struct kmp_call *call, CK_ATTRIBUTE_TYPE usage,
 	    (klass != CKO_PRIVATE_KEY && klass != CKO_PUBLIC_KEY &&
 	     klass != CKO_SECRET_KEY))
 		return CKR_KEY_HANDLE_INVALID;
-	allowed = kmp_attrs_find(attrs, usage);
-	if (allowed == NULL || *(CK_BBOOL *)allowed->pValue != CK_TRUE)
+	if (kmp_attrs_bool(attrs, usage, CK_FALSE) != CK_TRUE)
 		return CKR_KEY_FUNCTION_NOT_PERMITTED;
 	if (!kmp_attrs_find_ulong(attrs, CKA_KEY_TYPE, &type))
 		return CKR_KEY_TYPE_INCONSISTENT;

@@ -34,7 +34,7 @@ static CK_RV may_create_inlock(struct kmp_slot *slot, const CK_ATTRIBUTE *templ,
 {
 	bool private = kmp_template_bool(templ, count, CKA_PRIVATE, secret);
 
-	if (private && km_token_login_required(slot->token) && !slot->logged_in)
+	if (private && kmp_needs_login_inlock(slot))
 		return CKR_USER_NOT_LOGGED_IN;
 	return CKR_OK;
 }
@@ -47,7 +47,7 @@ static CK_RV may_write_inlock(const struct kmp_call *call)
 		return CKR_TOKEN_WRITE_PROTECTED;
 	if (!(call->session->flags & CKF_RW_SESSION))
 		return CKR_SESSION_READ_ONLY;
-	if (kmp_login_gone_inlock(call->slot))
+	if (kmp_needs_login_inlock(call->slot))
 		return CKR_USER_NOT_LOGGED_IN;
 	return CKR_OK;
 }
@@ -118,7 +118,7 @@ static CK_RV fetch_chain_relocking(struct kmp_call *call, const char *container)
 	km_token_snapshot_ref(slot->token, snap);
 	rv = kmp_fetch_relocking(call, needs,
 				 kmp_object_needs(slot->token, chain, needs));
-	if (rv == CKR_OK && kmp_login_gone_inlock(slot))
+	if (rv == CKR_OK && kmp_needs_login_inlock(slot))
 		rv = CKR_USER_NOT_LOGGED_IN;
 	if (rv == CKR_OK && kmp_objects_inlock(slot, snap, true) == NULL)
 		rv = CKR_HOST_MEMORY;

@@ -91,7 +91,7 @@ void kmp_register_fork_handlers(void)
 	pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
 }
 
-bool kmp_login_gone_inlock(const struct kmp_slot *slot)
+bool kmp_needs_login_inlock(const struct kmp_slot *slot)
 {
 	return km_token_login_required(slot->token) && !slot->logged_in;
 }
@@ -121,10 +121,8 @@ CK_RV kmp_read_failure(CK_RV rv)
 bool kmp_sobject_visible_inlock(const struct kmp_slot *slot,
 				const CK_ATTRIBUTE *attrs)
 {
-	const CK_ATTRIBUTE *priv = kmp_attrs_find((CK_ATTRIBUTE *)attrs, CKA_PRIVATE);
-
-	return slot->logged_in || !km_token_login_required(slot->token) ||
-	       priv == NULL || *(CK_BBOOL *)priv->pValue == CK_FALSE;
+	return !kmp_needs_login_inlock(slot) ||
+	       kmp_attrs_bool(attrs, CKA_PRIVATE, CK_FALSE) == CK_FALSE;
 }
 
 struct kmp_object *kmp_token_object_inlock(struct kmp_slot *slot,
@@ -238,7 +236,7 @@ static CK_RV adopt_listing_relocking(struct kmp_call *call)
 	struct km_snapshot *snap;
 	CK_RV rv = kmp_list_relocking(call, &snap);
 
-	if (rv == CKR_OK && kmp_login_gone_inlock(slot))
+	if (rv == CKR_OK && kmp_needs_login_inlock(slot))
 		rv = CKR_USER_NOT_LOGGED_IN;
 	if (rv == CKR_OK && kmp_objects_inlock(slot, snap, false) == NULL)
 		rv = CKR_HOST_MEMORY;

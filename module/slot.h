@@ -85,9 +85,10 @@ typedef CK_RV kmp_offlock_fn(struct km_token *token, struct km_snapshot *snap,
 CK_RV kmp_offlock_relocking(struct kmp_call *call, struct km_snapshot *snap,
 			    kmp_offlock_fn *fn, void *arg);
 
-/* A login token's login ended (C_Logout, its last session closed) while
- * the lock was let go: what was listed or fetched meanwhile is not used. */
-bool kmp_login_gone_inlock(const struct kmp_slot *slot);
+/* A token that needs a login has none (not yet, or it ended: C_Logout,
+ * its last session closed). After the lock was let go: what was listed
+ * or fetched meanwhile is not used. */
+bool kmp_needs_login_inlock(const struct kmp_slot *slot);
 /* A read path's failure as the codes its PKCS#11 functions allow. */
 CK_RV kmp_read_failure(CK_RV rv);
 

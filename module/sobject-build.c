@@ -442,13 +442,6 @@ static long latched(const CK_ATTRIBUTE *a, const CK_ATTRIBUTE *t)
 		       ? CKR_OK : CKR_ATTRIBUTE_READ_ONLY;
 }
 
-static CK_BBOOL flag(CK_ATTRIBUTE *attrs, CK_ATTRIBUTE_TYPE type, CK_BBOOL dflt)
-{
-	const CK_ATTRIBUTE *a = kmp_attrs_find(attrs, type);
-
-	return a != NULL && a->ulValueLen == 1 ? *(CK_BBOOL *)a->pValue : dflt;
-}
-
 void kmp_sobject_hide_secrets(CK_ATTRIBUTE *attrs)
 {
 	static const CK_ATTRIBUTE_TYPE secrets[] = {
@@ -460,8 +453,8 @@ void kmp_sobject_hide_secrets(CK_ATTRIBUTE *attrs)
 
 	if (!kmp_attrs_find_ulong(attrs, CKA_CLASS, &klass) ||
 	    (klass != CKO_SECRET_KEY && klass != CKO_PRIVATE_KEY) ||
-	    (flag(attrs, CKA_SENSITIVE, CK_FALSE) == CK_FALSE &&
-	     flag(attrs, CKA_EXTRACTABLE, CK_TRUE) == CK_TRUE))
+	    (kmp_attrs_bool(attrs, CKA_SENSITIVE, CK_FALSE) == CK_FALSE &&
+	     kmp_attrs_bool(attrs, CKA_EXTRACTABLE, CK_TRUE) == CK_TRUE))
 		return;
 	for (size_t i = 0; i < N(secrets); i++)
 		if ((a = kmp_attrs_find(attrs, secrets[i])) != NULL &&

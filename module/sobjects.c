@@ -120,9 +120,7 @@ CK_RV kmp_sobject_secret(struct kmp_sobjects *s, CK_SESSION_HANDLE session,
 
 bool kmp_sobject_allows(const struct kmp_sobject *o, CK_ATTRIBUTE_TYPE what)
 {
-	CK_ATTRIBUTE *a = kmp_attrs_find(o->attrs, what);
-
-	return a == NULL || *(CK_BBOOL *)a->pValue != CK_FALSE;
+	return kmp_attrs_bool(o->attrs, what, CK_TRUE) != CK_FALSE;
 }
 
 CK_RV kmp_sobject_copy(struct kmp_sobjects *s, CK_OBJECT_HANDLE original,
@@ -216,12 +214,9 @@ void kmp_sobjects_close_slot(struct kmp_sobjects *s, CK_SLOT_ID slot)
 
 void kmp_sobjects_logout(struct kmp_sobjects *s, CK_SLOT_ID slot)
 {
-	CK_ATTRIBUTE *a;
-
 	for (size_t i = s->n; i > 0; i--)
 		if (s->items[i - 1].slot == slot &&
-		    (a = kmp_attrs_find(s->items[i - 1].attrs, CKA_PRIVATE)) != NULL &&
-		    a->ulValueLen == sizeof(CK_BBOOL) && *(CK_BBOOL *)a->pValue == CK_TRUE)
+		    kmp_attrs_bool(s->items[i - 1].attrs, CKA_PRIVATE, CK_FALSE) == CK_TRUE)
 			remove_at(s, i - 1);
 }
 
