@@ -4,6 +4,7 @@
  * the listing does not give fetches payloads, with the lock let go.
  */
 #include "module/calls.h"
+#include "module/failures.h"
 #include "module/slot.h"
 
 #include "module/attrs.h"
@@ -39,7 +40,7 @@ static CK_RV ask_order(struct km_token *token, struct km_snapshot *unused,
 	struct order_ask *a = arg;
 
 	(void)unused;
-	return km_order_get(token, a->uuid, &a->now);
+	return kmp_rv_of(km_order_get(token, a->uuid, &a->now));
 }
 
 /* An order's attributes; a pending one's state is asked again. */
@@ -269,11 +270,11 @@ static CK_RV list_orders(struct km_token *token, struct km_snapshot *unused,
 {
 	struct km_order_list *l = arg;
 	struct km_snapshot *snap;
-	CK_RV rv = km_orders_list(token, l);
+	CK_RV rv = kmp_rv_of(km_orders_list(token, l));
 
 	(void)unused;
 	/* Without a listing the refs stay the orders' own. */
-	if (rv == CKR_OK && km_token_snapshot(token, &snap) == CKR_OK) {
+	if (rv == CKR_OK && km_ok(km_token_snapshot(token, &snap))) {
 		km_orders_follow_copies(l, snap->listing);
 		km_token_snapshot_unref(token, snap);
 	}

@@ -4,6 +4,7 @@
  */
 #include "module/slot.h"
 
+#include "module/failures.h"
 #include "tokens/log.h"
 
 #include <openssl/x509.h>
@@ -17,8 +18,9 @@ CK_RV kmp_fetch_needs(struct km_token *token, struct km_snapshot *snap,
 	CK_RV rv = CKR_OK;
 
 	for (size_t i = 0; rv == CKR_OK && i < n; i++) {
-		rv = km_token_payload(token, snap, needs[i].uuid, needs[i].kind,
-				      needs[i].passphrase, &p);
+		rv = kmp_rv_of(km_token_payload(token, snap, needs[i].uuid,
+						needs[i].kind,
+						needs[i].passphrase, &p));
 		if (rv == CKR_OK)
 			km_token_payload_release(token, p);
 	}
@@ -89,8 +91,8 @@ static CK_RV fetch_payload(struct km_token *token, struct km_snapshot *snap,
 {
 	struct payload_fetch *f = arg;
 
-	return km_token_payload(token, snap, f->secret, f->kind, f->passphrase,
-				&f->fetched);
+	return kmp_rv_of(km_token_payload(token, snap, f->secret, f->kind,
+					  f->passphrase, &f->fetched));
 }
 
 /* A payload, fetched when it is not cached yet. */
@@ -105,7 +107,7 @@ static CK_RV payload_relocking(struct kmp_call *call, const char *uuid,
 	CK_RV rv;
 
 	if ((*out = km_token_cached_payload(token, uuid, kind)) != NULL)
-		return (*out)->error;
+		return kmp_rv_of((*out)->error);
 	snprintf(f.secret, sizeof(f.secret), "%s", uuid);
 	rv = kmp_offlock_relocking(call, call->slot->objects->snapshot,
 				   fetch_payload, &f);
@@ -118,7 +120,7 @@ static CK_RV payload_relocking(struct kmp_call *call, const char *uuid,
 	if (rv != CKR_OK)
 		return rv;
 	return *out == NULL ? CKR_KEY_HANDLE_INVALID
-			    : kmp_read_failure((*out)->error);
+			    : kmp_read_failure(kmp_rv_of((*out)->error));
 }
 
 /* The key material of a token key object. */
@@ -152,7 +154,8 @@ static CK_RV token_key_relocking(struct kmp_call *call, struct kmp_object *obj,
 		return CKR_DEVICE_ERROR;
 	key->pkey = p->key ? p->key
 		    : p->certificate ? X509_get0_pubkey(p->certificate) : NULL;
-	return key->pkey != NULL ? CKR_OK : p->error ? p->error : CKR_DEVICE_ERROR;
+	return key->pkey != NULL ? CKR_OK
+	       : !km_ok(p->error) ? kmp_rv_of(p->error) : CKR_DEVICE_ERROR;
 }
 
 /* The key material of a key object (token or session) whose usage

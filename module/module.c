@@ -5,6 +5,7 @@
  * make, change and destroy objects are in object-calls.c.
  */
 #include "module/calls.h"
+#include "module/failures.h"
 #include "module/slot.h"
 
 #include "module/adopt.h"
@@ -557,9 +558,7 @@ static CK_RV kmp_C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE user,
 	 * (C_Login has no CKR_PIN_LEN_RANGE). */
 	if (pin == NULL || pin_len == 0 || pin_len > MAX_PIN_LEN)
 		return CKR_PIN_INCORRECT;
-	rv = km_token_login(token, (const char *)pin, pin_len);
-	if (rv == CKR_USER_NOT_LOGGED_IN)
-		rv = CKR_PIN_INCORRECT;
+	rv = kmp_login_failure(km_token_login(token, (const char *)pin, pin_len));
 	if (rv != CKR_OK)
 		return rv;
 	pthread_mutex_lock(&kmp_gl.lock);

@@ -7,6 +7,7 @@
  * calls.
  */
 #include "module/calls.h"
+#include "module/failures.h"
 #include "module/slot.h"
 
 #include "module/attrs.h"
@@ -136,7 +137,7 @@ static CK_RV store(struct km_token *token, struct km_snapshot *unused,
 {
 	struct store *w = arg;
 	struct km_snapshot *snap = NULL;
-	CK_RV rv = kmp_read_failure(km_token_snapshot(token, &snap));
+	CK_RV rv = kmp_read_failure(kmp_rv_of(km_token_snapshot(token, &snap)));
 
 	(void)unused;
 	if (rv == CKR_OK)
@@ -291,8 +292,8 @@ static CK_RV delete(struct km_token *token, struct km_snapshot *unused,
 	const struct deletion *d = arg;
 
 	(void)unused;
-	return d->container ? km_delete_container(token, d->uuid)
-			    : km_delete_secret(token, d->uuid);
+	return kmp_rv_of(d->container ? km_delete_container(token, d->uuid)
+				      : km_delete_secret(token, d->uuid));
 }
 
 static CK_RV destroy_token_object_relocking(struct kmp_call *call,
@@ -333,7 +334,7 @@ static CK_RV delete_order(struct km_token *token, struct km_snapshot *unused,
 	const struct order_deletion *d = arg;
 
 	(void)unused;
-	return km_order_delete(token, d->uuid);
+	return kmp_rv_of(km_order_delete(token, d->uuid));
 }
 
 static CK_RV destroy_order_relocking(struct kmp_call *call,
@@ -477,7 +478,8 @@ static CK_RV rename_container(struct km_token *token, struct km_snapshot *unused
 	struct rename *r = arg;
 
 	(void)unused;
-	return km_rename_container(token, r->uuid, r->name, r->renamed);
+	return kmp_rv_of(km_rename_container(token, r->uuid, r->name,
+					    r->renamed));
 }
 
 static CK_RV rename_token_object_relocking(struct kmp_call *call,
@@ -599,9 +601,9 @@ static CK_RV make_key_pair(struct km_token *token, struct km_snapshot *unused,
 
 	(void)unused;
 	if (rv == CKR_OK && g->type == CKK_RSA)
-		rv = km_order_keypair(token, name, g->bits,
-				      km_token_config(token)->order_wait,
-				      container);
+		rv = kmp_rv_of(km_order_keypair(token, name, g->bits,
+						km_token_config(token)->order_wait,
+						container));
 	else if (rv == CKR_OK && (rv = kmp_keygen_local(g, &key)) == CKR_OK)
 		rv = kmp_store_key_pair(token, key, name, container);
 	EVP_PKEY_free(key);
@@ -666,9 +668,9 @@ CK_RV kmp_C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 
 /* The Key Manager refused the request's content (HTTP 400): the code of
  * the argument that carried it. */
-static CK_RV refused_as(CK_RV rv, CK_RV code)
+static CK_RV refused_as(km_err e, CK_RV code)
 {
-	return rv == CKR_DATA_INVALID ? code : rv;
+	return e.kind == KM_REFUSED ? code : kmp_rv_of(e);
 }
 
 /* The rsa container of a stored-key order's private key. */

@@ -33,7 +33,7 @@ static bool payload_failed(struct km_token *t, const char *uuid,
 {
 	const struct km_payload *p = km_token_cached_payload(t, uuid, kind);
 
-	return p != NULL && p->error != CKR_OK;
+	return p != NULL && !km_ok(p->error);
 }
 
 size_t kmp_object_needs(struct km_token *t, const struct kmp_object *obj,

@@ -1,5 +1,6 @@
 #include "module/placement.h"
 
+#include "module/failures.h"
 #include "module/keyattrs.h"
 #include "module/pem.h"
 #include "tokens/config.h"
@@ -28,7 +29,7 @@ static bool carries_id(struct km_token *t, const struct km_container *c,
 		return c->id_len == o->id_len && memcmp(c->id, o->id, o->id_len) == 0;
 	if (km_uuid_is(c->uuid, o->id, o->id_len))
 		return true;
-	return km_secret_cka_id(t, secret, kept, sizeof(kept)) == CKR_OK &&
+	return km_ok(km_secret_cka_id(t, secret, kept, sizeof(kept))) &&
 	       strcmp(kept, hex) == 0;
 }
 
@@ -60,7 +61,7 @@ static bool belongs(const struct kmp_new_object *o, const struct km_payload *p)
 	EVP_PKEY *theirs = p->certificate ? X509_get0_pubkey(p->certificate)
 					  : p->key;
 
-	if (p->error != CKR_OK || theirs == NULL)
+	if (!km_ok(p->error) || theirs == NULL)
 		return false;
 	if (o->kind == KMP_NEW_INTERMEDIATE)
 		return X509_check_issued(o->certificate, p->certificate) == X509_V_OK;
@@ -77,10 +78,10 @@ static bool issues_chain(struct km_token *t, struct km_snapshot *snap,
 	bool issued = false;
 
 	if (!c->intermediates[0] ||
-	    km_token_payload(t, snap, c->intermediates, KM_PAYLOAD_CHAIN, "",
-			     &p) != CKR_OK)
+	    !km_ok(km_token_payload(t, snap, c->intermediates,
+				    KM_PAYLOAD_CHAIN, "", &p)))
 		return false;
-	for (int i = 0; p->error == CKR_OK && !issued && i < sk_X509_num(p->chain); i++)
+	for (int i = 0; km_ok(p->error) && !issued && i < sk_X509_num(p->chain); i++)
 		issued = X509_check_issued(o->certificate,
 					   sk_X509_value(p->chain, i)) == X509_V_OK;
 	km_token_payload_release(t, p);
@@ -115,7 +116,7 @@ static const struct km_container *other_half(struct km_token *t,
 		if (c->name == NULL || strcmp(c->name, o->label) != 0 ||
 		    (secret = pairing_secret(c, o, &kind)) == NULL)
 			continue;
-		if (km_token_payload(t, snap, secret, kind, c->passphrase, &p) == CKR_OK) {
+		if (km_ok(km_token_payload(t, snap, secret, kind, c->passphrase, &p))) {
 			ours = belongs(o, p);
 			km_token_payload_release(t, p);
 		}
@@ -244,7 +245,7 @@ static CK_RV store_pair(struct km_token *t, EVP_PKEY *key, const char *name,
 		};
 		struct km_new_container pair = {.type = "generic", .name = name,
 						.secrets = halves, .n = 2};
-		rv = km_store(t, &pair, out);
+		rv = kmp_rv_of(km_store(t, &pair, out));
 	}
 	kmp_pem_free(private_pem);
 	kmp_pem_free(public_pem);
@@ -283,7 +284,7 @@ static CK_RV store_certificate(struct km_token *t, const struct kmp_new_object *
 		if (pair->public_key[0])
 			c.drop = pair->public_key;
 	}
-	rv = km_store(t, &c, out->uuid);
+	rv = kmp_rv_of(km_store(t, &c, out->uuid));
 	kmp_pem_free(pem);
 	return rv;
 }
@@ -308,7 +309,7 @@ static CK_RV store_private_key(struct km_token *t, const struct kmp_new_object *
 	s[1] = key_secret("private_key", o->key, true, pem, hex);
 	if (cert->intermediates[0])
 		s[c.n++] = existing("intermediates", cert->intermediates);
-	rv = km_store(t, &c, out->uuid);
+	rv = kmp_rv_of(km_store(t, &c, out->uuid));
 	kmp_pem_free(pem);
 	return rv;
 }
@@ -328,11 +329,11 @@ static CK_RV store_intermediate(struct km_token *t, struct km_snapshot *snap,
 	CK_RV rv;
 
 	if (cert->intermediates[0]) {
-		rv = km_token_payload(t, snap, cert->intermediates,
-				      KM_PAYLOAD_CHAIN, "", &chain);
+		rv = kmp_rv_of(km_token_payload(t, snap, cert->intermediates,
+						KM_PAYLOAD_CHAIN, "", &chain));
 		if (rv != CKR_OK)
 			return rv;
-		if (chain->error != CKR_OK) {
+		if (!km_ok(chain->error)) {
 			km_error("C_CreateObject: the chain of container %s is "
 				 "unusable; not adding to it", cert->uuid);
 			km_token_payload_release(t, chain);
@@ -351,7 +352,7 @@ static CK_RV store_intermediate(struct km_token *t, struct km_snapshot *snap,
 		.ref_name = "intermediates", .type = "certificate",
 		.payload = (unsigned char *)pem, .len = strlen(pem), .text = true,
 	};
-	rv = km_store(t, &c, out->uuid);
+	rv = kmp_rv_of(km_store(t, &c, out->uuid));
 	kmp_pem_free(pem);
 	return rv;
 }
@@ -386,7 +387,7 @@ static CK_RV store_standalone(struct km_token *t, const struct kmp_new_object *o
 		}
 	}
 	out->standalone = true;
-	rv = km_store(t, &one, out->uuid);
+	rv = kmp_rv_of(km_store(t, &one, out->uuid));
 	kmp_pem_free(pem);
 	return rv;
 }

@@ -4,6 +4,7 @@
  */
 #include "module/slot.h"
 
+#include "module/failures.h"
 #include "tokens/log.h"
 
 #include <stdlib.h>
@@ -94,26 +95,6 @@ void kmp_register_fork_handlers(void)
 bool kmp_needs_login_inlock(const struct kmp_slot *slot)
 {
 	return km_token_login_required(slot->token) && !slot->logged_in;
-}
-
-/*
- * What a failed Key Manager call means to a PKCS#11 caller reading
- * objects: the codes those functions may return. Refused credentials, a
- * forbidden project or any other failure is a device error (logged where
- * it happened); memory and a deleted object keep their own codes.
- */
-CK_RV kmp_read_failure(CK_RV rv)
-{
-	switch (rv) {
-	case CKR_OK:
-	case CKR_HOST_MEMORY:
-	case CKR_DEVICE_MEMORY:
-	case CKR_OBJECT_HANDLE_INVALID:
-	case CKR_SESSION_CLOSED:
-		return rv;
-	default:
-		return CKR_DEVICE_ERROR;
-	}
 }
 
 /* ---- handles ---- */
@@ -219,7 +200,7 @@ static CK_RV list(struct km_token *token, struct km_snapshot *unused,
 		  void *arg)
 {
 	(void)unused;
-	return km_token_snapshot(token, arg);
+	return kmp_rv_of(km_token_snapshot(token, arg));
 }
 
 CK_RV kmp_list_relocking(struct kmp_call *call, struct km_snapshot **snap)

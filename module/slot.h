@@ -89,8 +89,6 @@ CK_RV kmp_offlock_relocking(struct kmp_call *call, struct km_snapshot *snap,
  * its last session closed). After the lock was let go: what was listed
  * or fetched meanwhile is not used. */
 bool kmp_needs_login_inlock(const struct kmp_slot *slot);
-/* A read path's failure as the codes its PKCS#11 functions allow. */
-CK_RV kmp_read_failure(CK_RV rv);
 
 /* ---- handles ---- */
 

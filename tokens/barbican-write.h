@@ -13,16 +13,16 @@ char *km_base64(const unsigned char *data, size_t len);
 
 /* POSTs body (a JSON object, not taken) to /<what>; the new resource's
  * uuid from the ref member named ref ("secret_ref"...). */
-CK_RV km_barbican_create(const struct km_endpoint *ep, const char *what,
-			 json_object *body, const char *ref, km_uuid out);
+km_err km_barbican_create(const struct km_endpoint *ep, const char *what,
+			  json_object *body, const char *ref, km_uuid out);
 /* PUT body (not taken) to /<path>, e.g. "secrets/<uuid>/metadata". */
-CK_RV km_barbican_put(const struct km_endpoint *ep, const char *path,
-		      json_object *body);
+km_err km_barbican_put(const struct km_endpoint *ep, const char *path,
+		       json_object *body);
 /* DELETE /<what>/<uuid>; a resource already gone is fine. */
-CK_RV km_barbican_delete(const struct km_endpoint *ep, const char *what,
-			 const char *uuid);
+km_err km_barbican_delete(const struct km_endpoint *ep, const char *what,
+			  const char *uuid);
 /* GET /<what>/<uuid> as JSON (json_object_put it). */
-CK_RV km_barbican_get(const struct km_endpoint *ep, const char *what,
-		      const char *uuid, json_object **out);
+km_err km_barbican_get(const struct km_endpoint *ep, const char *what,
+		       const char *uuid, json_object **out);
 
 #endif

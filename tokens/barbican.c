@@ -32,11 +32,11 @@ static void get_headers(const struct km_endpoint *ep, const char *accept,
 	h->list[2] = NULL;
 }
 
-static CK_RV get(const struct km_endpoint *ep, const char *url,
-		 const char *accept, struct km_response *r)
+static km_err get(const struct km_endpoint *ep, const char *url,
+		  const char *accept, struct km_response *r)
 {
 	struct get_headers h;
-	CK_RV rv;
+	km_err rv;
 
 	get_headers(ep, accept, &h);
 	rv = km_http_request(ep->http, "GET", url, h.list, NULL, r);
@@ -45,14 +45,14 @@ static CK_RV get(const struct km_endpoint *ep, const char *url,
 }
 
 /* One page's answer: its status checked, its items added. */
-static CK_RV take_page(const char *url, CK_RV rv, const struct km_response *r,
-		       km_page_adder add, void *into, long *total,
-		       size_t *added, uint64_t *hash)
+static km_err take_page(const char *url, km_err rv, const struct km_response *r,
+			km_page_adder add, void *into, long *total,
+			size_t *added, uint64_t *hash)
 {
 	*added = 0;
-	if (rv == CKR_OK && r->status != 200)
+	if (km_ok(rv) && r->status != 200)
 		rv = km_http_failed(url, r);
-	if (rv != CKR_OK)
+	if (!km_ok(rv))
 		return rv;
 	*hash = km_fnv1a(KM_FNV_BASIS, r->body, r->len);
 	return add(into, r->body, total, added);
@@ -60,10 +60,10 @@ static CK_RV take_page(const char *url, CK_RV rv, const struct km_response *r,
 
 /* A server that answers every offset with the same page would keep us
  * listing to the bound: a page equal to the one before stops it. */
-static CK_RV repeated(const char *url)
+static km_err repeated(const char *url)
 {
 	km_error("%s: the same page again; the listing stops", url);
-	return CKR_DEVICE_ERROR;
+	return KM_ERR(BAD_RESPONSE);
 }
 
 /* The pages after the first, fetched at once: each page's hash, count
@@ -90,7 +90,7 @@ static bool repeats(const struct rest *b, size_t i)
 	       (next_came && b->hashes[i] == b->hashes[i + 1]);
 }
 
-static CK_RV rest_done(void *ctx, size_t i, CK_RV rv, struct km_response *r)
+static km_err rest_done(void *ctx, size_t i, km_err rv, struct km_response *r)
 {
 	struct rest *b = ctx;
 
@@ -98,7 +98,7 @@ static CK_RV rest_done(void *ctx, size_t i, CK_RV rv, struct km_response *r)
 		       &b->added[i], &b->hashes[i]);
 	/* Checked as pages come, so that a server repeating itself stops
 	 * the listing at once, not at the bound. */
-	if (rv == CKR_OK && b->added[i] > 0 && repeats(b, i))
+	if (km_ok(rv) && b->added[i] > 0 && repeats(b, i))
 		rv = repeated(b->urls[i]);
 	return rv;
 }
@@ -118,10 +118,10 @@ static char *page_url(const struct km_endpoint *ep, const char *what,
  * a listing is sorted when finished. *offset moves past what came,
  * *total is the last page's, *previous its hash.
  */
-static CK_RV fetch_rest(const struct km_endpoint *ep, const char *what,
-			const char *filter, km_page_adder add, void *into,
-			size_t stride, size_t *offset, long *total,
-			uint64_t *previous)
+static km_err fetch_rest(const struct km_endpoint *ep, const char *what,
+			 const char *filter, km_page_adder add, void *into,
+			 size_t stride, size_t *offset, long *total,
+			 uint64_t *previous)
 {
 	size_t end = (size_t)*total < MAX_ITEMS ? (size_t)*total : MAX_ITEMS;
 	size_t n = (end - *offset + stride - 1) / stride;
@@ -129,20 +129,20 @@ static CK_RV fetch_rest(const struct km_endpoint *ep, const char *what,
 			 calloc(n, sizeof(uint64_t)), calloc(n, sizeof(size_t)),
 			 calloc(n, sizeof(long)), n, *previous};
 	struct get_headers h;
-	CK_RV rv = b.urls && b.hashes && b.added && b.totals ? CKR_OK
-							    : CKR_HOST_MEMORY;
+	km_err rv = b.urls && b.hashes && b.added && b.totals ? KM_ERR(OK)
+							    : KM_ERR(NO_MEMORY);
 
-	for (size_t i = 0; rv == CKR_OK && i < n; i++)
+	for (size_t i = 0; km_ok(rv) && i < n; i++)
 		if ((b.urls[i] = page_url(ep, what, *offset + i * stride,
 					  filter)) == NULL)
-			rv = CKR_HOST_MEMORY;
-	if (rv == CKR_OK) {
+			rv = KM_ERR(NO_MEMORY);
+	if (km_ok(rv)) {
 		get_headers(ep, "application/json", &h);
 		rv = km_http_get_many(ep->http, (const char *const *)b.urls, n,
 				      h.list, rest_done, &b);
 		OPENSSL_cleanse(h.auth, sizeof(h.auth));
 	}
-	for (size_t i = 0; rv == CKR_OK && i < n; i++) {
+	for (size_t i = 0; km_ok(rv) && i < n; i++) {
 		*previous = b.hashes[i];
 		*offset += b.added[i];
 		*total = b.totals[i];
@@ -156,22 +156,22 @@ static CK_RV fetch_rest(const struct km_endpoint *ep, const char *what,
 	return rv;
 }
 
-CK_RV km_barbican_pages(const struct km_endpoint *ep, const char *what,
-			const char *filter, km_page_adder add, void *into)
+km_err km_barbican_pages(const struct km_endpoint *ep, const char *what,
+			 const char *filter, km_page_adder add, void *into)
 {
 	struct km_response r = {.retry_after = -1};
 	char *url;
 	long total = -1;
 	size_t offset = 0, added;
 	uint64_t previous = 0, page = 0;
-	CK_RV rv = CKR_OK;
+	km_err rv = KM_ERR(OK);
 
 	do {
 		if ((url = page_url(ep, what, offset, filter)) == NULL)
-			return CKR_HOST_MEMORY;
+			return KM_ERR(NO_MEMORY);
 		rv = take_page(url, get(ep, url, "application/json", &r), &r,
 			       add, into, &total, &added, &page);
-		if (rv == CKR_OK && offset > 0 && page == previous)
+		if (km_ok(rv) && offset > 0 && page == previous)
 			rv = repeated(url);
 		free(url);
 		previous = page;
@@ -180,47 +180,47 @@ CK_RV km_barbican_pages(const struct km_endpoint *ep, const char *what,
 		offset += added;
 		/* Once "total" says how many remain, they come at once; what
 		 * the listing grew by meanwhile, one page after the other. */
-		if (rv == CKR_OK && added > 0 && total >= 0 &&
+		if (km_ok(rv) && added > 0 && total >= 0 &&
 		    offset < (size_t)total && offset < MAX_ITEMS)
 			rv = fetch_rest(ep, what, filter, add, into, added,
 					&offset, &total, &previous);
-	} while (rv == CKR_OK && added > 0 && offset < MAX_ITEMS &&
+	} while (km_ok(rv) && added > 0 && offset < MAX_ITEMS &&
 		 (total >= 0 ? offset < (size_t)total : added == PAGE));
 	km_response_clear(&r);
 	return rv;
 }
 
-static CK_RV get_one(const struct km_endpoint *ep, const char *what,
-		     const char *uuid, struct km_listing *l,
-		     CK_RV (*add)(struct km_listing *, const char *))
+static km_err get_one(const struct km_endpoint *ep, const char *what,
+		      const char *uuid, struct km_listing *l,
+		      km_err (*add)(struct km_listing *, const char *))
 {
 	struct km_response r = {.retry_after = -1};
 	char url[4096];
-	CK_RV rv;
+	km_err rv;
 
 	snprintf(url, sizeof(url), "%s/%s/%s", ep->base, what, uuid);
 	rv = get(ep, url, "application/json", &r);
-	if (rv == CKR_OK && r.status != 200)
+	if (km_ok(rv) && r.status != 200)
 		rv = km_http_failed(url, &r);
-	if (rv == CKR_OK)
+	if (km_ok(rv))
 		rv = add(l, r.body);
 	km_response_clear(&r);
 	return rv;
 }
 
-CK_RV km_barbican_secret(const struct km_endpoint *ep, const char *uuid,
-			 struct km_listing *into)
+km_err km_barbican_secret(const struct km_endpoint *ep, const char *uuid,
+			  struct km_listing *into)
 {
 	return get_one(ep, "secrets", uuid, into, km_listing_add_secret);
 }
 
-static CK_RV add_containers(void *l, const char *json, long *total,
+static km_err add_containers(void *l, const char *json, long *total,
 			     size_t *added)
 {
 	return km_listing_add_containers(l, json, total, added);
 }
 
-static CK_RV add_secrets(void *l, const char *json, long *total, size_t *added)
+static km_err add_secrets(void *l, const char *json, long *total, size_t *added)
 {
 	return km_listing_add_secrets(l, json, total, added);
 }
@@ -235,19 +235,19 @@ static bool name_wanted(const struct km_container *c, const void *arg)
  * Barbican's filter is SQL LIKE (case-insensitive; '_' and '%' match
  * more), so what comes back is still checked against the patterns.
  */
-static CK_RV list_named(const struct km_endpoint *ep,
-			const struct km_token_config *tc, struct km_listing *l)
+static km_err list_named(const struct km_endpoint *ep,
+			 const struct km_token_config *tc, struct km_listing *l)
 {
 	char filter[1024];
 	char *name;
-	CK_RV rv = CKR_OK;
+	km_err rv = KM_ERR(OK);
 
-	for (size_t i = 0; rv == CKR_OK && i < tc->n_containers; i++) {
+	for (size_t i = 0; km_ok(rv) && i < tc->n_containers; i++) {
 		if ((name = curl_easy_escape(NULL, tc->containers[i], 0)) == NULL)
-			return CKR_HOST_MEMORY;
+			return KM_ERR(NO_MEMORY);
 		if ((size_t)snprintf(filter, sizeof(filter), "&name=%s", name) >=
 		    sizeof(filter))
-			rv = CKR_ARGUMENTS_BAD;
+			rv = KM_ERR(TOO_LONG);
 		else
 			rv = km_barbican_pages(ep, "containers", filter,
 					       add_containers, l);
@@ -294,40 +294,39 @@ static km_uuid *referenced(const struct km_listing *l, size_t *n)
  * forbidden (another project's) is left out, as a full listing would:
  * its payload's fetch asks again and says why.
  */
-static CK_RV list_referenced(const struct km_endpoint *ep, struct km_listing *l)
+static km_err list_referenced(const struct km_endpoint *ep, struct km_listing *l)
 {
 	size_t n;
 	km_uuid *uuids = referenced(l, &n);
-	CK_RV rv = uuids ? CKR_OK : CKR_HOST_MEMORY;
+	km_err rv = uuids ? KM_ERR(OK) : KM_ERR(NO_MEMORY);
 
-	for (size_t i = 0; rv == CKR_OK && i < n; i++) {
+	for (size_t i = 0; km_ok(rv) && i < n; i++) {
 		rv = km_barbican_secret(ep, uuids[i], l);
-		if (rv == CKR_OBJECT_HANDLE_INVALID ||
-		    rv == CKR_TOKEN_WRITE_PROTECTED)
-			rv = CKR_OK;
+		if (rv.kind == KM_NOT_FOUND || rv.kind == KM_FORBIDDEN)
+			rv = KM_ERR(OK);
 	}
 	free(uuids);
 	return rv;
 }
 
-CK_RV km_barbican_list(const struct km_endpoint *ep,
-		       const struct km_token_config *tc,
-		       struct km_listing **out)
+km_err km_barbican_list(const struct km_endpoint *ep,
+			const struct km_token_config *tc,
+			struct km_listing **out)
 {
 	struct km_listing *l = calloc(1, sizeof(*l));
 	bool named = km_token_config_names_only(tc);
 	km_uuid uuid;
-	CK_RV rv;
+	km_err rv;
 
 	if (l == NULL)
-		return CKR_HOST_MEMORY;
+		return KM_ERR(NO_MEMORY);
 	rv = named ? list_named(ep, tc, l)
 		   : km_barbican_pages(ep, "containers", "", add_containers, l);
-	if (rv == CKR_OK)
+	if (km_ok(rv))
 		rv = km_listing_drop_order_originals(l);
-	if (rv == CKR_OK)
+	if (km_ok(rv))
 		km_listing_keep_containers(l, name_wanted, tc);
-	for (size_t i = 0; rv == CKR_OK && i < tc->n_container_refs; i++) {
+	for (size_t i = 0; km_ok(rv) && i < tc->n_container_refs; i++) {
 		if (!km_uuid_from_ref(tc->container_refs[i], uuid)) {
 			km_error("container_refs: '%s' is not a container ref",
 				 tc->container_refs[i]);
@@ -335,15 +334,15 @@ CK_RV km_barbican_list(const struct km_endpoint *ep,
 		}
 		/* One missing or forbidden ref does not hide the others. */
 		if (get_one(ep, "containers", uuid, l,
-			    km_listing_add_container) == CKR_HOST_MEMORY)
-			rv = CKR_HOST_MEMORY;
+			    km_listing_add_container).kind == KM_NO_MEMORY)
+			rv = KM_ERR(NO_MEMORY);
 	}
 	/* Standalone secrets shown need every secret page. */
-	if (rv == CKR_OK)
+	if (km_ok(rv))
 		rv = named && !tc->show_secrets
 			     ? list_referenced(ep, l)
 			     : km_barbican_pages(ep, "secrets", "", add_secrets, l);
-	if (rv != CKR_OK) {
+	if (!km_ok(rv)) {
 		km_listing_free(l);
 		return rv;
 	}
@@ -351,19 +350,19 @@ CK_RV km_barbican_list(const struct km_endpoint *ep,
 	km_info("listed %zu containers and %zu secrets", l->n_containers,
 		l->n_secrets);
 	*out = l;
-	return CKR_OK;
+	return KM_ERR(OK);
 }
 
-CK_RV km_barbican_payload(const struct km_endpoint *ep, const char *uuid,
-			  const char *content_type, struct km_response *out)
+km_err km_barbican_payload(const struct km_endpoint *ep, const char *uuid,
+			   const char *content_type, struct km_response *out)
 {
 	char url[4096];
-	CK_RV rv;
+	km_err rv;
 
 	snprintf(url, sizeof(url), "%s/secrets/%s/payload", ep->base, uuid);
 	rv = get(ep, url, content_type ? content_type : "application/octet-stream",
 		 out);
-	if (rv == CKR_OK && out->status != 200)
+	if (km_ok(rv) && out->status != 200)
 		rv = km_http_failed(url, out);
 	return rv;
 }

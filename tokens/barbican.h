@@ -16,21 +16,21 @@ struct km_endpoint {
 
 /* Adds one page (JSON text) of a listing to into: how many items, and
  * the "total" it claims (-1 if none). */
-typedef CK_RV (*km_page_adder)(void *into, const char *json, long *total,
-			       size_t *added);
+typedef km_err (*km_page_adder)(void *into, const char *json, long *total,
+				size_t *added);
 /* GET /<what>?limit=100&offset=...<filter> page by page, to the end, a
- * bound, or a page the server repeats (CKR_DEVICE_ERROR). */
-CK_RV km_barbican_pages(const struct km_endpoint *ep, const char *what,
-			const char *filter, km_page_adder add, void *into);
+ * bound, or a page the server repeats (KM_BAD_RESPONSE). */
+km_err km_barbican_pages(const struct km_endpoint *ep, const char *what,
+			 const char *filter, km_page_adder add, void *into);
 /* Lists containers and secrets (pages of 100) and the configured refs. */
-CK_RV km_barbican_list(const struct km_endpoint *ep,
-		       const struct km_token_config *tc,
-		       struct km_listing **out);
+km_err km_barbican_list(const struct km_endpoint *ep,
+			const struct km_token_config *tc,
+			struct km_listing **out);
 /* Metadata of one secret not in the listing (e.g. shared by ACL). */
-CK_RV km_barbican_secret(const struct km_endpoint *ep, const char *uuid,
-			 struct km_listing *into);
+km_err km_barbican_secret(const struct km_endpoint *ep, const char *uuid,
+			  struct km_listing *into);
 /* GET /secrets/<uuid>/payload; the body holds the secret. */
-CK_RV km_barbican_payload(const struct km_endpoint *ep, const char *uuid,
-			  const char *content_type, struct km_response *out);
+km_err km_barbican_payload(const struct km_endpoint *ep, const char *uuid,
+			   const char *content_type, struct km_response *out);
 
 #endif

@@ -1,5 +1,6 @@
 #include "tokens/errors.h"
 
+#include "tokens/http.h"
 #include "tokens/log.h"
 
 #include <ctype.h>
@@ -7,23 +8,23 @@
 #include <stdio.h>
 #include <string.h>
 
-CK_RV km_status_to_rv(long status)
+km_err km_status_error(long status)
 {
 	if (status >= 200 && status < 300)
-		return CKR_OK;
+		return KM_ERR(OK);
 	switch (status) {
-	case 400: /* the request's content: each write says which part */
-		return CKR_DATA_INVALID;
+	case 400:
+		return KM_ERR(REFUSED);
 	case 401:
-		return CKR_USER_NOT_LOGGED_IN;
-	case 403: /* a user who may read but not write: an observer */
-		return CKR_TOKEN_WRITE_PROTECTED;
+		return KM_ERR(UNAUTHORIZED);
+	case 403:
+		return KM_ERR(FORBIDDEN);
 	case 404:
-		return CKR_OBJECT_HANDLE_INVALID;
+		return KM_ERR(NOT_FOUND);
 	case 413:
-		return CKR_DEVICE_MEMORY;
+		return KM_ERR(NO_ROOM);
 	default:
-		return CKR_DEVICE_ERROR;
+		return KM_ERR(SERVER);
 	}
 }
 
@@ -64,7 +65,7 @@ void km_error_message(const char *body, char *out, size_t size)
 	json_object_put(root);
 }
 
-CK_RV km_http_failed(const char *what, const struct km_response *r)
+km_err km_http_failed(const char *what, const struct km_response *r)
 {
 	char msg[256];
 
@@ -73,6 +74,6 @@ CK_RV km_http_failed(const char *what, const struct km_response *r)
 	/* Barbican refuses with 403 both what policy forbids and what
 	 * exceeds the project's quotas: the token is full then. */
 	if (r->status == 403 && strstr(msg, "quota") != NULL)
-		return CKR_DEVICE_MEMORY;
-	return km_status_to_rv(r->status);
+		return KM_ERR(NO_ROOM);
+	return km_status_error(r->status);
 }

@@ -6,18 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-static CK_RV add_uuid(struct km_held *h, const char *uuid)
+static km_err add_uuid(struct km_held *h, const char *uuid)
 {
 	km_uuid *grown;
 
 	if (h->n == h->cap) {
 		h->cap = h->cap ? 2 * h->cap : 64;
 		if ((grown = realloc(h->uuids, h->cap * sizeof(*grown))) == NULL)
-			return CKR_HOST_MEMORY;
+			return KM_ERR(NO_MEMORY);
 		h->uuids = grown;
 	}
 	memcpy(h->uuids[h->n++], uuid, sizeof(km_uuid));
-	return CKR_OK;
+	return KM_ERR(OK);
 }
 
 /* An order's own container, as Barbican makes it: no name and no
@@ -33,18 +33,18 @@ static bool original(json_object *c)
 		json_object_array_length(consumers) == 0);
 }
 
-static CK_RV add_secrets(struct km_held *h, struct km_holder *c, json_object *refs)
+static km_err add_secrets(struct km_held *h, struct km_holder *c, json_object *refs)
 {
 	json_object *ref;
 	const char *name;
 	km_uuid uuid;
-	CK_RV rv = CKR_OK;
+	km_err rv = KM_ERR(OK);
 
 	c->first = h->n;
-	for (size_t i = 0; rv == CKR_OK && i < json_object_array_length(refs); i++) {
+	for (size_t i = 0; km_ok(rv) && i < json_object_array_length(refs); i++) {
 		ref = json_object_array_get_idx(refs, i);
 		if (!km_uuid_from_ref(km_json_string(ref, "secret_ref"), uuid))
-			return CKR_DEVICE_ERROR;
+			return KM_ERR(BAD_RESPONSE);
 		name = km_json_string(ref, "name");
 		if (name != NULL && strcmp(name, "certificate") == 0)
 			memcpy(c->certificate, uuid, sizeof(uuid));
@@ -54,7 +54,7 @@ static CK_RV add_secrets(struct km_held *h, struct km_holder *c, json_object *re
 	return rv;
 }
 
-static CK_RV add_container(struct km_held *h, json_object *o)
+static km_err add_container(struct km_held *h, json_object *o)
 {
 	struct km_holder *grown, *c;
 	json_object *refs;
@@ -62,7 +62,7 @@ static CK_RV add_container(struct km_held *h, json_object *o)
 	if (h->n_c == h->cap_c) {
 		h->cap_c = h->cap_c ? 2 * h->cap_c : 64;
 		if ((grown = realloc(h->c, h->cap_c * sizeof(*grown))) == NULL)
-			return CKR_HOST_MEMORY;
+			return KM_ERR(NO_MEMORY);
 		h->c = grown;
 	}
 	c = memset(&h->c[h->n_c], 0, sizeof(*c));
@@ -72,19 +72,19 @@ static CK_RV add_container(struct km_held *h, json_object *o)
 	    !json_object_is_type(refs, json_type_array)) {
 		km_error("containers: an item without a container_ref or "
 			 "secret_refs; no secret is deleted");
-		return CKR_DEVICE_ERROR;
+		return KM_ERR(BAD_RESPONSE);
 	}
 	c->original = original(o);
 	h->n_c++;
 	return add_secrets(h, c, refs);
 }
 
-CK_RV km_held_add_page(struct km_held *h, const char *json, long *total,
-		       size_t *added)
+km_err km_held_add_page(struct km_held *h, const char *json, long *total,
+			size_t *added)
 {
 	json_object *root = json_tokener_parse(json), *items;
 	int64_t n;
-	CK_RV rv = CKR_OK;
+	km_err rv = KM_ERR(OK);
 
 	*added = 0;
 	*total = -1;
@@ -92,11 +92,11 @@ CK_RV km_held_add_page(struct km_held *h, const char *json, long *total,
 	    !json_object_is_type(items, json_type_array)) {
 		km_error("containers: a page without a \"containers\" array");
 		json_object_put(root);
-		return CKR_DEVICE_ERROR;
+		return KM_ERR(BAD_RESPONSE);
 	}
 	if (km_json_int(root, "total", &n))
 		h->total = *total = (long)n;
-	for (size_t i = 0; rv == CKR_OK && i < json_object_array_length(items); i++) {
+	for (size_t i = 0; km_ok(rv) && i < json_object_array_length(items); i++) {
 		rv = add_container(h, json_object_array_get_idx(items, i));
 		(*added)++;
 	}
@@ -104,7 +104,7 @@ CK_RV km_held_add_page(struct km_held *h, const char *json, long *total,
 	return rv;
 }
 
-static CK_RV add_page(void *h, const char *json, long *total, size_t *added)
+static km_err add_page(void *h, const char *json, long *total, size_t *added)
 {
 	return km_held_add_page(h, json, total, added);
 }
@@ -130,7 +130,7 @@ static km_uuid *named_secrets(const struct km_held *h, size_t *n)
 	return out;
 }
 
-CK_RV km_held_finish(struct km_held *h)
+km_err km_held_finish(struct km_held *h)
 {
 	size_t kept = 0, n_named;
 	km_uuid *named;
@@ -140,10 +140,10 @@ CK_RV km_held_finish(struct km_held *h)
 	if (h->total >= 0 && h->n_c < (size_t)h->total) {
 		km_error("containers: %zu listed of %ld; no secret is deleted",
 			 h->n_c, h->total);
-		return CKR_DEVICE_ERROR;
+		return KM_ERR(BAD_RESPONSE);
 	}
 	if ((named = named_secrets(h, &n_named)) == NULL)
-		return CKR_HOST_MEMORY;
+		return KM_ERR(NO_MEMORY);
 	for (size_t i = 0; i < h->n_c; i++) {
 		const struct km_holder *c = &h->c[i];
 		bool copied = c->original && c->certificate[0] != '\0' && n_named > 0 &&
@@ -159,19 +159,19 @@ CK_RV km_held_finish(struct km_held *h)
 	h->n = kept;
 	if (h->n > 1)
 		qsort(h->uuids, h->n, sizeof(*h->uuids), by_uuid);
-	return CKR_OK;
+	return KM_ERR(OK);
 }
 
-CK_RV km_held_list(const struct km_endpoint *ep, const char *except,
-		   struct km_held *out)
+km_err km_held_list(const struct km_endpoint *ep, const char *except,
+		    struct km_held *out)
 {
-	CK_RV rv;
+	km_err rv;
 
 	*out = (struct km_held){.except = except, .total = -1};
 	rv = km_barbican_pages(ep, "containers", "", add_page, out);
-	if (rv == CKR_OK)
+	if (km_ok(rv))
 		rv = km_held_finish(out);
-	if (rv != CKR_OK)
+	if (!km_ok(rv))
 		km_held_clear(out);
 	return rv;
 }

@@ -36,14 +36,14 @@ struct km_held {
  * containers that held it. Fails closed: an item or a listing it cannot
  * read in full is an error, never a smaller set.
  */
-CK_RV km_held_list(const struct km_endpoint *ep, const char *except,
-		   struct km_held *out);
+km_err km_held_list(const struct km_endpoint *ep, const char *except,
+		    struct km_held *out);
 /* Adds a page of GET /containers (tests feed pages). */
-CK_RV km_held_add_page(struct km_held *h, const char *json, long *total,
-		       size_t *added);
-/* Ends the listing: CKR_DEVICE_ERROR when it has fewer containers than
+km_err km_held_add_page(struct km_held *h, const char *json, long *total,
+			size_t *added);
+/* Ends the listing: KM_BAD_RESPONSE when it has fewer containers than
  * the Key Manager said it has. */
-CK_RV km_held_finish(struct km_held *h);
+km_err km_held_finish(struct km_held *h);
 bool km_held_has(const struct km_held *h, const char *uuid);
 void km_held_clear(struct km_held *h);
 

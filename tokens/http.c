@@ -232,11 +232,11 @@ static void set_options(struct km_http *http, CURL *curl, const char *method,
 	curl_easy_setopt(curl, CURLOPT_HEADERDATA, sink->r);
 }
 
-static bool retryable(CK_RV rv, long status)
+static bool retryable(km_err rv, long status)
 {
-	if (rv == CKR_DEVICE_ERROR)
+	if (rv.kind == KM_UNREACHABLE)
 		return true;
-	return rv == CKR_OK && (status == 429 || status == 500 ||
+	return km_ok(rv) && (status == 429 || status == 500 ||
 				status == 502 || status == 503 || status == 504);
 }
 
@@ -348,8 +348,8 @@ static void transfer_detach(struct transfer *x)
 	x->resolved = NULL;
 }
 
-static CK_RV transfer_end(struct km_http *http, struct transfer *x,
-			  CURLcode code, const char *method, const char *url)
+static km_err transfer_end(struct km_http *http, struct transfer *x,
+			   CURLcode code, const char *method, const char *url)
 {
 	struct km_response *out = x->sink.r;
 
@@ -357,23 +357,23 @@ static CK_RV transfer_end(struct km_http *http, struct transfer *x,
 	if (x->sink.too_big || code == CURLE_FILESIZE_EXCEEDED) {
 		km_error("%s %s: response larger than %ld bytes", method, url,
 			 http->opts.max_response);
-		return CKR_DEVICE_MEMORY;
+		return KM_ERR(TOO_LARGE);
 	}
 	if (code != CURLE_OK) {
 		km_error("%s %s: %s", method, url,
 			 x->why[0] ? x->why : curl_easy_strerror(code));
-		return CKR_DEVICE_ERROR;
+		return KM_ERR(UNREACHABLE);
 	}
 	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &out->status);
 	km_debug("http: %s %s -> %ld", method, url, out->status);
 	if (out->body == NULL && on_body("", 1, 0, &x->sink) != 0)
-		return CKR_HOST_MEMORY;
-	return out->body != NULL ? CKR_OK : CKR_HOST_MEMORY;
+		return KM_ERR(NO_MEMORY);
+	return out->body != NULL ? KM_ERR(OK) : KM_ERR(NO_MEMORY);
 }
 
-static CK_RV attempt(struct km_http *http, CURL *curl, const char *method,
-		     const char *url, struct curl_slist *headers,
-		     const char *body, struct km_response *out)
+static km_err attempt(struct km_http *http, CURL *curl, const char *method,
+		      const char *url, struct curl_slist *headers,
+		      const char *body, struct km_response *out)
 {
 	struct transfer x = {.curl = curl};
 
@@ -414,16 +414,16 @@ static void release(struct km_http *http, CURL *curl)
 	give_back(http, curl);
 }
 
-CK_RV km_http_request(struct km_http *http, const char *method,
-		      const char *url, const char *const *headers,
-		      const char *body, struct km_response *out)
+km_err km_http_request(struct km_http *http, const char *method,
+		       const char *url, const char *const *headers,
+		       const char *body, struct km_response *out)
 {
 	struct curl_slist *list;
 	bool idempotent = strcmp(method, "GET") == 0 ||
 			  strcmp(method, "HEAD") == 0;
 	long delay = http->opts.backoff_ms;
 	CURL *curl;
-	CK_RV rv = CKR_HOST_MEMORY;
+	km_err rv = KM_ERR(NO_MEMORY);
 
 	if (!header_list(headers, &list) || (curl = take_handle(http)) == NULL)
 		goto out;
@@ -433,12 +433,12 @@ CK_RV km_http_request(struct km_http *http, const char *method,
 		    !retryable(rv, out->status))
 			break;
 		/* Compared in seconds: a huge Retry-After cannot overflow. */
-		if (rv == CKR_OK && out->retry_after > 0)
+		if (km_ok(rv) && out->retry_after > 0)
 			delay = (out->retry_after > http->opts.timeout
 					 ? http->opts.timeout
 					 : out->retry_after) * 1000;
 		km_warning("%s %s: %s, retry %d in %ld ms", method, url,
-			   rv == CKR_OK ? "server error" : "no response", n,
+			   km_ok(rv) ? "server error" : "no response", n,
 			   delay);
 		sleep_ms(delay);
 		delay *= 2;
@@ -489,18 +489,18 @@ struct slot {
 	bool busy;
 };
 
-static CK_RV start_next(struct km_http *http, CURLM *multi, struct slot *s,
-			const char *url, struct curl_slist *headers)
+static km_err start_next(struct km_http *http, CURLM *multi, struct slot *s,
+			 const char *url, struct curl_slist *headers)
 {
-	CK_RV rv;
+	km_err rv;
 
 	if ((s->x.curl = take_handle(http)) == NULL)
-		return CKR_HOST_MEMORY;
+		return KM_ERR(NO_MEMORY);
 	transfer_start(http, &s->x, "GET", url, headers, NULL, &s->r);
 	curl_easy_setopt(s->x.curl, CURLOPT_PRIVATE, (char *)s);
 	if (curl_multi_add_handle(multi, s->x.curl) == CURLM_OK) {
 		s->busy = true;
-		return CKR_OK;
+		return KM_ERR(OK);
 	}
 	rv = transfer_end(http, &s->x, CURLE_FAILED_INIT, "GET", url);
 	release(http, s->x.curl);
@@ -509,13 +509,13 @@ static CK_RV start_next(struct km_http *http, CURLM *multi, struct slot *s,
 
 /* A finished request: retried alone (km_http_request's retries) when a
  * retry may mend it, then handed to done. */
-static CK_RV finished(struct km_http *http, CURLM *multi, CURLMsg *msg,
-		      const char *const *urls, const char *const *headers,
-		      km_http_done done, void *ctx)
+static km_err finished(struct km_http *http, CURLM *multi, CURLMsg *msg,
+		       const char *const *urls, const char *const *headers,
+		       km_http_done done, void *ctx)
 {
 	char *private;
 	struct slot *s;
-	CK_RV rv;
+	km_err rv;
 
 	curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &private);
 	s = (struct slot *)private;
@@ -525,7 +525,7 @@ static CK_RV finished(struct km_http *http, CURLM *multi, CURLMsg *msg,
 	s->busy = false;
 	if (retryable(rv, s->r.status)) {
 		km_warning("GET %s: %s, again alone", urls[s->index],
-			   rv == CKR_OK ? "server error" : "no response");
+			   km_ok(rv) ? "server error" : "no response");
 		rv = km_http_request(http, "GET", urls[s->index], headers,
 				     NULL, &s->r);
 	}
@@ -556,9 +556,9 @@ static struct slot *free_slot(struct slot *slots, size_t width)
 	return NULL;
 }
 
-CK_RV km_http_get_many(struct km_http *http, const char *const *urls,
-		       size_t n, const char *const *headers, km_http_done done,
-		       void *ctx)
+km_err km_http_get_many(struct km_http *http, const char *const *urls,
+			size_t n, const char *const *headers, km_http_done done,
+			void *ctx)
 {
 	size_t width = n < (size_t)http->opts.max_parallel
 			       ? n : (size_t)http->opts.max_parallel;
@@ -568,34 +568,34 @@ CK_RV km_http_get_many(struct km_http *http, const char *const *urls,
 	CURLMsg *msg;
 	size_t next = 0;
 	int running = 1, left;
-	CK_RV rv = CKR_HOST_MEMORY;
+	km_err rv = KM_ERR(NO_MEMORY);
 
 	if (slots == NULL || !header_list(headers, &list) ||
 	    (multi = take_multi(http)) == NULL)
 		goto out;
-	rv = CKR_OK;
-	while (rv == CKR_OK && (running > 0 || next < n)) {
-		while (rv == CKR_OK && next < n &&
+	rv = KM_ERR(OK);
+	while (km_ok(rv) && (running > 0 || next < n)) {
+		while (km_ok(rv) && next < n &&
 		       (s = free_slot(slots, width)) != NULL) {
 			s->index = next;
 			s->r.retry_after = -1;
 			rv = start_next(http, multi, s, urls[next++], list);
-			if (rv != CKR_OK) {
+			if (!km_ok(rv)) {
 				rv = done(ctx, s->index, rv, &s->r);
 				km_response_clear(&s->r);
 			}
 		}
-		if (rv != CKR_OK ||
+		if (!km_ok(rv) ||
 		    curl_multi_perform(multi, &running) != CURLM_OK) {
-			rv = rv != CKR_OK ? rv : CKR_DEVICE_ERROR;
+			rv = !km_ok(rv) ? rv : KM_ERR(UNREACHABLE);
 			break;
 		}
-		while (rv == CKR_OK &&
+		while (km_ok(rv) &&
 		       (msg = curl_multi_info_read(multi, &left)) != NULL)
 			if (msg->msg == CURLMSG_DONE)
 				rv = finished(http, multi, msg, urls, headers,
 					      done, ctx);
-		if (rv == CKR_OK && running > 0)
+		if (km_ok(rv) && running > 0)
 			curl_multi_poll(multi, NULL, 0, 1000, NULL);
 	}
 	abandon(multi, slots, width);

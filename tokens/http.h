@@ -2,7 +2,8 @@
 #ifndef KMP11_HTTP_H
 #define KMP11_HTTP_H
 
-#include <p11-kit/pkcs11.h>
+#include "tokens/errors.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -36,30 +37,30 @@ struct km_http *km_http_new(const struct km_http_options *opts);
 void km_http_free(struct km_http *http);
 
 /*
- * One request; GET is retried on transport errors, 429 and 5xx. CKR_OK
- * when a response arrived (whatever its status), CKR_DEVICE_ERROR when
- * none did, CKR_DEVICE_MEMORY when it was bigger than max_response.
+ * One request; GET is retried on transport errors, 429 and 5xx. KM_OK
+ * when a response arrived (whatever its status), KM_UNREACHABLE when
+ * none did, KM_TOO_LARGE when it was bigger than max_response.
  */
-CK_RV km_http_request(struct km_http *http, const char *method,
-		      const char *url, const char *const *headers,
-		      const char *body, struct km_response *out);
+km_err km_http_request(struct km_http *http, const char *method,
+		       const char *url, const char *const *headers,
+		       const char *body, struct km_response *out);
 
 /* Receives each of km_http_get_many's responses as it ends: rv as
- * km_http_request's; r is wiped after. Anything but CKR_OK stops the
+ * km_http_request's; r is wiped after. Anything but KM_OK stops the
  * requests not yet made. */
-typedef CK_RV (*km_http_done)(void *ctx, size_t index, CK_RV rv,
-			      struct km_response *r);
+typedef km_err (*km_http_done)(void *ctx, size_t index, km_err rv,
+			       struct km_response *r);
 
 /*
  * GETs of urls[0..n-1], up to max_parallel at once over libcurl's multi
  * interface, in the calling thread (no thread is made, as with
  * km_http_request). A request a retry may mend (no response, 429, 5xx)
- * is made again alone, with km_http_request's retries. Returns CKR_OK or
+ * is made again alone, with km_http_request's retries. Returns KM_OK or
  * the first error done returned.
  */
-CK_RV km_http_get_many(struct km_http *http, const char *const *urls,
-		       size_t n, const char *const *headers, km_http_done done,
-		       void *ctx);
+km_err km_http_get_many(struct km_http *http, const char *const *urls,
+			size_t n, const char *const *headers, km_http_done done,
+			void *ctx);
 
 /* Wipes and frees the body (it may hold secrets) and the token. */
 void km_response_clear(struct km_response *r);

@@ -195,14 +195,14 @@ time_t km_renewal_time(const char *issued_at, const char *expires_at,
 	return now + life - margin;
 }
 
-static CK_RV read_token(const struct km_token_config *tc, json_object *root,
-			struct km_auth *out)
+static km_err read_token(const struct km_token_config *tc, json_object *root,
+			 struct km_auth *out)
 {
 	json_object *token, *project = NULL, *catalog = NULL;
 
 	if (!json_object_object_get_ex(root, "token", &token)) {
 		km_error("Keystone: no 'token' in the auth response");
-		return CKR_DEVICE_ERROR;
+		return KM_ERR(BAD_RESPONSE);
 	}
 	out->renew_at = km_renewal_time(km_json_string(token, "issued_at"),
 					km_json_string(token, "expires_at"),
@@ -215,7 +215,7 @@ static CK_RV read_token(const struct km_token_config *tc, json_object *root,
 	}
 	if (out->project_id == NULL) {
 		km_error("Keystone: the token is not scoped to a project");
-		return CKR_DEVICE_ERROR;
+		return KM_ERR(BAD_RESPONSE);
 	}
 	if (tc->endpoint != NULL) {
 		out->endpoint = with_v1(tc->endpoint);
@@ -228,10 +228,10 @@ static CK_RV read_token(const struct km_token_config *tc, json_object *root,
 				 "interface %s%s%s in the catalog",
 				 tc->interface, tc->region_name ? ", region " : "",
 				 tc->region_name ? tc->region_name : "");
-			return CKR_DEVICE_ERROR;
+			return KM_ERR(BAD_RESPONSE);
 		}
 	}
-	return CKR_OK;
+	return KM_ERR(OK);
 }
 
 /* What Keystone refused, and what to check: said once per failure, in
@@ -255,8 +255,8 @@ static void say_refused(const struct km_token_config *tc, const char *pin)
 			 "expired or revoked");
 }
 
-CK_RV km_keystone_auth(struct km_http *http, const struct km_token_config *tc,
-		       const char *pin, struct km_auth *out)
+km_err km_keystone_auth(struct km_http *http, const struct km_token_config *tc,
+			const char *pin, struct km_auth *out)
 {
 	static const char *const headers[] = {
 		"Content-Type: application/json", "Accept: application/json",
@@ -265,23 +265,23 @@ CK_RV km_keystone_auth(struct km_http *http, const struct km_token_config *tc,
 	json_object *root = NULL;
 	char url[2048], *body;
 	size_t n = strlen(tc->auth_url);
-	CK_RV rv;
+	km_err rv;
 
 	while (n > 0 && tc->auth_url[n - 1] == '/')
 		n--;
 	snprintf(url, sizeof(url), "%.*s/auth/tokens", (int)n, tc->auth_url);
 	if ((body = auth_body(tc, pin)) == NULL)
-		return CKR_HOST_MEMORY;
+		return KM_ERR(NO_MEMORY);
 	rv = km_http_request(http, "POST", url, headers, body, &r);
 	km_free_secret_string(body);
-	if (rv == CKR_DEVICE_ERROR)
+	if (rv.kind == KM_UNREACHABLE)
 		km_error("Keystone at %.*s cannot be reached: check OS_AUTH_URL "
 			 "(auth_url) and that Keystone runs", (int)n, tc->auth_url);
-	if (rv != CKR_OK)
+	if (!km_ok(rv))
 		goto done;
 	if (r.status == 401) {
 		say_refused(tc, pin);
-		rv = pin != NULL ? CKR_PIN_INCORRECT : CKR_USER_NOT_LOGGED_IN;
+		rv = pin != NULL ? KM_ERR(PIN_REFUSED) : KM_ERR(UNAUTHORIZED);
 		goto done;
 	}
 	if (r.status != 201 && r.status != 200) {
@@ -291,11 +291,11 @@ CK_RV km_keystone_auth(struct km_http *http, const struct km_token_config *tc,
 	if (r.subject_token == NULL ||
 	    (root = json_tokener_parse(r.body)) == NULL) {
 		km_error("Keystone: auth response without a token or JSON body");
-		rv = CKR_DEVICE_ERROR;
+		rv = KM_ERR(BAD_RESPONSE);
 		goto done;
 	}
 	rv = read_token(tc, root, out);
-	if (rv == CKR_OK) {
+	if (km_ok(rv)) {
 		out->token = r.subject_token;
 		r.subject_token = NULL;
 		km_info("Keystone: token for project %s, key manager at %s",
@@ -304,7 +304,7 @@ CK_RV km_keystone_auth(struct km_http *http, const struct km_token_config *tc,
 done:
 	json_object_put(root);
 	km_response_clear(&r);
-	if (rv != CKR_OK)
+	if (!km_ok(rv))
 		km_auth_clear(out);
 	return rv;
 }

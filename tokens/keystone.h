@@ -2,7 +2,8 @@
 #ifndef KMP11_KEYSTONE_H
 #define KMP11_KEYSTONE_H
 
-#include <p11-kit/pkcs11.h>
+#include "tokens/errors.h"
+
 #include <time.h>
 
 struct km_http;
@@ -19,10 +20,10 @@ struct km_auth {
 /*
  * Authenticates with the token's credentials; pin, when not NULL, is the
  * password or application-credential secret the config left out.
- * CKR_PIN_INCORRECT when Keystone rejects a PIN.
+ * KM_PIN_REFUSED when Keystone rejects a PIN.
  */
-CK_RV km_keystone_auth(struct km_http *http, const struct km_token_config *tc,
-		       const char *pin, struct km_auth *out);
+km_err km_keystone_auth(struct km_http *http, const struct km_token_config *tc,
+			const char *pin, struct km_auth *out);
 /* Finds the key-manager endpoint in a token's catalog (a JSON array). */
 char *km_catalog_endpoint(const char *catalog_json, const char *interface,
 			  const char *region);

@@ -51,7 +51,7 @@ static char *ref_slot(struct km_container *c, const char *name)
 	return NULL;
 }
 
-static CK_RV parse_container(json_object *o, struct km_container *c)
+static km_err parse_container(json_object *o, struct km_container *c)
 {
 	json_object *refs, *creator;
 	const char *ref = km_json_string(o, "container_ref");
@@ -59,7 +59,7 @@ static CK_RV parse_container(json_object *o, struct km_container *c)
 	memset(c, 0, sizeof(*c));
 	if (!km_uuid_from_ref(ref, c->uuid)) {
 		km_error("container without a valid container_ref: skipped");
-		return CKR_DEVICE_ERROR;
+		return KM_ERR(BAD_RESPONSE);
 	}
 	c->type = container_type(km_json_string(o, "type"));
 	if (json_object_object_get_ex(o, "secret_refs", &refs) &&
@@ -81,7 +81,7 @@ static CK_RV parse_container(json_object *o, struct km_container *c)
 	/* Barbican records no creator for what its orders make. */
 	c->by_order = json_object_object_get_ex(o, "creator_id", &creator) &&
 		      creator == NULL;
-	return CKR_OK;
+	return KM_ERR(OK);
 }
 
 static json_object *parse_json(const char *json, const char *what)
@@ -103,68 +103,68 @@ static long get_total(json_object *root)
 	return km_json_int(root, "total", &total) ? (long)total : -1;
 }
 
-static CK_RV add_container(struct km_listing *l, json_object *o)
+static km_err add_container(struct km_listing *l, json_object *o)
 {
 	struct km_container *grown;
-	CK_RV rv;
+	km_err rv;
 
 	if ((grown = grow(l->containers, l->n_containers, sizeof(*grown))) == NULL)
-		return CKR_HOST_MEMORY;
+		return KM_ERR(NO_MEMORY);
 	l->containers = grown;
 	rv = parse_container(o, &grown[l->n_containers]);
-	if (rv == CKR_OK)
+	if (km_ok(rv))
 		l->n_containers++;
 	return rv;
 }
 
-static CK_RV add_page(struct km_listing *l, const char *json, const char *key,
-		      CK_RV (*add)(struct km_listing *, json_object *),
-		      long *total, size_t *added)
+static km_err add_page(struct km_listing *l, const char *json, const char *key,
+		       km_err (*add)(struct km_listing *, json_object *),
+		       long *total, size_t *added)
 {
 	json_object *root = parse_json(json, key), *items;
-	CK_RV rv = CKR_OK;
+	km_err rv = KM_ERR(OK);
 
 	*added = 0;
 	*total = -1;
 	if (root == NULL)
-		return CKR_DEVICE_ERROR;
+		return KM_ERR(BAD_RESPONSE);
 	if (!json_object_object_get_ex(root, key, &items) ||
 	    !json_object_is_type(items, json_type_array)) {
 		km_error("list of %s: no '%s' array in the response", key, key);
 		json_object_put(root);
-		return CKR_DEVICE_ERROR;
+		return KM_ERR(BAD_RESPONSE);
 	}
 	*total = get_total(root);
 	for (size_t i = 0; i < json_object_array_length(items); i++) {
 		rv = add(l, json_object_array_get_idx(items, i));
-		if (rv == CKR_HOST_MEMORY)
+		if (rv.kind == KM_NO_MEMORY)
 			break;
 		/* One malformed item is skipped, not the whole token. */
-		rv = CKR_OK;
+		rv = KM_ERR(OK);
 		(*added)++;
 	}
 	json_object_put(root);
 	return rv;
 }
 
-CK_RV km_listing_add_containers(struct km_listing *l, const char *json,
-				long *total, size_t *added)
+km_err km_listing_add_containers(struct km_listing *l, const char *json,
+				 long *total, size_t *added)
 {
 	return add_page(l, json, "containers", add_container, total, added);
 }
 
 /* One item's JSON (a GET of one container or secret). */
-static CK_RV add_item(struct km_listing *l, const char *json, const char *what,
-		      CK_RV (*add)(struct km_listing *, json_object *))
+static km_err add_item(struct km_listing *l, const char *json, const char *what,
+		       km_err (*add)(struct km_listing *, json_object *))
 {
 	json_object *root = parse_json(json, what);
-	CK_RV rv = root ? add(l, root) : CKR_DEVICE_ERROR;
+	km_err rv = root ? add(l, root) : KM_ERR(BAD_RESPONSE);
 
 	json_object_put(root);
 	return rv;
 }
 
-CK_RV km_listing_add_container(struct km_listing *l, const char *json)
+km_err km_listing_add_container(struct km_listing *l, const char *json)
 {
 	return add_item(l, json, "container", add_container);
 }
@@ -207,7 +207,7 @@ static const char *content_type(const char *type)
 	return strdup(type);
 }
 
-static CK_RV add_secret(struct km_listing *l, json_object *o)
+static km_err add_secret(struct km_listing *l, json_object *o)
 {
 	struct km_secret_meta *grown, *s;
 	json_object *types;
@@ -215,12 +215,12 @@ static CK_RV add_secret(struct km_listing *l, json_object *o)
 	const char *alg;
 
 	if ((grown = grow(l->secrets, l->n_secrets, sizeof(*grown))) == NULL)
-		return CKR_HOST_MEMORY;
+		return KM_ERR(NO_MEMORY);
 	l->secrets = grown;
 	s = memset(&grown[l->n_secrets], 0, sizeof(*s));
 	if (!km_uuid_from_ref(km_json_string(o, "secret_ref"), s->uuid)) {
 		km_error("secret without a valid secret_ref: skipped");
-		return CKR_DEVICE_ERROR;
+		return KM_ERR(BAD_RESPONSE);
 	}
 	s->type = secret_type(km_json_string(o, "secret_type"));
 	if ((alg = km_json_string(o, "algorithm")) != NULL &&
@@ -233,16 +233,16 @@ static CK_RV add_secret(struct km_listing *l, json_object *o)
 		s->content_type = content_type(km_json_string(types, "default"));
 	s->name = dup_string(o, "name");
 	l->n_secrets++;
-	return CKR_OK;
+	return KM_ERR(OK);
 }
 
-CK_RV km_listing_add_secrets(struct km_listing *l, const char *json,
-			     long *total, size_t *added)
+km_err km_listing_add_secrets(struct km_listing *l, const char *json,
+			      long *total, size_t *added)
 {
 	return add_page(l, json, "secrets", add_secret, total, added);
 }
 
-CK_RV km_listing_add_secret(struct km_listing *l, const char *json)
+km_err km_listing_add_secret(struct km_listing *l, const char *json)
 {
 	return add_item(l, json, "secret", add_secret);
 }
@@ -416,7 +416,7 @@ static bool not_copied(const struct km_container *c, const void *arg)
 	return km_listing_order_copy(arg, c->uuid) == NULL;
 }
 
-CK_RV km_listing_drop_order_originals(struct km_listing *l)
+km_err km_listing_drop_order_originals(struct km_listing *l)
 {
 	const char **index = calloc(l->n_containers + 1, sizeof(*index));
 	struct km_order_copy *copies = calloc(l->n_containers + 1, sizeof(*copies));
@@ -424,7 +424,7 @@ CK_RV km_listing_drop_order_originals(struct km_listing *l)
 	if (index == NULL || copies == NULL) {
 		free(index);
 		free(copies);
-		return CKR_HOST_MEMORY;
+		return KM_ERR(NO_MEMORY);
 	}
 	free(l->copies);
 	l->copies = copies;
@@ -432,7 +432,7 @@ CK_RV km_listing_drop_order_originals(struct km_listing *l)
 	free(index);
 	sort(l->copies, l->n_copies, sizeof(*l->copies), by_original);
 	km_listing_keep_containers(l, not_copied, l);
-	return CKR_OK;
+	return KM_ERR(OK);
 }
 
 const char *km_listing_order_copy(const struct km_listing *l,

@@ -5,10 +5,10 @@
 #ifndef KMP11_LISTING_H
 #define KMP11_LISTING_H
 
+#include "tokens/errors.h"
 #include "tokens/names.h"
 #include "tokens/uuid.h"
 
-#include <p11-kit/pkcs11.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -71,14 +71,14 @@ struct km_listing {
 /*
  * Adds one page of GET /containers (or one container, GET /containers/id)
  * or of GET /secrets. *total receives the "total" field, -1 if absent.
- * CKR_DEVICE_ERROR for JSON of the wrong shape (logged with the field).
+ * KM_BAD_RESPONSE for JSON of the wrong shape (logged with the field).
  */
-CK_RV km_listing_add_containers(struct km_listing *l, const char *json,
-				long *total, size_t *added);
-CK_RV km_listing_add_container(struct km_listing *l, const char *json);
-CK_RV km_listing_add_secrets(struct km_listing *l, const char *json,
-			     long *total, size_t *added);
-CK_RV km_listing_add_secret(struct km_listing *l, const char *json);
+km_err km_listing_add_containers(struct km_listing *l, const char *json,
+				 long *total, size_t *added);
+km_err km_listing_add_container(struct km_listing *l, const char *json);
+km_err km_listing_add_secrets(struct km_listing *l, const char *json,
+			      long *total, size_t *added);
+km_err km_listing_add_secret(struct km_listing *l, const char *json);
 /* Sorts, drops duplicates, marks referenced secrets. */
 void km_listing_finish(struct km_listing *l);
 const struct km_secret_meta *km_listing_secret(const struct km_listing *l,
@@ -89,7 +89,7 @@ const struct km_secret_meta *km_listing_secret(const struct km_listing *l,
  * the key as well): one object per certificate. Remembers each in copies.
  * Before km_listing_finish (it needs every container of the project).
  */
-CK_RV km_listing_drop_order_originals(struct km_listing *l);
+km_err km_listing_drop_order_originals(struct km_listing *l);
 /* The named copy of an order's container; NULL if it has none. */
 const char *km_listing_order_copy(const struct km_listing *l,
 				  const char *original);

@@ -23,7 +23,7 @@ struct order_args {
 	json_object **out;
 };
 
-static CK_RV submit_call(const struct km_endpoint *ep, void *arg)
+static km_err submit_call(const struct km_endpoint *ep, void *arg)
 {
 	struct order_args *c = arg;
 	json_object *meta;
@@ -39,26 +39,26 @@ static CK_RV submit_call(const struct km_endpoint *ep, void *arg)
 /* POSTs an order (body: {"type", "meta"}; not taken). container, if
  * not NULL, is the uuid of the container its meta refers to
  * (container_ref: a stored-key certificate order's key pair). */
-static CK_RV submit(struct km_token *t, json_object *body,
-		    const char *container, km_uuid out)
+static km_err submit(struct km_token *t, json_object *body,
+		     const char *container, km_uuid out)
 {
 	struct order_args c = {.body = body, .container = container,
 			       .made = (km_uuid *)out};
-	CK_RV rv = km_token_call(t, submit_call, &c);
+	km_err rv = km_token_call(t, submit_call, &c);
 
-	if (rv == CKR_OK)
+	if (km_ok(rv))
 		km_info("submitted order %s", out);
 	return rv;
 }
 
-static CK_RV get_call(const struct km_endpoint *ep, void *arg)
+static km_err get_call(const struct km_endpoint *ep, void *arg)
 {
 	struct order_args *c = arg;
 
 	return km_barbican_get(ep, "orders", c->uuid, c->out);
 }
 
-static CK_RV get_json(struct km_token *t, const char *uuid, json_object **out)
+static km_err get_json(struct km_token *t, const char *uuid, json_object **out)
 {
 	struct order_args c = {.uuid = uuid, .out = out};
 
@@ -126,14 +126,14 @@ static bool order_of(json_object *j, struct km_order *out)
 	return false;
 }
 
-CK_RV km_order_get(struct km_token *t, const char *uuid, struct km_order *out)
+km_err km_order_get(struct km_token *t, const char *uuid, struct km_order *out)
 {
 	json_object *j;
-	CK_RV rv = get_json(t, uuid, &j);
+	km_err rv = get_json(t, uuid, &j);
 
-	if (rv == CKR_OK && !order_of(j, out)) {
+	if (km_ok(rv) && !order_of(j, out)) {
 		km_error("order %s: the Key Manager's answer has no order_ref", uuid);
-		rv = CKR_DEVICE_ERROR;
+		rv = KM_ERR(BAD_RESPONSE);
 	}
 	json_object_put(j);
 	return rv;
@@ -149,28 +149,28 @@ void km_order_list_clear(struct km_order_list *l)
 
 /* Polls until the order is no longer PENDING or wait seconds passed;
  * *out is its last state. */
-static CK_RV wait_for(struct km_token *t, const char *uuid, long wait,
-		      json_object **out)
+static km_err wait_for(struct km_token *t, const char *uuid, long wait,
+		       json_object **out)
 {
 	struct timespec pause = {0, 200 * 1000 * 1000};
 	time_t deadline = time(NULL) + wait;
 	const char *status;
-	CK_RV rv;
+	km_err rv;
 
 	for (;;) {
-		if ((rv = get_json(t, uuid, out)) != CKR_OK)
+		if (!km_ok(rv = get_json(t, uuid, out)))
 			return rv;
 		status = status_of(*out);
 		if (status == NULL || strcmp(status, "PENDING") != 0 ||
 		    time(NULL) >= deadline)
-			return CKR_OK;
+			return KM_ERR(OK);
 		json_object_put(*out);
 		nanosleep(&pause, NULL);
 	}
 }
 
-static CK_RV add_orders(void *into, const char *text, long *total,
-			size_t *added)
+static km_err add_orders(void *into, const char *text, long *total,
+			 size_t *added)
 {
 	json_object *page = json_tokener_parse(text), *orders, *n;
 
@@ -179,7 +179,7 @@ static CK_RV add_orders(void *into, const char *text, long *total,
 	    !json_object_is_type(orders, json_type_array)) {
 		km_error("orders: a page without an \"orders\" array");
 		json_object_put(page);
-		return CKR_DEVICE_ERROR;
+		return KM_ERR(BAD_RESPONSE);
 	}
 	*total = json_object_object_get_ex(page, "total", &n) &&
 				 json_object_is_type(n, json_type_int)
@@ -190,10 +190,10 @@ static CK_RV add_orders(void *into, const char *text, long *total,
 		(*added)++;
 	}
 	json_object_put(page);
-	return CKR_OK;
+	return KM_ERR(OK);
 }
 
-static CK_RV list_call(const struct km_endpoint *ep, void *arg)
+static km_err list_call(const struct km_endpoint *ep, void *arg)
 {
 	struct order_args *c = arg;
 
@@ -203,98 +203,98 @@ static CK_RV list_call(const struct km_endpoint *ep, void *arg)
 	return km_barbican_pages(ep, "orders", "", add_orders, *c->out);
 }
 
-CK_RV km_orders_list(struct km_token *t, struct km_order_list *out)
+km_err km_orders_list(struct km_token *t, struct km_order_list *out)
 {
 	json_object *list = NULL;
 	struct order_args c = {.out = &list};
-	CK_RV rv = km_token_call(t, list_call, &c);
-	size_t n = rv == CKR_OK ? json_object_array_length(list) : 0;
+	km_err rv = km_token_call(t, list_call, &c);
+	size_t n = km_ok(rv) ? json_object_array_length(list) : 0;
 
 	*out = (struct km_order_list){NULL, 0};
-	if (rv == CKR_OK && (out->items = calloc(n + 1, sizeof(*out->items))) == NULL)
-		rv = CKR_HOST_MEMORY;
-	for (size_t i = 0; rv == CKR_OK && i < n; i++) {
+	if (km_ok(rv) && (out->items = calloc(n + 1, sizeof(*out->items))) == NULL)
+		rv = KM_ERR(NO_MEMORY);
+	for (size_t i = 0; km_ok(rv) && i < n; i++) {
 		json_object *j = json_object_array_get_idx(list, i);
 		if (order_of(j, &out->items[out->n]))
 			out->n++;
 		else if (km_json_string(j, "order_ref") != NULL)
-			rv = CKR_HOST_MEMORY;
+			rv = KM_ERR(NO_MEMORY);
 	}
-	if (rv != CKR_OK)
+	if (!km_ok(rv))
 		km_order_list_clear(out);
 	json_object_put(list);
 	return rv;
 }
 
-static CK_RV delete_call(const struct km_endpoint *ep, void *arg)
+static km_err delete_call(const struct km_endpoint *ep, void *arg)
 {
 	return km_barbican_delete(ep, "orders", ((struct order_args *)arg)->uuid);
 }
 
-CK_RV km_order_delete(struct km_token *t, const char *uuid)
+km_err km_order_delete(struct km_token *t, const char *uuid)
 {
 	struct order_args c = {.uuid = uuid};
-	CK_RV rv = km_token_call(t, delete_call, &c);
+	km_err rv = km_token_call(t, delete_call, &c);
 
-	if (rv == CKR_OK)
+	if (km_ok(rv))
 		km_info("deleted order %s", uuid);
 	return rv;
 }
 
-/* CKR_OK when the order is ACTIVE; why not otherwise, logged. */
-static CK_RV outcome(json_object *order, const char *uuid, long wait)
+/* KM_OK when the order is ACTIVE; why not otherwise, logged. */
+static km_err outcome(json_object *order, const char *uuid, long wait)
 {
 	const char *status = status_of(order);
 	const char *reason = km_json_string(order, "error_reason");
 
 	if (status != NULL && strcmp(status, "ACTIVE") == 0)
-		return CKR_OK;
+		return KM_ERR(OK);
 	if (status != NULL && strcmp(status, "ERROR") == 0) {
 		km_error("order %s failed: %s", uuid, reason ? reason : "no reason");
-		return CKR_FUNCTION_REJECTED;
+		return KM_ERR(ORDER_FAILED);
 	}
 	km_error("order %s not active after %ld s", uuid, wait);
-	return CKR_FUNCTION_FAILED;
+	return KM_ERR(ORDER_NOT_DONE);
 }
 
 /* Submits an order of that type and meta (taken), container_ref naming
  * container if not NULL, and waits for it: its uuid and last state. */
-static CK_RV submit_and_wait(struct km_token *t, const char *type,
-			     json_object *meta, const char *container,
-			     long wait, km_uuid uuid, json_object **order)
+static km_err submit_and_wait(struct km_token *t, const char *type,
+			      json_object *meta, const char *container,
+			      long wait, km_uuid uuid, json_object **order)
 {
 	json_object *body = json_object_new_object();
-	CK_RV rv;
+	km_err rv;
 
 	*order = NULL;
 	json_object_object_add(body, "type", json_object_new_string(type));
 	json_object_object_add(body, "meta", meta);
 	rv = submit(t, body, container, uuid);
 	json_object_put(body);
-	return rv == CKR_OK ? wait_for(t, uuid, wait, order) : rv;
+	return km_ok(rv) ? wait_for(t, uuid, wait, order) : rv;
 }
 
 /* Submits an order of that type and meta (taken) and waits for what it
  * makes: the uuid at the end of its field (container_ref, secret_ref). */
-static CK_RV order_made(struct km_token *t, const char *type, json_object *meta,
-			long wait, const char *field, km_uuid made)
+static km_err order_made(struct km_token *t, const char *type, json_object *meta,
+			 long wait, const char *field, km_uuid made)
 {
 	json_object *order;
 	km_uuid uuid;
-	CK_RV rv = submit_and_wait(t, type, meta, NULL, wait, uuid, &order);
+	km_err rv = submit_and_wait(t, type, meta, NULL, wait, uuid, &order);
 
-	if (rv == CKR_OK)
+	if (km_ok(rv))
 		rv = outcome(order, uuid, wait);
-	if (rv == CKR_OK && !km_uuid_from_ref(km_json_string(order, field), made))
-		rv = CKR_DEVICE_ERROR;
+	if (km_ok(rv) && !km_uuid_from_ref(km_json_string(order, field), made))
+		rv = KM_ERR(BAD_RESPONSE);
 	json_object_put(order);
-	if (rv == CKR_OK)
+	if (km_ok(rv))
 		km_info("order %s made %s", uuid, made);
 	return rv;
 }
 
-CK_RV km_order_keypair(struct km_token *t, const char *name, int bits,
-		       long wait, km_uuid container)
+km_err km_order_keypair(struct km_token *t, const char *name, int bits,
+			long wait, km_uuid container)
 {
 	json_object *meta = json_object_new_object();
 
@@ -304,8 +304,8 @@ CK_RV km_order_keypair(struct km_token *t, const char *name, int bits,
 	return order_made(t, "asymmetric", meta, wait, "container_ref", container);
 }
 
-CK_RV km_order_key(struct km_token *t, const char *name, bool aes, int bits,
-		   long wait, km_uuid secret)
+km_err km_order_key(struct km_token *t, const char *name, bool aes, int bits,
+		    long wait, km_uuid secret)
 {
 	json_object *meta = json_object_new_object();
 
@@ -336,28 +336,27 @@ static char *other_ref(const char *ref, const char *other)
 /* Barbican names no container a certificate order makes, nor lets its
  * users delete it: a named copy is made, with the key the certificate
  * was issued for, and the container_ref of order follows. */
-static CK_RV name_result(struct km_token *t, json_object *order,
-			 const char *name, const struct km_key_secrets *key)
+static km_err name_result(struct km_token *t, json_object *order,
+			  const char *name, const struct km_key_secrets *key)
 {
 	const char *ref = km_json_string(order, "container_ref");
 	char *copy_ref = NULL;
 	km_uuid uuid, renamed;
-	CK_RV rv = km_uuid_from_ref(ref, uuid) ? CKR_OK : CKR_DEVICE_ERROR;
+	km_err rv = km_uuid_from_ref(ref, uuid) ? KM_ERR(OK) : KM_ERR(BAD_RESPONSE);
 
-	if (rv == CKR_OK)
+	if (km_ok(rv))
 		rv = km_copy_container(t, uuid, name, key, renamed);
-	if (rv == CKR_OK && (copy_ref = other_ref(ref, renamed)) == NULL)
-		return CKR_HOST_MEMORY;
-	if (rv == CKR_OK) {
+	if (km_ok(rv) && (copy_ref = other_ref(ref, renamed)) == NULL)
+		return KM_ERR(NO_MEMORY);
+	if (km_ok(rv)) {
 		json_object_object_add(order, "container_ref",
 				       json_object_new_string(copy_ref));
 		free(copy_ref);
-		return CKR_OK;
+		return KM_ERR(OK);
 	}
 	km_error("certificate order: issued, but its container '%s'%s could "
 		 "not be made; order again", name, key ? " with the key" : "");
-	/* Not the request's fault: nothing of the caller's to blame. */
-	return CKR_FUNCTION_FAILED;
+	return KM_ERR(ORDER_UNNAMED);
 }
 
 void km_orders_follow_copies(struct km_order_list *orders,
@@ -430,20 +429,20 @@ static json_object *certificate_meta(const struct km_certificate_request *req)
 	return meta;
 }
 
-CK_RV km_order_certificate(struct km_token *t,
-			   const struct km_certificate_request *req,
-			   const char *container,
-			   const struct km_key_secrets *key, long wait,
-			   struct km_order *out)
+km_err km_order_certificate(struct km_token *t,
+			    const struct km_certificate_request *req,
+			    const char *container,
+			    const struct km_key_secrets *key, long wait,
+			    struct km_order *out)
 {
 	json_object *order = NULL;
 	const char *status;
 	km_uuid uuid;
-	CK_RV rv = submit_and_wait(t, "certificate", certificate_meta(req),
+	km_err rv = submit_and_wait(t, "certificate", certificate_meta(req),
 				   container, wait, uuid, &order);
 
 	memset(out, 0, sizeof(*out));
-	status = rv == CKR_OK ? status_of(order) : NULL;
+	status = km_ok(rv) ? status_of(order) : NULL;
 	if (status != NULL && strcmp(status, "ACTIVE") == 0 && req->name[0])
 		rv = name_result(t, order, req->name, key);
 	if (status != NULL && strcmp(status, "ERROR") == 0)
@@ -451,8 +450,8 @@ CK_RV km_order_certificate(struct km_token *t,
 			 km_json_string(order, "error_reason")
 				 ? km_json_string(order, "error_reason")
 				 : "no reason");
-	if (rv == CKR_OK && !order_of(order, out))
-		rv = CKR_DEVICE_ERROR;
+	if (km_ok(rv) && !order_of(order, out))
+		rv = KM_ERR(BAD_RESPONSE);
 	json_object_put(order);
 	return rv;
 }

@@ -45,26 +45,26 @@ struct km_certificate_request {
 };
 
 /* The order as the Key Manager has it now. */
-CK_RV km_order_get(struct km_token *t, const char *uuid, struct km_order *out);
+km_err km_order_get(struct km_token *t, const char *uuid, struct km_order *out);
 /* Every order of the project, oldest first (those without a usable ref
  * left out). */
-CK_RV km_orders_list(struct km_token *t, struct km_order_list *out);
+km_err km_orders_list(struct km_token *t, struct km_order_list *out);
 /* Each order whose container kmp11 copied under a name (the listing
  * knows) names the copy instead: what the user sees and can delete. */
 void km_orders_follow_copies(struct km_order_list *orders,
 			     const struct km_listing *l);
-CK_RV km_order_delete(struct km_token *t, const char *uuid);
+km_err km_order_delete(struct km_token *t, const char *uuid);
 
 /* An asymmetric order (RSA), waited for up to wait seconds: the rsa
- * container it makes. CKR_FUNCTION_REJECTED when the order failed,
- * CKR_FUNCTION_FAILED when it is still pending. */
-CK_RV km_order_keypair(struct km_token *t, const char *name, int bits,
-		       long wait, km_uuid container);
+ * container it makes. KM_ORDER_FAILED when the order failed,
+ * KM_ORDER_NOT_DONE when it is still pending. */
+km_err km_order_keypair(struct km_token *t, const char *name, int bits,
+			long wait, km_uuid container);
 
 /* A key order (AES, else HMAC-SHA256 for a generic secret) of bits: the
  * symmetric secret it makes. */
-CK_RV km_order_key(struct km_token *t, const char *name, bool aes, int bits,
-		   long wait, km_uuid secret);
+km_err km_order_key(struct km_token *t, const char *name, bool aes, int bits,
+		    long wait, km_uuid secret);
 struct km_key_secrets;
 
 /* A certificate order (container: the uuid of a stored-key order's key
@@ -72,12 +72,12 @@ struct km_key_secrets;
  * with its reason). Barbican names no container it makes: with a name,
  * an ACTIVE order's container gets a named copy holding key too (if not
  * NULL: the key a CSR was made with), and out's result_ref names the
- * copy; an error when the copy cannot be made. CKR_DATA_INVALID when the
+ * copy; KM_ORDER_UNNAMED when the copy cannot be made. KM_REFUSED when the
  * Key Manager refuses the request (HTTP 400). */
-CK_RV km_order_certificate(struct km_token *t,
-			   const struct km_certificate_request *req,
-			   const char *container,
-			   const struct km_key_secrets *key, long wait,
-			   struct km_order *out);
+km_err km_order_certificate(struct km_token *t,
+			    const struct km_certificate_request *req,
+			    const char *container,
+			    const struct km_key_secrets *key, long wait,
+			    struct km_order *out);
 
 #endif

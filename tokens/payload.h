@@ -4,7 +4,6 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
-#include <p11-kit/pkcs11.h>
 #include <stddef.h>
 
 /* PEM, DER, or base64 of DER. NULL (and a log line) if none of them. */

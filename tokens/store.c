@@ -53,18 +53,18 @@ static json_object *secret_body(const char *name, const struct km_new_secret *s)
 
 /* The secret, then its CKA_ID in its metadata (Barbican ignores metadata
  * given with the secret itself). */
-static CK_RV create_secret(const struct km_endpoint *ep, const char *name,
-			   const struct km_new_secret *s, km_uuid out)
+static km_err create_secret(const struct km_endpoint *ep, const char *name,
+			    const struct km_new_secret *s, km_uuid out)
 {
 	json_object *body = secret_body(name, s), *meta;
 	char path[128];
-	CK_RV rv;
+	km_err rv;
 
 	if (body == NULL)
-		return CKR_HOST_MEMORY;
+		return KM_ERR(NO_MEMORY);
 	rv = km_barbican_create(ep, "secrets", body, "secret_ref", out);
 	json_object_put(body);
-	if (rv != CKR_OK || s->cka_id == NULL)
+	if (!km_ok(rv) || s->cka_id == NULL)
 		return rv;
 	body = json_object_new_object();
 	meta = json_object_new_object();
@@ -73,7 +73,7 @@ static CK_RV create_secret(const struct km_endpoint *ep, const char *name,
 	snprintf(path, sizeof(path), "secrets/%s/metadata", out);
 	rv = km_barbican_put(ep, path, body);
 	json_object_put(body);
-	if (rv != CKR_OK)
+	if (!km_ok(rv))
 		km_barbican_delete(ep, "secrets", out);
 	return rv;
 }
@@ -101,50 +101,50 @@ static json_object *container_body(const struct km_endpoint *ep,
 	return body;
 }
 
-static CK_RV store_call(const struct km_endpoint *ep, void *arg)
+static km_err store_call(const struct km_endpoint *ep, void *arg)
 {
 	struct store_args *call = arg;
 	const struct km_new_container *c = call->c;
 	json_object *body;
-	CK_RV rv = CKR_OK;
+	km_err rv = KM_ERR(OK);
 
-	for (size_t i = 0; rv == CKR_OK && i < c->n; i++)
+	for (size_t i = 0; km_ok(rv) && i < c->n; i++)
 		if (c->secrets[i].uuid == NULL)
 			rv = create_secret(ep, c->name, &c->secrets[i], call->made[i]);
-	if (rv == CKR_OK && c->type == NULL) {
+	if (km_ok(rv) && c->type == NULL) {
 		memcpy(*call->out, call->made[0], sizeof(km_uuid));
-		return CKR_OK;
+		return KM_ERR(OK);
 	}
-	if (rv == CKR_OK) {
+	if (km_ok(rv)) {
 		body = container_body(ep, call);
 		rv = km_barbican_create(ep, "containers", body, "container_ref",
 					*call->out);
 		json_object_put(body);
 	}
-	for (size_t i = 0; rv != CKR_OK && i < c->n; i++)
+	for (size_t i = 0; !km_ok(rv) && i < c->n; i++)
 		if (call->made[i][0] != '\0')
 			km_barbican_delete(ep, "secrets", call->made[i]);
-	if (rv != CKR_OK)
+	if (!km_ok(rv))
 		return rv;
 	/* Made: what it replaces goes; a failure there leaves a duplicate,
 	 * not a loss. */
 	if (c->replaces != NULL &&
-	    km_barbican_delete(ep, "containers", c->replaces) != CKR_OK)
+	    !km_ok(km_barbican_delete(ep, "containers", c->replaces)))
 		km_warning("container %s stays next to %s", c->replaces, *call->out);
 	if (c->drop != NULL)
 		km_barbican_delete(ep, "secrets", c->drop);
-	return CKR_OK;
+	return KM_ERR(OK);
 }
 
-CK_RV km_store(struct km_token *t, const struct km_new_container *c,
-	       km_uuid out)
+km_err km_store(struct km_token *t, const struct km_new_container *c,
+		km_uuid out)
 {
 	struct store_args call = {.c = c, .out = (km_uuid *)out};
-	CK_RV rv;
+	km_err rv;
 
 	if (c->n == 0 || c->n > MAX_SECRETS || (c->type == NULL && c->n != 1))
-		return CKR_GENERAL_ERROR;
-	if ((rv = km_token_call(t, store_call, &call)) != CKR_OK)
+		return KM_ERR(INTERNAL);
+	if (!km_ok(rv = km_token_call(t, store_call, &call)))
 		return rv;
 	if (c->type != NULL)
 		km_info("stored %s container '%s' as %s", c->type,
@@ -152,7 +152,7 @@ CK_RV km_store(struct km_token *t, const struct km_new_container *c,
 	else
 		km_info("stored %s secret '%s' as %s", c->secrets[0].type,
 			c->name ? c->name : "", out);
-	return CKR_OK;
+	return KM_ERR(OK);
 }
 
 struct cka_id_args {
@@ -161,27 +161,27 @@ struct cka_id_args {
 	size_t size;
 };
 
-static CK_RV cka_id_call(const struct km_endpoint *ep, void *arg)
+static km_err cka_id_call(const struct km_endpoint *ep, void *arg)
 {
 	struct cka_id_args *c = arg;
 	json_object *o = NULL, *meta;
 	char path[64];
 	const char *id;
-	CK_RV rv;
+	km_err rv;
 
 	snprintf(path, sizeof(path), "%s/metadata", c->uuid);
-	if ((rv = km_barbican_get(ep, "secrets", path, &o)) != CKR_OK)
+	if (!km_ok(rv = km_barbican_get(ep, "secrets", path, &o)))
 		return rv;
 	c->out[0] = '\0';
 	if (json_object_object_get_ex(o, "metadata", &meta) &&
 	    (id = km_json_string(meta, "cka_id")) != NULL)
 		snprintf(c->out, c->size, "%s", id);
 	json_object_put(o);
-	return CKR_OK;
+	return KM_ERR(OK);
 }
 
-CK_RV km_secret_cka_id(struct km_token *t, const char *uuid, char *out,
-		       size_t size)
+km_err km_secret_cka_id(struct km_token *t, const char *uuid, char *out,
+			size_t size)
 {
 	struct cka_id_args c = {uuid, out, size};
 

@@ -37,11 +37,11 @@ struct km_new_container {
 
 /* Stores c; out is the container's uuid (the secret's for a standalone
  * one). */
-CK_RV km_store(struct km_token *t, const struct km_new_container *c,
-	       km_uuid out);
+km_err km_store(struct km_token *t, const struct km_new_container *c,
+		km_uuid out);
 
 /* The CKA_ID (hex) kmp11 kept in a secret's metadata; "" when none. */
-CK_RV km_secret_cka_id(struct km_token *t, const char *uuid, char *out,
-		       size_t size);
+km_err km_secret_cka_id(struct km_token *t, const char *uuid, char *out,
+			size_t size);
 
 #endif

@@ -191,28 +191,28 @@ static void publish_auth(struct km_token *t, struct km_auth *fresh)
  * Copies what a request needs (token, endpoint) out of the lock,
  * authenticating first when there is no valid Keystone token.
  */
-static CK_RV current_auth(struct km_token *t, bool force, char **token,
-			  char **endpoint)
+static km_err current_auth(struct km_token *t, bool force, char **token,
+			   char **endpoint)
 {
 	struct km_auth fresh = {0};
 	char *pin = NULL;
-	CK_RV rv = CKR_OK;
+	km_err rv = KM_ERR(OK);
 	bool valid;
 
 	pthread_mutex_lock(&t->lock);
 	valid = !force && t->auth.token != NULL &&
 		(t->auth.renew_at == 0 || t->auth.renew_at > time(NULL));
 	if (!valid && km_token_login_required(t) && t->pin == NULL)
-		rv = CKR_USER_NOT_LOGGED_IN;
+		rv = KM_ERR(NOT_LOGGED_IN);
 	else if (!valid && t->pin != NULL && (pin = strdup(t->pin)) == NULL)
-		rv = CKR_HOST_MEMORY;
+		rv = KM_ERR(NO_MEMORY);
 	pthread_mutex_unlock(&t->lock);
-	if (rv != CKR_OK)
+	if (!km_ok(rv))
 		return rv;
 	if (!valid) {
 		rv = km_keystone_auth(t->http, t->config, pin, &fresh);
 		km_free_secret_string(pin);
-		if (rv != CKR_OK)
+		if (!km_ok(rv))
 			return rv;
 		publish_auth(t, &fresh);
 	}
@@ -223,27 +223,27 @@ static CK_RV current_auth(struct km_token *t, bool force, char **token,
 	if (*token == NULL || *endpoint == NULL) {
 		km_free_secret_string(*token);
 		free(*endpoint);
-		return CKR_HOST_MEMORY;
+		return KM_ERR(NO_MEMORY);
 	}
-	return CKR_OK;
+	return KM_ERR(OK);
 }
 
 /* Runs a Key Manager call; a 401 re-authenticates and retries once. */
-static CK_RV with_auth(struct km_token *t, km_call call, void *arg)
+static km_err with_auth(struct km_token *t, km_call call, void *arg)
 {
-	CK_RV rv = CKR_OK;
+	km_err rv = KM_ERR(OK);
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		char *token = NULL, *endpoint = NULL;
 		struct km_endpoint ep;
 		rv = current_auth(t, attempt > 0, &token, &endpoint);
-		if (rv != CKR_OK)
+		if (!km_ok(rv))
 			return rv;
 		ep = (struct km_endpoint){t->http, endpoint, token};
 		rv = call(&ep, arg);
 		km_free_secret_string(token);
 		free(endpoint);
-		if (rv != CKR_USER_NOT_LOGGED_IN)
+		if (rv.kind != KM_UNAUTHORIZED)
 			break;
 		km_info("token %s: Key Manager answered 401, "
 			"authenticating again", t->label);
@@ -251,7 +251,7 @@ static CK_RV with_auth(struct km_token *t, km_call call, void *arg)
 	return rv;
 }
 
-CK_RV km_token_call(struct km_token *t, km_call call, void *arg)
+km_err km_token_call(struct km_token *t, km_call call, void *arg)
 {
 	return with_auth(t, call, arg);
 }
@@ -264,16 +264,16 @@ void km_token_invalidate(struct km_token *t)
 	pthread_mutex_unlock(&t->lock);
 }
 
-CK_RV km_token_login(struct km_token *t, const char *pin, size_t pin_len)
+km_err km_token_login(struct km_token *t, const char *pin, size_t pin_len)
 {
 	struct km_auth fresh = {0};
 	char *copy = strndup(pin, pin_len);
-	CK_RV rv;
+	km_err rv;
 
 	if (copy == NULL)
-		return CKR_HOST_MEMORY;
+		return KM_ERR(NO_MEMORY);
 	rv = km_keystone_auth(t->http, t->config, copy, &fresh);
-	if (rv != CKR_OK) {
+	if (!km_ok(rv)) {
 		km_free_secret_string(copy);
 		return rv;
 	}
@@ -282,7 +282,7 @@ CK_RV km_token_login(struct km_token *t, const char *pin, size_t pin_len)
 	km_free_secret_string(t->pin);
 	t->pin = copy;
 	pthread_mutex_unlock(&t->lock);
-	return CKR_OK;
+	return KM_ERR(OK);
 }
 
 static bool is_private(const struct km_payload *p, const void *arg)
@@ -314,7 +314,7 @@ struct list_args {
 	struct km_listing *listing;
 };
 
-static CK_RV list_call(const struct km_endpoint *ep, void *arg)
+static km_err list_call(const struct km_endpoint *ep, void *arg)
 {
 	struct list_args *c = arg;
 	return km_barbican_list(ep, c->config, &c->listing);
@@ -360,16 +360,16 @@ static void learn_key_type(struct km_token *t, const struct km_snapshot *s,
 /* The Key Manager refuses this user now, after a fresh authentication:
  * a role removed, a password changed, an application credential revoked
  * (Keystone's 401), or reading forbidden (Barbican's 403). */
-static bool refused(CK_RV rv)
+static bool refused(km_err rv)
 {
-	return rv == CKR_USER_NOT_LOGGED_IN || rv == CKR_PIN_INCORRECT ||
-	       rv == CKR_TOKEN_WRITE_PROTECTED;
+	return rv.kind == KM_UNAUTHORIZED || rv.kind == KM_NOT_LOGGED_IN ||
+	       rv.kind == KM_PIN_REFUSED || rv.kind == KM_FORBIDDEN;
 }
 
 /* A listing of nothing replaces one the user may no longer read: its
  * objects go, and the module drops their keys as it takes it in. */
-static CK_RV refused_listing(struct km_token *t, CK_RV rv,
-			     struct km_listing **out)
+static km_err refused_listing(struct km_token *t, km_err rv,
+			      struct km_listing **out)
 {
 	bool had;
 
@@ -381,32 +381,32 @@ static CK_RV refused_listing(struct km_token *t, CK_RV rv,
 	km_error("token %s: the Key Manager refuses this user the project now: "
 		 "its objects and the keys fetched from them are dropped until "
 		 "access returns", t->label);
-	return (*out = calloc(1, sizeof(**out))) != NULL ? CKR_OK
-							 : CKR_HOST_MEMORY;
+	return (*out = calloc(1, sizeof(**out))) != NULL ? KM_ERR(OK)
+							 : KM_ERR(NO_MEMORY);
 }
 
 /* began: the change stamp read before listing, so that a change marked
  * while this lists is seen by the next search. */
-static CK_RV refresh(struct km_token *t, const char began[KM_CHANGES_STAMP_MAX])
+static km_err refresh(struct km_token *t, const char began[KM_CHANGES_STAMP_MAX])
 {
 	struct list_args call = {t->config, NULL};
 	struct km_snapshot *s, *old = NULL;
-	CK_RV rv;
+	km_err rv;
 
 	rv = with_auth(t, list_call, &call);
-	if (rv != CKR_OK)
+	if (!km_ok(rv))
 		rv = refused_listing(t, rv, &call.listing);
-	if (rv == CKR_OK && (s = calloc(1, sizeof(*s))) == NULL)
-		rv = CKR_HOST_MEMORY;
+	if (km_ok(rv) && (s = calloc(1, sizeof(*s))) == NULL)
+		rv = KM_ERR(NO_MEMORY);
 	pthread_mutex_lock(&t->lock);
 	t->refreshing = false;
 	t->tried_at = time(NULL);
 	/* A login that ended while this listed takes the listing along. */
-	if (rv == CKR_OK && km_token_login_required(t) && t->pin == NULL) {
+	if (km_ok(rv) && km_token_login_required(t) && t->pin == NULL) {
 		free(s);
-		rv = CKR_USER_NOT_LOGGED_IN;
+		rv = KM_ERR(NOT_LOGGED_IN);
 	}
-	if (rv == CKR_OK) {
+	if (km_ok(rv)) {
 		fill_key_types(t, call.listing);
 		s->listing = call.listing;
 		call.listing = NULL;
@@ -437,11 +437,11 @@ bool km_token_listing_due(struct km_token *t)
 	return due;
 }
 
-CK_RV km_token_snapshot(struct km_token *t, struct km_snapshot **out)
+km_err km_token_snapshot(struct km_token *t, struct km_snapshot **out)
 {
 	char stamp[KM_CHANGES_STAMP_MAX];
 	bool must_refresh;
-	CK_RV rv = CKR_OK;
+	km_err rv = KM_ERR(OK);
 
 	km_changes_read(t->serial, stamp);
 	pthread_mutex_lock(&t->lock);
@@ -453,13 +453,13 @@ CK_RV km_token_snapshot(struct km_token *t, struct km_snapshot **out)
 	if (must_refresh)
 		rv = refresh(t, stamp);
 	pthread_mutex_lock(&t->lock);
-	if (rv != CKR_OK && t->snapshot != NULL)
+	if (!km_ok(rv) && t->snapshot != NULL)
 		km_warning("token %s: refresh failed, keeping the previous "
 			   "listing", t->label);
 	if (t->snapshot != NULL) {
 		t->snapshot->refs++;
 		*out = t->snapshot;
-		rv = CKR_OK;
+		rv = KM_ERR(OK);
 	}
 	pthread_mutex_unlock(&t->lock);
 	return rv;
@@ -513,17 +513,17 @@ static const struct km_payload *held(struct km_token *t, const char *uuid,
 /* Publishes p (the caller's reference) unless another thread was first;
  * *out: the one kept, with a reference for the caller. A login that ended
  * while p was fetched takes p along. */
-static CK_RV publish(struct km_token *t, struct km_payload *p,
-		     const struct km_payload **out)
+static km_err publish(struct km_token *t, struct km_payload *p,
+		      const struct km_payload **out)
 {
 	struct km_payload *kept = NULL;
-	CK_RV rv = CKR_OK;
+	km_err rv = KM_ERR(OK);
 
 	pthread_mutex_lock(&t->lock);
 	if (km_token_login_required(t) && t->pin == NULL)
-		rv = CKR_USER_NOT_LOGGED_IN;
+		rv = KM_ERR(NOT_LOGGED_IN);
 	else if ((kept = km_cache_put(&t->cache, p)) == NULL)
-		rv = CKR_HOST_MEMORY;
+		rv = KM_ERR(NO_MEMORY);
 	else
 		kept->refs++; /* p: the table's and the caller's */
 	if (kept != p)
@@ -582,7 +582,7 @@ struct payload_args {
 	struct km_response response;
 };
 
-static CK_RV payload_call(const struct km_endpoint *ep, void *arg)
+static km_err payload_call(const struct km_endpoint *ep, void *arg)
 {
 	struct payload_args *c = arg;
 	return km_barbican_payload(ep, c->uuid, c->content_type, &c->response);
@@ -593,32 +593,32 @@ struct meta_args {
 	struct km_listing listing;
 };
 
-static CK_RV meta_call(const struct km_endpoint *ep, void *arg)
+static km_err meta_call(const struct km_endpoint *ep, void *arg)
 {
 	struct meta_args *c = arg;
 	return km_barbican_secret(ep, c->uuid, &c->listing);
 }
 
 /* Fetches the raw payload of a secret, in its default content type. */
-static CK_RV fetch(struct km_token *t, const struct km_snapshot *s,
-		   const char *uuid, struct km_response *out)
+static km_err fetch(struct km_token *t, const struct km_snapshot *s,
+		    const char *uuid, struct km_response *out)
 {
 	const struct km_secret_meta *meta = km_listing_secret(s->listing, uuid);
 	struct meta_args m = {uuid, {0}};
 	struct payload_args p = {uuid, NULL, {.retry_after = -1}};
-	CK_RV rv = CKR_OK;
+	km_err rv = KM_ERR(OK);
 
 	/* A secret of another project (shared by ACL) is not in our list. */
 	if (meta == NULL) {
 		rv = with_auth(t, meta_call, &m);
 		meta = m.listing.n_secrets ? &m.listing.secrets[0] : NULL;
 	}
-	if (rv == CKR_OK) {
+	if (km_ok(rv)) {
 		p.content_type = meta ? meta->content_type : NULL;
 		rv = with_auth(t, payload_call, &p);
 	}
 	km_listing_clear(&m.listing);
-	if (rv == CKR_OK)
+	if (km_ok(rv))
 		*out = p.response;
 	else
 		km_response_clear(&p.response);
@@ -655,7 +655,7 @@ static void parse_into(struct km_payload *p, const struct km_response *r,
 	}
 	if (p->certificate == NULL && p->chain == NULL && p->key == NULL &&
 	    p->bytes == NULL) {
-		p->error = CKR_DEVICE_ERROR;
+		p->error = KM_ERR(BAD_PAYLOAD);
 		km_error("secret %s: payload is not a usable %s%s", p->uuid,
 			 kind_names[p->kind],
 			 p->kind == KM_PAYLOAD_PRIVATE_KEY && passphrase == NULL
@@ -663,23 +663,23 @@ static void parse_into(struct km_payload *p, const struct km_response *r,
 	}
 }
 
-CK_RV km_token_payload(struct km_token *t, const struct km_snapshot *s,
-		       const char *uuid, enum km_payload_kind kind,
-		       const char *passphrase, const struct km_payload **out)
+km_err km_token_payload(struct km_token *t, const struct km_snapshot *s,
+			const char *uuid, enum km_payload_kind kind,
+			const char *passphrase, const struct km_payload **out)
 {
 	struct km_response body = {.retry_after = -1};
 	struct km_response pass = {.retry_after = -1};
 	struct km_payload *p;
-	CK_RV rv;
+	km_err rv;
 
 	if ((*out = held(t, uuid, kind)) != NULL)
-		return CKR_OK;
+		return KM_ERR(OK);
 	rv = fetch(t, s, uuid, &body);
-	if (rv == CKR_OK && passphrase != NULL && passphrase[0] != '\0')
+	if (km_ok(rv) && passphrase != NULL && passphrase[0] != '\0')
 		rv = fetch(t, s, passphrase, &pass);
-	if (rv == CKR_OK && (p = calloc(1, sizeof(*p))) == NULL)
-		rv = CKR_HOST_MEMORY;
-	if (rv == CKR_OK) {
+	if (km_ok(rv) && (p = calloc(1, sizeof(*p))) == NULL)
+		rv = KM_ERR(NO_MEMORY);
+	if (km_ok(rv)) {
 		memcpy(p->uuid, uuid, sizeof(p->uuid));
 		p->kind = kind;
 		p->refs = 1;

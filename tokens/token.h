@@ -10,7 +10,6 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
-#include <p11-kit/pkcs11.h>
 #include <stdbool.h>
 
 struct km_token_config;
@@ -36,7 +35,7 @@ enum km_payload_kind {
 struct km_payload {
 	km_uuid uuid;
 	enum km_payload_kind kind;
-	CK_RV error; /* CKR_OK, or why this object cannot be used */
+	km_err error; /* KM_OK, or why this object cannot be used */
 	X509 *certificate;
 	STACK_OF(X509) *chain;
 	EVP_PKEY *key;
@@ -59,13 +58,13 @@ bool km_token_login_required(const struct km_token *t);
 bool km_token_logged_in(struct km_token *t);
 
 /* Checks the PIN with Keystone and keeps it for re-authentication. */
-CK_RV km_token_login(struct km_token *t, const char *pin, size_t pin_len);
+km_err km_token_login(struct km_token *t, const char *pin, size_t pin_len);
 /* Forgets the PIN; on a login token also the Keystone token, the listing
  * and the private keys and secret values fetched. */
 void km_token_logout(struct km_token *t);
 
 /* The current listing, refreshed first when older than the interval. */
-CK_RV km_token_snapshot(struct km_token *t, struct km_snapshot **out);
+km_err km_token_snapshot(struct km_token *t, struct km_snapshot **out);
 /* Whether refresh_interval has passed since the last listing was tried
  * (done or failed): a process that only signs lists again then, to see
  * revocation without listing at each signature. */
@@ -75,13 +74,13 @@ void km_token_snapshot_unref(struct km_token *t, struct km_snapshot *s);
 
 /*
  * The payload of a secret, fetched and parsed the first time. passphrase
- * is the uuid of the key's passphrase secret, or "". Returns CKR_OK with
+ * is the uuid of the key's passphrase secret, or "". Returns KM_OK with
  * *out set (out->error says if the payload is unusable) and held for the
  * caller until km_token_payload_release, or the fetch error.
  */
-CK_RV km_token_payload(struct km_token *t, const struct km_snapshot *s,
-		       const char *uuid, enum km_payload_kind kind,
-		       const char *passphrase, const struct km_payload **out);
+km_err km_token_payload(struct km_token *t, const struct km_snapshot *s,
+			const char *uuid, enum km_payload_kind kind,
+			const char *passphrase, const struct km_payload **out);
 void km_token_payload_release(struct km_token *t, const struct km_payload *p);
 /*
  * Already fetched: no network. NULL if not. Not held: valid until the
@@ -101,8 +100,8 @@ size_t km_token_forget_unlisted(struct km_token *t,
  * km_token_call with the token's endpoint and a valid Keystone token; a
  * 401 re-authenticates and calls once more. */
 struct km_endpoint;
-typedef CK_RV (*km_call)(const struct km_endpoint *ep, void *arg);
-CK_RV km_token_call(struct km_token *t, km_call call, void *arg);
+typedef km_err (*km_call)(const struct km_endpoint *ep, void *arg);
+km_err km_token_call(struct km_token *t, km_call call, void *arg);
 /* After a write: the next snapshot lists the Key Manager again. */
 void km_token_invalidate(struct km_token *t);
 

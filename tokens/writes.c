@@ -43,22 +43,22 @@ static bool consumers(json_object *container, char *out, size_t size)
 /* Deletes the secrets from c->next on that no other container holds;
  * those it holds are listed afresh, after the container is gone, so that
  * one made meanwhile (a renewal by another process) is seen. */
-static CK_RV delete_secrets(const struct km_endpoint *ep, struct delete_args *c)
+static km_err delete_secrets(const struct km_endpoint *ep, struct delete_args *c)
 {
 	json_object *refs, *ref;
 	struct km_held held;
 	km_uuid secret;
-	CK_RV rv = km_held_list(ep, c->uuid, &held);
+	km_err rv = km_held_list(ep, c->uuid, &held);
 
-	if (rv != CKR_OK || !json_object_object_get_ex(c->container, "secret_refs", &refs) ||
+	if (!km_ok(rv) || !json_object_object_get_ex(c->container, "secret_refs", &refs) ||
 	    !json_object_is_type(refs, json_type_array)) {
-		if (rv != CKR_OK)
+		if (!km_ok(rv))
 			km_error("container %s deleted; its secrets stay (the "
 				 "containers holding them could not be listed)",
 				 c->uuid);
 		return rv;
 	}
-	for (; rv == CKR_OK && c->next < json_object_array_length(refs); c->next++) {
+	for (; km_ok(rv) && c->next < json_object_array_length(refs); c->next++) {
 		ref = json_object_array_get_idx(refs, c->next);
 		if (!km_uuid_from_ref(km_json_string(ref, "secret_ref"), secret))
 			continue;
@@ -66,28 +66,28 @@ static CK_RV delete_secrets(const struct km_endpoint *ep, struct delete_args *c)
 			km_info("container %s: secret %s (%s) kept: another "
 				"container holds it", c->uuid, secret,
 				km_json_string(ref, "name"));
-		else if ((rv = km_barbican_delete(ep, "secrets", secret)) == CKR_OBJECT_HANDLE_INVALID)
-			rv = CKR_OK; /* gone already */
+		else if ((rv = km_barbican_delete(ep, "secrets", secret)).kind == KM_NOT_FOUND)
+			rv = KM_ERR(OK); /* gone already */
 	}
 	km_held_clear(&held);
 	return rv;
 }
 
-static CK_RV delete_container_call(const struct km_endpoint *ep, void *arg)
+static km_err delete_container_call(const struct km_endpoint *ep, void *arg)
 {
 	struct delete_args *c = arg;
 	char who[1024];
-	CK_RV rv = CKR_OK;
+	km_err rv = KM_ERR(OK);
 
 	if (c->container == NULL &&
-	    (rv = km_barbican_get(ep, "containers", c->uuid, &c->container)) != CKR_OK)
+	    !km_ok(rv = km_barbican_get(ep, "containers", c->uuid, &c->container)))
 		return rv;
 	if (!c->deleted && consumers(c->container, who, sizeof(who))) {
 		km_error("container %s has consumers: %s; update them first",
 			 c->uuid, who);
-		return CKR_ACTION_PROHIBITED;
+		return KM_ERR(IN_USE);
 	}
-	if (!c->deleted && (rv = km_barbican_delete(ep, "containers", c->uuid)) != CKR_OK)
+	if (!c->deleted && !km_ok(rv = km_barbican_delete(ep, "containers", c->uuid)))
 		return rv;
 	c->deleted = true;
 	return delete_secrets(ep, c);
@@ -136,19 +136,19 @@ static json_object *renamed_refs(const struct km_endpoint *ep,
 /* Containers are immutable: a new one with the same secrets and the new
  * name, then the old one goes, unless a copy was asked for. Its
  * consumers would be lost: refused. */
-static CK_RV rename_call(const struct km_endpoint *ep, void *arg)
+static km_err rename_call(const struct km_endpoint *ep, void *arg)
 {
 	struct rename_args *c = arg;
 	json_object *old = NULL, *body, *type;
 	char who[1024];
-	CK_RV rv = km_barbican_get(ep, "containers", c->uuid, &old);
+	km_err rv = km_barbican_get(ep, "containers", c->uuid, &old);
 
-	if (rv == CKR_OK && !c->keep && consumers(old, who, sizeof(who))) {
+	if (km_ok(rv) && !c->keep && consumers(old, who, sizeof(who))) {
 		km_error("container %s has consumers: %s; update them first",
 			 c->uuid, who);
-		rv = CKR_ACTION_PROHIBITED;
+		rv = KM_ERR(IN_USE);
 	}
-	if (rv == CKR_OK) {
+	if (km_ok(rv)) {
 		body = json_object_new_object();
 		if (json_object_object_get_ex(old, "type", &type))
 			json_object_object_add(body, "type", json_object_get(type));
@@ -159,59 +159,59 @@ static CK_RV rename_call(const struct km_endpoint *ep, void *arg)
 					*c->renamed);
 		json_object_put(body);
 	}
-	if (rv == CKR_OK && !c->keep &&
-	    (rv = km_barbican_delete(ep, "containers", c->uuid)) != CKR_OK)
+	if (km_ok(rv) && !c->keep &&
+	    !km_ok(rv = km_barbican_delete(ep, "containers", c->uuid)))
 		km_barbican_delete(ep, "containers", *c->renamed); /* undo */
 	json_object_put(old);
 	return rv;
 }
 
-CK_RV km_copy_container(struct km_token *t, const char *uuid, const char *name,
-			const struct km_key_secrets *key, km_uuid copy)
+km_err km_copy_container(struct km_token *t, const char *uuid, const char *name,
+			 const struct km_key_secrets *key, km_uuid copy)
 {
 	struct rename_args c = {uuid, name, (km_uuid *)copy, true, key};
-	CK_RV rv = km_token_call(t, rename_call, &c);
+	km_err rv = km_token_call(t, rename_call, &c);
 
-	if (rv == CKR_OK)
+	if (km_ok(rv))
 		km_info("container %s copied as '%s' (%s)", uuid, name, copy);
 	return rv;
 }
 
-CK_RV km_rename_container(struct km_token *t, const char *uuid,
-			  const char *name, km_uuid renamed)
+km_err km_rename_container(struct km_token *t, const char *uuid,
+			   const char *name, km_uuid renamed)
 {
 	struct rename_args c = {uuid, name, (km_uuid *)renamed, false, NULL};
-	CK_RV rv = km_token_call(t, rename_call, &c);
+	km_err rv = km_token_call(t, rename_call, &c);
 
-	if (rv == CKR_OK)
+	if (km_ok(rv))
 		km_info("renamed container %s to '%s' (now %s)", uuid, name, renamed);
 	return rv;
 }
 
-static CK_RV delete_secret_call(const struct km_endpoint *ep, void *arg)
+static km_err delete_secret_call(const struct km_endpoint *ep, void *arg)
 {
 	return km_barbican_delete(ep, "secrets", ((struct delete_args *)arg)->uuid);
 }
 
-CK_RV km_delete_container(struct km_token *t, const char *uuid)
+km_err km_delete_container(struct km_token *t, const char *uuid)
 {
 	struct delete_args c = {uuid, NULL, false, 0};
-	CK_RV rv = km_token_call(t, delete_container_call, &c);
+	km_err rv = km_token_call(t, delete_container_call, &c);
 
-	if (rv == CKR_OK) {
+	if (km_ok(rv)) {
 		km_info("deleted container %s and the secrets only it held", uuid);
 	} else if (c.deleted) {
 		/* Its objects are gone: the deletion is done, and what stays
 		 * is said for the operator to remove. */
 		km_error("container %s is deleted, but not all of the secrets "
 			 "only it held: see the secrets listing", uuid);
-		rv = CKR_OK;
+		rv = KM_ERR(OK);
 	}
 	json_object_put(c.container);
 	return rv;
 }
 
-CK_RV km_delete_secret(struct km_token *t, const char *uuid)
+km_err km_delete_secret(struct km_token *t, const char *uuid)
 {
 	struct delete_args c = {uuid, NULL, false, 0};
 

@@ -9,15 +9,15 @@
 #include "tokens/token.h"
 
 /* A container and the secrets no other container holds (tokens/holders.h);
- * CKR_ACTION_PROHIBITED (logged with the consumers' names) when services
- * are registered as its consumers. CKR_OK once the container is gone,
+ * KM_IN_USE (logged with the consumers' names) when services
+ * are registered as its consumers. KM_OK once the container is gone,
  * even when some of its secrets could not be deleted (logged). */
-CK_RV km_delete_container(struct km_token *t, const char *uuid);
-CK_RV km_delete_secret(struct km_token *t, const char *uuid);
+km_err km_delete_container(struct km_token *t, const char *uuid);
+km_err km_delete_secret(struct km_token *t, const char *uuid);
 /* A container of the same secrets under a new name (a new uuid); the old
- * one is deleted. CKR_ACTION_PROHIBITED when it has consumers. */
-CK_RV km_rename_container(struct km_token *t, const char *uuid,
-			  const char *name, km_uuid renamed);
+ * one is deleted. KM_IN_USE when it has consumers. */
+km_err km_rename_container(struct km_token *t, const char *uuid,
+			   const char *name, km_uuid renamed);
 
 /* The secrets of a private key: its own and its passphrase's ("" if
  * none). */
@@ -27,7 +27,7 @@ struct km_key_secrets {
 
 /* A container of the same secrets under another name; both stay. key,
  * if not NULL, joins the copy (the key a certificate was issued for). */
-CK_RV km_copy_container(struct km_token *t, const char *uuid, const char *name,
-			const struct km_key_secrets *key, km_uuid copy);
+km_err km_copy_container(struct km_token *t, const char *uuid, const char *name,
+			 const struct km_key_secrets *key, km_uuid copy);
 
 #endif

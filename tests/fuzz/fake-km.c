@@ -215,9 +215,9 @@ static void get(const char *url, struct km_response *out)
 	}
 }
 
-CK_RV km_http_request(struct km_http *http, const char *method,
-		      const char *url, const char *const *headers,
-		      const char *body, struct km_response *out)
+km_err km_http_request(struct km_http *http, const char *method,
+		       const char *url, const char *const *headers,
+		       const char *body, struct km_response *out)
 {
 	static const char refused[] = "{\"title\": \"Forbidden\"}";
 
@@ -229,7 +229,7 @@ CK_RV km_http_request(struct km_http *http, const char *method,
 		if (body != NULL && strstr(body, "\"password\"") != NULL &&
 		    strstr(body, "\"" FAKE_KM_PIN "\"") == NULL) {
 			respond(out, 401, refused, strlen(refused));
-			return CKR_OK;
+			return KM_ERR(OK);
 		}
 		out->subject_token = strdup("fuzz-token");
 		respond_json(out, 201, keystone_token());
@@ -238,18 +238,18 @@ CK_RV km_http_request(struct km_http *http, const char *method,
 	} else {
 		respond(out, 403, refused, strlen(refused));
 	}
-	return out->body != NULL ? CKR_OK : CKR_HOST_MEMORY;
+	return out->body != NULL ? KM_ERR(OK) : KM_ERR(NO_MEMORY);
 }
 
 /* One at a time: the answers are the same, in order. */
-CK_RV km_http_get_many(struct km_http *http, const char *const *urls,
-		       size_t n, const char *const *headers, km_http_done done,
-		       void *ctx)
+km_err km_http_get_many(struct km_http *http, const char *const *urls,
+			size_t n, const char *const *headers, km_http_done done,
+			void *ctx)
 {
 	struct km_response r;
-	CK_RV rv = CKR_OK;
+	km_err rv = KM_ERR(OK);
 
-	for (size_t i = 0; rv == CKR_OK && i < n; i++) {
+	for (size_t i = 0; km_ok(rv) && i < n; i++) {
 		rv = done(ctx, i, km_http_request(http, "GET", urls[i], headers,
 						  NULL, &r), &r);
 		km_response_clear(&r);

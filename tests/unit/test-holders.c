@@ -47,10 +47,10 @@ static void test_held_elsewhere(void **state)
 	size_t added;
 
 	(void)state;
-	assert_int_equal(km_held_add_page(&h, page, &total, &added), CKR_OK);
+	assert_int_equal(km_held_add_page(&h, page, &total, &added).kind, KM_OK);
 	assert_int_equal(total, 4);
 	assert_int_equal(added, 4);
-	assert_int_equal(km_held_finish(&h), CKR_OK);
+	assert_int_equal(km_held_finish(&h).kind, KM_OK);
 	assert_true(km_held_has(&h, KEY));       /* the renewal's */
 	assert_true(km_held_has(&h, NEW_CERT));
 	assert_true(km_held_has(&h, CHAIN));
@@ -72,8 +72,8 @@ static void test_copy_deleted(void **state)
 	size_t added;
 
 	(void)state;
-	assert_int_equal(km_held_add_page(&h, page, &total, &added), CKR_OK);
-	assert_int_equal(km_held_finish(&h), CKR_OK);
+	assert_int_equal(km_held_add_page(&h, page, &total, &added).kind, KM_OK);
+	assert_int_equal(km_held_finish(&h).kind, KM_OK);
 	assert_false(km_held_has(&h, NEW_CERT));
 	assert_false(km_held_has(&h, CHAIN));
 	assert_true(km_held_has(&h, KEY)); /* the old container's */
@@ -96,8 +96,8 @@ static void test_fails_closed(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct km_held h = {.except = "", .total = -1};
-		assert_int_equal(km_held_add_page(&h, bad[i], &total, &added),
-				 CKR_DEVICE_ERROR);
+		assert_int_equal(km_held_add_page(&h, bad[i], &total, &added).kind,
+				 KM_BAD_RESPONSE);
 		km_held_clear(&h);
 	}
 	/* Fewer containers than the Key Manager said it has. */
@@ -106,9 +106,9 @@ static void test_fails_closed(void **state)
 					  "{\"total\": 5, \"containers\": [" CONTAINER(
 						  OLD, "\"www\"", "\"u\"",
 						  SECRET("private_key", KEY)) "]}",
-					  &total, &added),
-			 CKR_OK);
-	assert_int_equal(km_held_finish(&h), CKR_DEVICE_ERROR);
+					  &total, &added).kind,
+			 KM_OK);
+	assert_int_equal(km_held_finish(&h).kind, KM_BAD_RESPONSE);
 	km_held_clear(&h);
 }
 

@@ -11,15 +11,15 @@
 
 static void test_status_mapping(void **state)
 {
-	assert_int_equal(km_status_to_rv(200), CKR_OK);
-	assert_int_equal(km_status_to_rv(204), CKR_OK);
-	assert_int_equal(km_status_to_rv(401), CKR_USER_NOT_LOGGED_IN);
-	assert_int_equal(km_status_to_rv(403), CKR_TOKEN_WRITE_PROTECTED);
-	assert_int_equal(km_status_to_rv(404), CKR_OBJECT_HANDLE_INVALID);
-	assert_int_equal(km_status_to_rv(413), CKR_DEVICE_MEMORY);
-	assert_int_equal(km_status_to_rv(500), CKR_DEVICE_ERROR);
-	assert_int_equal(km_status_to_rv(503), CKR_DEVICE_ERROR);
-	assert_int_equal(km_status_to_rv(400), CKR_DATA_INVALID);
+	assert_int_equal(km_status_error(200).kind, KM_OK);
+	assert_int_equal(km_status_error(204).kind, KM_OK);
+	assert_int_equal(km_status_error(401).kind, KM_UNAUTHORIZED);
+	assert_int_equal(km_status_error(403).kind, KM_FORBIDDEN);
+	assert_int_equal(km_status_error(404).kind, KM_NOT_FOUND);
+	assert_int_equal(km_status_error(413).kind, KM_NO_ROOM);
+	assert_int_equal(km_status_error(500).kind, KM_SERVER);
+	assert_int_equal(km_status_error(503).kind, KM_SERVER);
+	assert_int_equal(km_status_error(400).kind, KM_REFUSED);
 }
 
 static void test_messages(void **state)
@@ -50,7 +50,7 @@ static void test_unreachable(void **state)
 
 	/* Port 1 on loopback: refused at once, retried, then an error. */
 	assert_int_equal(km_http_request(http, "GET", "http://127.0.0.1:1/v1",
-					 NULL, NULL, &r), CKR_DEVICE_ERROR);
+					 NULL, NULL, &r).kind, KM_UNREACHABLE);
 	km_response_clear(&r);
 	km_http_free(http);
 }
@@ -83,7 +83,7 @@ static void test_unreachable_name_resolved_inline(void **state)
 	struct km_response r = {.retry_after = -1};
 
 	assert_int_equal(km_http_request(http, "GET", "http://localhost:1/v1",
-					 NULL, NULL, &r), CKR_DEVICE_ERROR);
+					 NULL, NULL, &r).kind, KM_UNREACHABLE);
 	km_response_clear(&r);
 	km_http_free(http);
 }
