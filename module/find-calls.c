@@ -274,7 +274,7 @@ static CK_RV list_orders(struct km_token *token, struct km_snapshot *unused,
 
 	(void)unused;
 	/* Without a listing the refs stay the orders' own. */
-	if (rv == CKR_OK && km_ok(km_token_snapshot(token, &snap))) {
+	if (rv == CKR_OK && km_ok(km_token_snapshot(token, NULL, &snap))) {
 		km_orders_follow_copies(l, snap->listing);
 		km_token_snapshot_unref(token, snap);
 	}
@@ -312,6 +312,21 @@ static CK_RV find_orders_relocking(struct kmp_call *call,
 	return rv;
 }
 
+/* The label a search names, as a listing's scope (km_token_snapshot):
+ * NULL when it names none that a container could have. */
+static const char *label_scope(const CK_ATTRIBUTE *templ, CK_ULONG count,
+			       char out[KM_NAME_MAX + 1])
+{
+	const CK_ATTRIBUTE *a = kmp_template_find(templ, count, CKA_LABEL);
+
+	if (a == NULL || a->pValue == NULL || a->ulValueLen == 0 ||
+	    a->ulValueLen > KM_NAME_MAX || memchr(a->pValue, '\0', a->ulValueLen))
+		return NULL;
+	memcpy(out, a->pValue, a->ulValueLen);
+	out[a->ulValueLen] = '\0';
+	return out;
+}
+
 /* Token objects of a fresh listing (or none where none is visible) and
  * session objects. */
 static CK_RV find_objects_relocking(struct kmp_call *call,
@@ -320,8 +335,11 @@ static CK_RV find_objects_relocking(struct kmp_call *call,
 	/* Session objects only: no need for the Key Manager's listing. */
 	bool snap_skipped = !kmp_template_bool(templ, count, CKA_TOKEN, true);
 	struct km_snapshot *snap = NULL;
-	CK_RV rv = snap_skipped ? CKR_USER_NOT_LOGGED_IN
-				: kmp_list_relocking(call, &snap);
+	char label[KM_NAME_MAX + 1];
+	CK_RV rv = snap_skipped
+			   ? CKR_USER_NOT_LOGGED_IN
+			   : kmp_list_relocking(call, label_scope(templ, count, label),
+						&snap);
 
 	if ((rv == CKR_USER_NOT_LOGGED_IN || rv == CKR_OK) &&
 	    (snap_skipped || kmp_needs_login_inlock(call->slot)))

@@ -137,7 +137,7 @@ static CK_RV store(struct km_token *token, struct km_snapshot *unused,
 {
 	struct store *w = arg;
 	struct km_snapshot *snap = NULL;
-	CK_RV rv = kmp_read_failure(kmp_rv_of(km_token_snapshot(token, &snap)));
+	CK_RV rv = kmp_read_failure(kmp_rv_of(km_token_snapshot(token, NULL, &snap)));
 
 	(void)unused;
 	if (rv == CKR_OK)

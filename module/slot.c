@@ -196,26 +196,36 @@ struct kmp_objects *kmp_objects_inlock(struct kmp_slot *slot,
 	return o;
 }
 
+struct listing_ask {
+	const char *scope;
+	struct km_snapshot **snap;
+};
+
 static CK_RV list(struct km_token *token, struct km_snapshot *unused,
 		  void *arg)
 {
+	struct listing_ask *ask = arg;
+
 	(void)unused;
-	return kmp_rv_of(km_token_snapshot(token, arg));
+	return kmp_rv_of(km_token_snapshot(token, ask->scope, ask->snap));
 }
 
-CK_RV kmp_list_relocking(struct kmp_call *call, struct km_snapshot **snap)
+CK_RV kmp_list_relocking(struct kmp_call *call, const char *scope,
+			 struct km_snapshot **snap)
 {
+	struct listing_ask ask = {scope, snap};
+
 	*snap = NULL;
-	return kmp_offlock_relocking(call, NULL, list, snap);
+	return kmp_offlock_relocking(call, NULL, list, &ask);
 }
 
-/* Lists; adopts the listing unless the login ended meanwhile (then
- * CKR_USER_NOT_LOGGED_IN). */
-static CK_RV adopt_listing_relocking(struct kmp_call *call)
+/* Lists (scope: km_token_snapshot's name); adopts the listing unless the
+ * login ended meanwhile (then CKR_USER_NOT_LOGGED_IN). */
+static CK_RV adopt_listing_relocking(struct kmp_call *call, const char *scope)
 {
 	struct kmp_slot *slot = call->slot;
 	struct km_snapshot *snap;
-	CK_RV rv = kmp_list_relocking(call, &snap);
+	CK_RV rv = kmp_list_relocking(call, scope, &snap);
 
 	if (rv == CKR_OK && kmp_needs_login_inlock(slot))
 		rv = CKR_USER_NOT_LOGGED_IN;
@@ -228,7 +238,7 @@ static CK_RV adopt_listing_relocking(struct kmp_call *call)
 CK_RV kmp_relist_relocking(struct kmp_call *call)
 {
 	km_token_invalidate(call->slot->token);
-	return adopt_listing_relocking(call);
+	return adopt_listing_relocking(call, NULL);
 }
 
 /*
@@ -239,10 +249,17 @@ CK_RV kmp_relist_relocking(struct kmp_call *call)
  */
 CK_RV kmp_renew_listing_relocking(struct kmp_call *call)
 {
+	const struct km_snapshot *held;
+	char scope[KM_NAME_MAX + 1];
+
 	if (call->slot->objects == NULL ||
 	    !km_token_listing_due(call->slot->token))
 		return CKR_OK;
-	adopt_listing_relocking(call);
+	/* A listing scoped to one name stays so: copied, as the table may
+	 * change while the lock is let go. */
+	held = call->slot->objects->snapshot;
+	snprintf(scope, sizeof(scope), "%s", held->scope ? held->scope : "");
+	adopt_listing_relocking(call, held->scope ? scope : NULL);
 	return call->session != NULL ? CKR_OK : CKR_SESSION_CLOSED;
 }
 

@@ -132,9 +132,11 @@ struct kmp_object *kmp_token_object_inlock(struct kmp_slot *slot,
 /* The objects of a snapshot, rebuilt when the snapshot is newer. */
 struct kmp_objects *kmp_objects_inlock(struct kmp_slot *slot,
 				       struct km_snapshot *snap, bool force);
-/* The token's listing (cached or made), referenced into *snap (NULL when
- * none): unreference it with km_token_snapshot_unref. */
-CK_RV kmp_list_relocking(struct kmp_call *call, struct km_snapshot **snap);
+/* The token's listing (cached or made; scope: a search's label, as
+ * km_token_snapshot's name), referenced into *snap (NULL when none):
+ * unreference it with km_token_snapshot_unref. */
+CK_RV kmp_list_relocking(struct kmp_call *call, const char *scope,
+			 struct km_snapshot **snap);
 /* After a write: the objects of a new listing. */
 CK_RV kmp_relist_relocking(struct kmp_call *call);
 /* A process that only signs lists again once per refresh_interval (a

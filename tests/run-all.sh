@@ -74,5 +74,10 @@ bash "$SRC/tests/packaging/deb.sh" "$BUILD_DIR" "$KM/seed"
 )
 KMP11_CONF="$KM/bulk.conf" /usr/bin/python3 "$SRC/tests/integration/listing_cost.py" "$MODULE" 300
 KMP11_CONF="$KM/named.conf" /usr/bin/python3 "$SRC/tests/integration/listing_cost.py" "$MODULE" 300 "bulk-7, bulk-250, bulk_8"
+# A search by label before anything is listed: that name only.
+(
+	export OS_PROJECT_NAME=kmp11-bulk
+	KMP11_CONF="$KM/bulk.conf" /usr/bin/python3 "$SRC/tests/integration/label_scope.py" "$MODULE" 300
+)
 . "$SRC/tests/sanitizers.sh"
 echo "all tests passed"

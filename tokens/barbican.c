@@ -225,34 +225,58 @@ static km_err add_secrets(void *l, const char *json, long *total, size_t *added)
 	return km_listing_add_secrets(l, json, total, added);
 }
 
+struct wanted {
+	const struct km_token_config *tc;
+	const char *scope;
+};
+
 static bool name_wanted(const struct km_container *c, const void *arg)
 {
-	return km_token_config_shows(arg, c->name);
+	const struct wanted *w = arg;
+
+	return km_token_config_shows(w->tc, c->name) &&
+	       (w->scope == NULL || (c->name && strcmp(c->name, w->scope) == 0));
+}
+
+/* "&name=" and the escaped name and suffix. */
+static km_err name_filter(const char *name, const char *suffix, char *out,
+			  size_t size)
+{
+	char pattern[KM_NAME_MAX + 16], *escaped;
+	km_err rv = KM_ERR(TOO_LONG);
+
+	if ((size_t)snprintf(pattern, sizeof(pattern), "%s%s", name, suffix) >=
+	    sizeof(pattern))
+		return rv;
+	if ((escaped = curl_easy_escape(NULL, pattern, 0)) == NULL)
+		return KM_ERR(NO_MEMORY);
+	if ((size_t)snprintf(out, size, "&name=%s", escaped) < size)
+		rv = KM_ERR(OK);
+	curl_free(escaped);
+	return rv;
 }
 
 /*
- * GET /containers?name=X for each configured name instead of every page.
- * Barbican's filter is SQL LIKE (case-insensitive; '_' and '%' match
- * more), so what comes back is still checked against the patterns.
+ * GET /<what>?name=X for each name instead of every page. Barbican's
+ * filter is SQL LIKE (case-insensitive; '_' and '%' match more), so what
+ * comes back is still checked against the names. A container's name
+ * carries its objects' CKA_ID as " (id <hex>)" (tokens/names.h): for
+ * containers, "X (id %)" is asked too.
  */
-static km_err list_named(const struct km_endpoint *ep,
-			 const struct km_token_config *tc, struct km_listing *l)
+static km_err list_named(const struct km_endpoint *ep, const char *what,
+			 const char *const *names, size_t n, km_page_adder add,
+			 struct km_listing *l)
 {
+	const char *suffixes[] = {"", " (id %)"};
+	size_t forms = strcmp(what, "containers") == 0 ? 2 : 1;
 	char filter[1024];
-	char *name;
 	km_err rv = KM_ERR(OK);
 
-	for (size_t i = 0; km_ok(rv) && i < tc->n_containers; i++) {
-		if ((name = curl_easy_escape(NULL, tc->containers[i], 0)) == NULL)
-			return KM_ERR(NO_MEMORY);
-		if ((size_t)snprintf(filter, sizeof(filter), "&name=%s", name) >=
-		    sizeof(filter))
-			rv = KM_ERR(TOO_LONG);
-		else
-			rv = km_barbican_pages(ep, "containers", filter,
-					       add_containers, l);
-		curl_free(name);
-	}
+	for (size_t i = 0; km_ok(rv) && i < n; i++)
+		for (size_t j = 0; km_ok(rv) && j < forms; j++)
+			if (km_ok(rv = name_filter(names[i], suffixes[j], filter,
+						   sizeof(filter))))
+				rv = km_barbican_pages(ep, what, filter, add, l);
 	return rv;
 }
 
@@ -309,23 +333,27 @@ static km_err list_referenced(const struct km_endpoint *ep, struct km_listing *l
 	return rv;
 }
 
-km_err km_barbican_list(const struct km_endpoint *ep,
-			const struct km_token_config *tc,
-			struct km_listing **out)
+/* The containers shown: every page, or those of the names asked for. */
+static km_err list_containers(const struct km_endpoint *ep,
+			      const struct km_token_config *tc,
+			      const char *scope, struct km_listing *l)
 {
-	struct km_listing *l = calloc(1, sizeof(*l));
-	bool named = km_token_config_names_only(tc);
+	struct wanted w = {tc, scope};
 	km_uuid uuid;
 	km_err rv;
 
-	if (l == NULL)
-		return KM_ERR(NO_MEMORY);
-	rv = named ? list_named(ep, tc, l)
-		   : km_barbican_pages(ep, "containers", "", add_containers, l);
+	if (scope != NULL)
+		rv = list_named(ep, "containers", &scope, 1, add_containers, l);
+	else if (km_token_config_names_only(tc))
+		rv = list_named(ep, "containers",
+				(const char *const *)tc->containers,
+				tc->n_containers, add_containers, l);
+	else
+		rv = km_barbican_pages(ep, "containers", "", add_containers, l);
 	if (km_ok(rv))
 		rv = km_listing_drop_order_originals(l);
 	if (km_ok(rv))
-		km_listing_keep_containers(l, name_wanted, tc);
+		km_listing_keep_containers(l, name_wanted, &w);
 	for (size_t i = 0; km_ok(rv) && i < tc->n_container_refs; i++) {
 		if (!km_uuid_from_ref(tc->container_refs[i], uuid)) {
 			km_error("container_refs: '%s' is not a container ref",
@@ -337,18 +365,45 @@ km_err km_barbican_list(const struct km_endpoint *ep,
 			    km_listing_add_container).kind == KM_NO_MEMORY)
 			rv = KM_ERR(NO_MEMORY);
 	}
-	/* Standalone secrets shown need every secret page. */
+	return rv;
+}
+
+/* The secrets: every page when standalone secrets are shown, else the
+ * metadata of those the containers hold; with a scope, the held ones and
+ * the secrets of that name. */
+static km_err list_secrets(const struct km_endpoint *ep,
+			   const struct km_token_config *tc, const char *scope,
+			   struct km_listing *l)
+{
+	km_err rv;
+
+	if (scope == NULL && (tc->show_secrets || !km_token_config_names_only(tc)))
+		return km_barbican_pages(ep, "secrets", "", add_secrets, l);
+	rv = list_referenced(ep, l);
+	if (km_ok(rv) && scope != NULL && tc->show_secrets)
+		rv = list_named(ep, "secrets", &scope, 1, add_secrets, l);
+	return rv;
+}
+
+km_err km_barbican_list(const struct km_endpoint *ep,
+			const struct km_token_config *tc, const char *scope,
+			struct km_listing **out)
+{
+	struct km_listing *l = calloc(1, sizeof(*l));
+	km_err rv = l != NULL ? KM_ERR(OK) : KM_ERR(NO_MEMORY);
+
 	if (km_ok(rv))
-		rv = named && !tc->show_secrets
-			     ? list_referenced(ep, l)
-			     : km_barbican_pages(ep, "secrets", "", add_secrets, l);
+		rv = list_containers(ep, tc, scope, l);
+	if (km_ok(rv))
+		rv = list_secrets(ep, tc, scope, l);
 	if (!km_ok(rv)) {
 		km_listing_free(l);
 		return rv;
 	}
 	km_listing_finish(l);
-	km_info("listed %zu containers and %zu secrets", l->n_containers,
-		l->n_secrets);
+	km_info("listed %zu containers and %zu secrets%s%s%s", l->n_containers,
+		l->n_secrets, scope ? " named '" : "", scope ? scope : "",
+		scope ? "'" : "");
 	*out = l;
 	return KM_ERR(OK);
 }

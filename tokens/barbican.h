@@ -22,9 +22,11 @@ typedef km_err (*km_page_adder)(void *into, const char *json, long *total,
  * bound, or a page the server repeats (KM_BAD_RESPONSE). */
 km_err km_barbican_pages(const struct km_endpoint *ep, const char *what,
 			 const char *filter, km_page_adder add, void *into);
-/* Lists containers and secrets (pages of 100) and the configured refs. */
+/* Lists containers and secrets (pages of 100) and the configured refs;
+ * with a scope, only the containers (and standalone secrets) of that
+ * name, and the secrets those containers hold. */
 km_err km_barbican_list(const struct km_endpoint *ep,
-			const struct km_token_config *tc,
+			const struct km_token_config *tc, const char *scope,
 			struct km_listing **out);
 /* Metadata of one secret not in the listing (e.g. shared by ACL). */
 km_err km_barbican_secret(const struct km_endpoint *ep, const char *uuid,

@@ -484,3 +484,16 @@ void km_listing_free(struct km_listing *l)
 	km_listing_clear(l);
 	free(l);
 }
+
+bool km_listing_has_name(const struct km_listing *l, const char *name)
+{
+	for (size_t i = 0; i < l->n_containers; i++)
+		if (l->containers[i].name != NULL &&
+		    strcmp(l->containers[i].name, name) == 0)
+			return true;
+	for (size_t i = 0; i < l->n_secrets; i++)
+		if (!l->secrets[i].referenced && l->secrets[i].name != NULL &&
+		    strcmp(l->secrets[i].name, name) == 0)
+			return true;
+	return false;
+}

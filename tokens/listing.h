@@ -83,6 +83,9 @@ km_err km_listing_add_secret(struct km_listing *l, const char *json);
 void km_listing_finish(struct km_listing *l);
 const struct km_secret_meta *km_listing_secret(const struct km_listing *l,
 					       const char *uuid);
+/* Whether a container, or a secret no container holds, is named name
+ * (after km_listing_finish). */
+bool km_listing_has_name(const struct km_listing *l, const char *name);
 /*
  * Leaves out the unnamed containers that orders made whose certificate
  * secret another container holds too (kmp11's named copy, which may hold

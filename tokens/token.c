@@ -119,6 +119,7 @@ struct km_token *km_token_new(struct km_token_config *config, bool no_threads)
 static void snapshot_free(struct km_snapshot *s)
 {
 	km_listing_free(s->listing);
+	free(s->scope);
 	free(s);
 }
 
@@ -311,13 +312,32 @@ void km_token_logout(struct km_token *t)
 
 struct list_args {
 	const struct km_token_config *config;
+	const char *scope; /* NULL once everything is listed */
 	struct km_listing *listing;
 };
 
+/* A name nothing has may be another kind of label (a certificate's CN,
+ * a UUID): then everything is listed. */
 static km_err list_call(const struct km_endpoint *ep, void *arg)
 {
 	struct list_args *c = arg;
-	return km_barbican_list(ep, c->config, &c->listing);
+	km_err rv = km_barbican_list(ep, c->config, c->scope, &c->listing);
+
+	if (km_ok(rv) && c->scope != NULL &&
+	    !km_listing_has_name(c->listing, c->scope)) {
+		km_listing_free(c->listing);
+		c->listing = NULL;
+		c->scope = NULL;
+		rv = km_barbican_list(ep, c->config, NULL, &c->listing);
+	}
+	return rv;
+}
+
+/* Whether s answers a search for name (NULL: for anything). */
+static bool covers(const struct km_snapshot *s, const char *name)
+{
+	return s != NULL && (s->scope == NULL ||
+			     (name != NULL && strcmp(s->scope, name) == 0));
 }
 
 /* stamp: the change stamp now (read before the lock: a file); "" when
@@ -387,9 +407,10 @@ static km_err refused_listing(struct km_token *t, km_err rv,
 
 /* began: the change stamp read before listing, so that a change marked
  * while this lists is seen by the next search. */
-static km_err refresh(struct km_token *t, const char began[KM_CHANGES_STAMP_MAX])
+static km_err refresh(struct km_token *t, const char began[KM_CHANGES_STAMP_MAX],
+		      const char *scope)
 {
-	struct list_args call = {t->config, NULL};
+	struct list_args call = {t->config, scope, NULL};
 	struct km_snapshot *s, *old = NULL;
 	km_err rv;
 
@@ -398,15 +419,22 @@ static km_err refresh(struct km_token *t, const char began[KM_CHANGES_STAMP_MAX]
 		rv = refused_listing(t, rv, &call.listing);
 	if (km_ok(rv) && (s = calloc(1, sizeof(*s))) == NULL)
 		rv = KM_ERR(NO_MEMORY);
+	if (km_ok(rv) && call.scope != NULL &&
+	    (s->scope = strdup(call.scope)) == NULL) {
+		free(s);
+		rv = KM_ERR(NO_MEMORY);
+	}
 	pthread_mutex_lock(&t->lock);
 	t->refreshing = false;
 	t->tried_at = time(NULL);
 	/* A login that ended while this listed takes the listing along. */
 	if (km_ok(rv) && km_token_login_required(t) && t->pin == NULL) {
-		free(s);
+		snapshot_free(s);
 		rv = KM_ERR(NOT_LOGGED_IN);
-	}
-	if (km_ok(rv)) {
+	} else if (km_ok(rv) && s->scope != NULL && covers(t->snapshot, NULL)) {
+		/* Another thread listed everything meanwhile: that stays. */
+		snapshot_free(s);
+	} else if (km_ok(rv)) {
 		fill_key_types(t, call.listing);
 		s->listing = call.listing;
 		call.listing = NULL;
@@ -437,26 +465,35 @@ bool km_token_listing_due(struct km_token *t)
 	return due;
 }
 
-km_err km_token_snapshot(struct km_token *t, struct km_snapshot **out)
+km_err km_token_snapshot(struct km_token *t, const char *name,
+			 struct km_snapshot **out)
 {
 	char stamp[KM_CHANGES_STAMP_MAX];
-	bool must_refresh;
+	bool must_refresh, covered;
+	const char *scope;
 	km_err rv = KM_ERR(OK);
 
 	km_changes_read(t->serial, stamp);
 	pthread_mutex_lock(&t->lock);
-	/* One thread refreshes; the others keep reading the old snapshot. */
-	must_refresh = !fresh_enough(t, stamp) && (!t->refreshing || !t->snapshot);
+	covered = covers(t->snapshot, name);
+	/* Scoped only until everything is listed, to one name, and by one
+	 * thread at a time: one scoped to another name could end last. */
+	scope = (t->snapshot == NULL && !t->refreshing) ||
+			(covered && t->snapshot->scope != NULL)
+		? name : NULL;
+	/* One thread refreshes; the others keep reading the old snapshot,
+	 * if it answers them. */
+	must_refresh = !covered || (!fresh_enough(t, stamp) && !t->refreshing);
 	if (must_refresh)
 		t->refreshing = true;
 	pthread_mutex_unlock(&t->lock);
 	if (must_refresh)
-		rv = refresh(t, stamp);
+		rv = refresh(t, stamp, scope);
 	pthread_mutex_lock(&t->lock);
-	if (!km_ok(rv) && t->snapshot != NULL)
+	if (!km_ok(rv) && covers(t->snapshot, name))
 		km_warning("token %s: refresh failed, keeping the previous "
 			   "listing", t->label);
-	if (t->snapshot != NULL) {
+	if (km_ok(rv) ? t->snapshot != NULL : covers(t->snapshot, name)) {
 		t->snapshot->refs++;
 		*out = t->snapshot;
 		rv = KM_ERR(OK);

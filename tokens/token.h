@@ -18,6 +18,7 @@ struct km_token;
 /* An immutable listing with a reference count. */
 struct km_snapshot {
 	struct km_listing *listing;
+	char *scope; /* NULL: all the token shows; else the one name listed */
 	unsigned generation; /* grows with each refresh */
 	unsigned refs;
 };
@@ -63,8 +64,15 @@ km_err km_token_login(struct km_token *t, const char *pin, size_t pin_len);
  * and the private keys and secret values fetched. */
 void km_token_logout(struct km_token *t);
 
-/* The current listing, refreshed first when older than the interval. */
-km_err km_token_snapshot(struct km_token *t, struct km_snapshot **out);
+/*
+ * The current listing, refreshed first when older than the interval.
+ * name NULL: of all the token shows. name set (a search's CKA_LABEL):
+ * until such a listing has been made, of what is named so only
+ * (km_barbican_list's scope), or of all when nothing is; a listing
+ * scoped to one name is not used for another.
+ */
+km_err km_token_snapshot(struct km_token *t, const char *name,
+			 struct km_snapshot **out);
 /* Whether refresh_interval has passed since the last listing was tried
  * (done or failed): a process that only signs lists again then, to see
  * revocation without listing at each signature. */

@@ -3,12 +3,13 @@
 loads the module (its own C_Initialize, Keystone token and listing) and
 finds a key by label. Prints a table row:
 
-    fleet.py KMDIR MODULE LABEL M WHAT
+    fleet.py KMDIR MODULE LABEL M WHAT [MODE]
 
 total Key Manager requests (by kind), the CPU seconds Keystone's and
 Barbican's processes used meanwhile, the 50th and 99th percentile of the
 processes' start (C_Initialize to the key found), the wall time, and how
-many processes did not find the key (their listing failed).
+many processes did not find the key (their listing failed). MODE:
+probe.py's, listing (default) or enumerate.
 """
 import json
 import os
@@ -17,6 +18,7 @@ import sys
 import time
 
 km, module, label, m, what = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+mode = sys.argv[6] if len(sys.argv) > 6 else "listing"
 probe = os.path.join(os.path.dirname(os.path.abspath(__file__)), "probe.py")
 hz = os.sysconf("SC_CLK_TCK")
 
@@ -37,7 +39,7 @@ def cpu(name):
 
 before = {n: cpu(n) for n in ("keystone", "barbican")}
 t0 = time.monotonic()
-procs = [subprocess.Popen(["/usr/bin/python3", probe, "listing", module, label],
+procs = [subprocess.Popen(["/usr/bin/python3", probe, mode, module, label],
                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
          for _ in range(m)]
 outputs = [p.communicate()[0] for p in procs]

@@ -4,6 +4,8 @@
     probe.py listing MODULE LABEL   C_Initialize + a find by label: wall
                                     time, Key Manager requests by kind,
                                     peak RSS
+    probe.py enumerate MODULE LABEL the same after a find by class alone
+                                    (what libp11 does): every container
     probe.py first-use MODULE LABEL a find, then the first signature of a
                                     key not fetched yet: time to find, to
                                     sign, payload requests
@@ -29,6 +31,8 @@ t0 = time.monotonic()
 lib = PyKCS11.PyKCS11Lib()
 lib.load(module)
 s = lib.openSession(lib.getSlotList()[0])
+if what == "enumerate":
+    s.findObjects([(PyKCS11.CKA_CLASS, PyKCS11.CKO_PRIVATE_KEY)])
 found = s.findObjects([(PyKCS11.CKA_CLASS, PyKCS11.CKO_PRIVATE_KEY),
                        (PyKCS11.CKA_LABEL, label)])
 t1 = time.monotonic()

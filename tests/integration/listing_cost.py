@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Finding by class, label or id costs the list pages and no payload; with
-literal `containers` names, a request per name and per secret they hold.
+literal `containers` names, two requests per name ("X" and "X (id %)",
+tokens/names.h) and one per secret they hold.
 
     listing_cost.py MODULE N [NAMES]
 
@@ -51,9 +52,10 @@ assert total == shown, f"found {total} private keys, expected {shown}"
 assert int(counts[1]) == 1, f"label bulk-7 found {counts[1]} certificates"
 assert int(counts[2]) == 0, "an unknown id matched"
 if names:
-    # One request per name, whatever N; the two secrets every bulk
-    # container holds, by their refs; no page of either list.
-    want, want_secrets = len(names), 2
+    # Two requests per name (with and without a CKA_ID in it), whatever
+    # N; the two secrets every bulk container holds, by their refs; no
+    # page of either list.
+    want, want_secrets = 2 * len(names), 2
     assert all("&name=" in l for l in containers), f"not by name: {containers}"
     assert len(secret_pages) == 0, f"{len(secret_pages)} secret pages, expected 0"
     assert len(secret_gets) == want_secrets, \
