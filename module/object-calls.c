@@ -404,10 +404,11 @@ CK_RV kmp_C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mechanism,
 
 	if (mechanism == NULL || (templ == NULL && count > 0) || out == NULL)
 		return CKR_ARGUMENTS_BAD;
-	if (mechanism->mechanism != CKM_ECDH1_DERIVE)
-		return CKR_MECHANISM_INVALID;
 	pthread_mutex_lock(&kmp_gl.lock);
+	/* A bad session outranks a bad mechanism (v2.40 5.1.7). */
 	rv = kmp_call_inlock(&call, h);
+	if (rv == CKR_OK && mechanism->mechanism != CKM_ECDH1_DERIVE)
+		rv = CKR_MECHANISM_INVALID;
 	if (rv == CKR_OK)
 		rv = may_create_inlock(call.slot, templ, count, true);
 	if (rv == CKR_OK)
@@ -888,12 +889,13 @@ CK_RV kmp_C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 	if (m == NULL || (templ == NULL && count > 0) || out == NULL)
 		return CKR_ARGUMENTS_BAD;
 	token_key = kmp_template_bool(templ, count, CKA_TOKEN, false);
-	if (m->mechanism != CKM_KMP11_CERTIFICATE_ORDER &&
+	pthread_mutex_lock(&kmp_gl.lock);
+	/* A bad session outranks a bad mechanism (v2.40 5.1.7). */
+	rv = kmp_call_inlock(&call, h);
+	if (rv == CKR_OK && m->mechanism != CKM_KMP11_CERTIFICATE_ORDER &&
 	    m->mechanism != CKM_AES_KEY_GEN &&
 	    m->mechanism != CKM_GENERIC_SECRET_KEY_GEN)
-		return CKR_MECHANISM_INVALID;
-	pthread_mutex_lock(&kmp_gl.lock);
-	rv = kmp_call_inlock(&call, h);
+		rv = CKR_MECHANISM_INVALID;
 	if (rv == CKR_OK && (token_key || m->mechanism == CKM_KMP11_CERTIFICATE_ORDER))
 		rv = may_write_inlock(&call);
 	else if (rv == CKR_OK)

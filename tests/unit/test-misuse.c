@@ -1076,6 +1076,14 @@ static void test_key_management(void **state)
 	/* No CKA_VALUE_LEN: no size to make. */
 	EXPECT(CKR_TEMPLATE_INCOMPLETE, f->C_GenerateKey(x.ro, &aes_gen, NULL, 0, &h));
 	EXPECT(CKR_MECHANISM_INVALID, f->C_GenerateKey(x.ro, &sha256, aes_gen_t, 2, &h));
+	/* A bad session outranks a bad mechanism (v2.40 5.1.7). */
+	EXPECT(CKR_SESSION_HANDLE_INVALID,
+	       f->C_GenerateKey(x.closed, &sha256, aes_gen_t, 2, &h));
+	EXPECT(CKR_SESSION_HANDLE_INVALID,
+	       f->C_GenerateKeyPair(x.closed, &aes_gen, rsa_pub_t, 1, rsa_priv_t,
+				    1, &h, &h2));
+	EXPECT(CKR_SESSION_HANDLE_INVALID,
+	       f->C_DeriveKey(x.closed, &sha256, x.ec_priv, aes_gen_t, 2, &h));
 	EXPECT(CKR_ARGUMENTS_BAD,
 	       f->C_GenerateKeyPair(x.ro, NULL, rsa_pub_t, 1, rsa_priv_t, 1, &h, &h2));
 	EXPECT(CKR_ARGUMENTS_BAD,
