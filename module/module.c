@@ -351,6 +351,8 @@ static CK_RV kmp_C_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 			info->flags |= CKF_WRITE_PROTECTED;
 		if (km_token_login_required(slot->token))
 			info->flags |= CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED;
+		if (slot->pin_count_low)
+			info->flags |= CKF_USER_PIN_COUNT_LOW;
 		info->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
 		info->ulSessionCount = kmp_session_count(&kmp_gl.sessions, id, false);
 		info->ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
@@ -528,6 +530,21 @@ static CK_RV kmp_C_GetSessionInfo(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR info)
 	return rv;
 }
 
+/* The Key Manager has no SO, so CKU_SO is refused (CKR_USER_TYPE_INVALID,
+ * docs/conformance.md), but first for the reasons v2.40 5.6 C_Login gives
+ * that need no SO to hold: a read-only session of the token, a user
+ * logged in. */
+static CK_RV so_login_inlock(const struct kmp_call *call)
+{
+	size_t all = kmp_session_count(&kmp_gl.sessions, call->slot_id, false);
+
+	if (all > kmp_session_count(&kmp_gl.sessions, call->slot_id, true))
+		return CKR_SESSION_READ_ONLY_EXISTS;
+	if (call->slot->logged_in)
+		return CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
+	return CKR_USER_TYPE_INVALID;
+}
+
 static CK_RV kmp_C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE user,
 			 CK_UTF8CHAR_PTR pin, CK_ULONG pin_len)
 {
@@ -540,7 +557,7 @@ static CK_RV kmp_C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE user,
 	if ((rv = kmp_call_inlock(&call, h)) == CKR_OK)
 		slot = call.slot;
 	if (rv == CKR_OK && user == CKU_SO)
-		rv = CKR_USER_TYPE_INVALID; /* the Key Manager has no SO */
+		rv = so_login_inlock(&call);
 	else if (rv == CKR_OK && user == CKU_CONTEXT_SPECIFIC)
 		rv = CKR_OPERATION_NOT_INITIALIZED;
 	else if (rv == CKR_OK && user != CKU_USER)
@@ -557,13 +574,21 @@ static CK_RV kmp_C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE user,
 	/* Longer than ulMaxPinLen is no PIN of this token, and is not read
 	 * (C_Login has no CKR_PIN_LEN_RANGE). */
 	if (pin == NULL || pin_len == 0 || pin_len > MAX_PIN_LEN)
-		return CKR_PIN_INCORRECT;
-	rv = kmp_login_failure(km_token_login(token, (const char *)pin, pin_len));
+		rv = CKR_PIN_INCORRECT;
+	else
+		rv = kmp_login_failure(km_token_login(token, (const char *)pin,
+						      pin_len));
+	if (rv == CKR_PIN_INCORRECT) {
+		pthread_mutex_lock(&kmp_gl.lock);
+		slot->pin_count_low = true;
+		pthread_mutex_unlock(&kmp_gl.lock);
+	}
 	if (rv != CKR_OK)
 		return rv;
 	pthread_mutex_lock(&kmp_gl.lock);
 	if (kmp_call_again_inlock(&call) == CKR_OK) {
 		slot->logged_in = true;
+		slot->pin_count_low = false;
 	} else {
 		/* Its session closed meanwhile: no login without one. */
 		if (!slot->logged_in)

@@ -25,6 +25,8 @@ struct kmp_slot {
 	struct km_token *token;
 	struct kmp_objects *objects; /* of the latest snapshot seen */
 	bool logged_in;
+	/* A wrong user PIN since the last login (CKF_USER_PIN_COUNT_LOW). */
+	bool pin_count_low;
 	/* Objects deleted with their container by the destruction of
 	 * another one: destroying them too is then a success. */
 	CK_OBJECT_HANDLE *gone;

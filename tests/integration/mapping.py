@@ -114,14 +114,19 @@ if find(s, **{"class": PyKCS11.CKO_PRIVATE_KEY}):
     fail("private keys visible before login")
 expect(PyKCS11.CKR_PIN_INCORRECT, "C_Login with a wrong PIN",
        lambda: s.login("not-the-password"))
+# v2.40 3.2: a wrong user PIN since the last successful login.
+if not lib.getTokenInfo(slot).flags & PyKCS11.CKF_USER_PIN_COUNT_LOW:
+    fail("no CKF_USER_PIN_COUNT_LOW after a wrong PIN")
 s.login(os.environ["OS_PASSWORD"])
+if lib.getTokenInfo(slot).flags & PyKCS11.CKF_USER_PIN_COUNT_LOW:
+    fail("CKF_USER_PIN_COUNT_LOW still set after a successful login")
 key = one(s, label="rsa-www", **{"class": PyKCS11.CKO_PRIVATE_KEY})
 s.sign(key, b"data", PyKCS11.Mechanism(PyKCS11.CKM_SHA256_RSA_PKCS))
 s.logout()
 if find(s, **{"class": PyKCS11.CKO_PRIVATE_KEY}):
     fail("private keys visible after logout")
 s.closeSession()
-ok("login token: wrong PIN refused, right PIN signs, logout hides keys")
+ok("login token: wrong PIN refused (CKF_USER_PIN_COUNT_LOW until the right one), right PIN signs, logout hides keys")
 
 # The login ends with the last session (v2.40 6.7): a new session is
 # public, the private key hidden, and logging in again is no error.

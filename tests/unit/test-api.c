@@ -91,8 +91,19 @@ static void test_slots_and_sessions(void **state)
 	assert_int_equal(f->C_GetSessionInfo(s, NULL), CKR_ARGUMENTS_BAD);
 	assert_int_equal(f->C_GetSessionInfo(s2, &info), CKR_OK);
 	assert_int_equal(info.state, CKS_RW_PUBLIC_SESSION);
-	assert_int_equal(f->C_Login(s, CKU_SO, (CK_UTF8CHAR *)"x", 1),
+	/* No SO (docs/conformance.md), but first C_Login's own answers that
+	 * need none (v2.40 5.6): a read-only session open, a user logged in. */
+	assert_int_equal(f->C_Login(s2, CKU_SO, (CK_UTF8CHAR *)"x", 1),
+			 CKR_SESSION_READ_ONLY_EXISTS);
+	assert_int_equal(f->C_CloseSession(s), CKR_OK);
+	assert_int_equal(f->C_Login(s2, CKU_SO, (CK_UTF8CHAR *)"x", 1),
 			 CKR_USER_TYPE_INVALID);
+	assert_int_equal(f->C_Login(s2, CKU_USER, NULL, 0), CKR_OK);
+	assert_int_equal(f->C_Login(s2, CKU_SO, (CK_UTF8CHAR *)"x", 1),
+			 CKR_USER_ANOTHER_ALREADY_LOGGED_IN);
+	assert_int_equal(f->C_Logout(s2), CKR_OK);
+	assert_int_equal(f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s),
+			 CKR_OK);
 	assert_int_equal(f->C_WaitForSlotEvent(CKF_DONT_BLOCK, &event, NULL),
 			 CKR_NO_EVENT);
 	assert_int_equal(f->C_WaitForSlotEvent(0, &event, NULL),
