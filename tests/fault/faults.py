@@ -35,6 +35,18 @@ except PyKCS11.PyKCS11Error as e:
 print(json.dumps({"rv": rv, "found": n, "seconds": time.monotonic() - t0}))
 """
 
+# C_Login with the PIN "p" on a login token; prints the return value.
+LOGIN = r"""
+import sys, PyKCS11
+lib = PyKCS11.PyKCS11Lib(); lib.load(sys.argv[1])
+s = lib.openSession(lib.getSlotList()[0])
+try:
+    s.login("p")
+    print(0)
+except PyKCS11.PyKCS11Error as e:
+    print(e.value)
+"""
+
 # mode: (expected rv, found, at most seconds, a log line that must appear)
 CASES = {
     "ok": ("OK", 1, 5, None),
@@ -129,6 +141,27 @@ try:
              "payload fetched while the login ended is not kept)")
     print("ok - a payload fetched while C_Logout ran is not kept: the next "
           "login fetches it again")
+    # C_Login answers what Keystone says with C_Login's own codes: a
+    # refused PIN, else a device error (a 400 is no CKR_DATA_INVALID, a
+    # 403 no CKR_TOKEN_WRITE_PROTECTED: C_Login has neither).
+    with open(conf.name, "w") as f:
+        f.write(f"[token]\nlabel = fault\nauth_url = http://127.0.0.1:{PORT}/v3\n"
+                "username = u\nproject_name = fault\n")
+    for mode, want in (("auth-401", 0xA0), ("auth-400", 0x30), ("auth-403", 0x30), ("ok", 0)):
+        server = start(mode)
+        try:
+            p = subprocess.run(["/usr/bin/python3", "-c", LOGIN, MODULE], env=env,
+                               capture_output=True, text=True, timeout=60)
+        finally:
+            server.kill()
+            server.wait()
+        if p.returncode != 0 or int(p.stdout) != want:
+            fail(f"C_Login against {mode}: {p.stdout.strip()}, expected {want:#x}:"
+                 f" {p.stderr[-500:]}")
+        if mode != "ok" and f"HTTP {mode[5:]}" not in p.stderr:
+            fail(f"C_Login against {mode}: the log does not say why: {p.stderr[-500:]}")
+    print("ok - C_Login: a refused PIN is CKR_PIN_INCORRECT; Keystone's 400 "
+          "and 403 CKR_DEVICE_ERROR, with the status in the log")
     listings = midcall("fork", "password = p\nrefresh_interval = 1\n").count(
         "GET /v1/containers")
     if listings != 3:

@@ -25,6 +25,8 @@ its payload is not one):
     paged         450 containers by offset and limit, "fault-ok" the last;
                   the page at offset 300 answers 503 the first time
     auth-401      Keystone refuses the credentials
+    auth-400      Keystone refuses the request (400), as for a malformed scope
+    auth-403      Keystone forbids the authentication (403)
     keystone-down Keystone resets the connection
     forbidden     the listing answers 403 (a role removed)
     401-once      the listing answers 401 once (a token revoked), then ok
@@ -87,6 +89,10 @@ class Handler(BaseHTTPRequestHandler):
         if MODE == "auth-401":
             return self.send(401, {"error": {"code": 401, "message":
                                              "The request you have made requires authentication."}})
+        if MODE in ("auth-400", "auth-403"):
+            code = int(MODE[5:])
+            return self.send(code, {"error": {"code": code, "message":
+                                              f"fault {code}"}})
         catalog = [{"type": "key-manager", "endpoints": [
             {"interface": "public", "region": "RegionOne", "url": BASE}]}]
         self.send(201, {"token": {"expires_at": "2099-01-01T00:00:00.000000Z",
