@@ -87,7 +87,7 @@ static CK_RV op_init(CK_SESSION_HANDLE h, enum kmp_op_kind kind,
 	CK_RV rv;
 
 	if (mechanism == NULL)
-		return CKR_ARGUMENTS_BAD;
+		return kmp_session_or(h, CKR_ARGUMENTS_BAD);
 	pthread_mutex_lock(&kmp_gl.lock);
 	rv = kmp_call_inlock(&call, h);
 	if (rv == CKR_OK && kind != KMP_OP_DIGEST && !kmp_is_session_handle(kh))
@@ -397,7 +397,7 @@ CK_RV kmp_C_SeedRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR seed,
 	CK_RV rv;
 
 	if (seed == NULL && len > 0)
-		return CKR_ARGUMENTS_BAD;
+		return kmp_session_or(h, CKR_ARGUMENTS_BAD);
 	if ((rv = random_session(h)) == CKR_OK)
 		km_random_seed(seed, len);
 	return rv;
@@ -409,7 +409,7 @@ CK_RV kmp_C_GenerateRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR out,
 	CK_RV rv;
 
 	if (out == NULL && len > 0)
-		return CKR_ARGUMENTS_BAD;
+		return kmp_session_or(h, CKR_ARGUMENTS_BAD);
 	if ((rv = random_session(h)) != CKR_OK)
 		return rv;
 	return km_random_bytes(out, len) ? CKR_OK : CKR_FUNCTION_FAILED;

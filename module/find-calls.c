@@ -129,7 +129,7 @@ CK_RV kmp_C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 	CK_RV rv;
 
 	if (templ == NULL && count > 0)
-		return CKR_ARGUMENTS_BAD;
+		return kmp_session_or(h, CKR_ARGUMENTS_BAD);
 	pthread_mutex_lock(&kmp_gl.lock);
 	rv = kmp_call_inlock(&call, h);
 	if (rv == CKR_OK)
@@ -148,7 +148,7 @@ CK_RV kmp_C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 	CK_RV rv;
 
 	if (size == NULL)
-		return CKR_ARGUMENTS_BAD;
+		return kmp_session_or(h, CKR_ARGUMENTS_BAD);
 	pthread_mutex_lock(&kmp_gl.lock);
 	rv = kmp_call_inlock(&call, h);
 	if (rv == CKR_OK) {
@@ -361,11 +361,11 @@ CK_RV kmp_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
 	CK_RV rv;
 
 	if (templ == NULL && count > 0)
-		return CKR_ARGUMENTS_BAD;
+		return kmp_session_or(h, CKR_ARGUMENTS_BAD);
 	/* A value to match must be there to be read. */
 	for (CK_ULONG i = 0; i < count; i++)
 		if (templ[i].pValue == NULL && templ[i].ulValueLen > 0)
-			return CKR_ATTRIBUTE_VALUE_INVALID;
+			return kmp_session_or(h, CKR_ATTRIBUTE_VALUE_INVALID);
 	pthread_mutex_lock(&kmp_gl.lock);
 	rv = kmp_call_inlock(&call, h);
 	if (rv == CKR_OK && call.session->finding)
@@ -391,7 +391,7 @@ CK_RV kmp_C_FindObjects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR out,
 	CK_RV rv;
 
 	if (out == NULL || count == NULL)
-		return CKR_ARGUMENTS_BAD;
+		return kmp_session_or(h, CKR_ARGUMENTS_BAD);
 	pthread_mutex_lock(&kmp_gl.lock);
 	rv = kmp_call_inlock(&call, h);
 	if (rv == CKR_OK && !call.session->finding)

@@ -512,7 +512,7 @@ static CK_RV kmp_C_GetSessionInfo(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR info)
 	CK_RV rv;
 
 	if (info == NULL)
-		return CKR_ARGUMENTS_BAD;
+		return kmp_session_or(h, CKR_ARGUMENTS_BAD);
 	pthread_mutex_lock(&kmp_gl.lock);
 	if ((rv = kmp_call_inlock(&call, h)) == CKR_OK) {
 		rw = call.session->flags & CKF_RW_SESSION;

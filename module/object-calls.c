@@ -203,7 +203,7 @@ CK_RV kmp_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR templ,
 	CK_RV rv;
 
 	if ((templ == NULL && count > 0) || out == NULL)
-		return CKR_ARGUMENTS_BAD;
+		return kmp_session_or(h, CKR_ARGUMENTS_BAD);
 	if (kmp_template_bool(templ, count, CKA_TOKEN, false))
 		return create_token_object(h, templ, count, out);
 	pthread_mutex_lock(&kmp_gl.lock);
@@ -246,7 +246,7 @@ CK_RV kmp_C_CopyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 	CK_RV rv;
 
 	if ((templ == NULL && count > 0) || out == NULL)
-		return CKR_ARGUMENTS_BAD;
+		return kmp_session_or(h, CKR_ARGUMENTS_BAD);
 	pthread_mutex_lock(&kmp_gl.lock);
 	rv = kmp_call_inlock(&call, h);
 	if (rv == CKR_OK) {
@@ -403,7 +403,7 @@ CK_RV kmp_C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mechanism,
 	CK_RV rv;
 
 	if (mechanism == NULL || (templ == NULL && count > 0) || out == NULL)
-		return CKR_ARGUMENTS_BAD;
+		return kmp_session_or(h, CKR_ARGUMENTS_BAD);
 	pthread_mutex_lock(&kmp_gl.lock);
 	/* A bad session outranks a bad mechanism (v2.40 5.1.7). */
 	rv = kmp_call_inlock(&call, h);
@@ -535,7 +535,7 @@ CK_RV kmp_C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh,
 	CK_RV rv;
 
 	if (templ == NULL && count > 0)
-		return CKR_ARGUMENTS_BAD;
+		return kmp_session_or(h, CKR_ARGUMENTS_BAD);
 	pthread_mutex_lock(&kmp_gl.lock);
 	rv = kmp_call_inlock(&call, h);
 	if (rv == CKR_OK) {
@@ -626,7 +626,7 @@ CK_RV kmp_C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 
 	if (m == NULL || (pub == NULL && n_pub > 0) ||
 	    (priv == NULL && n_priv > 0) || pub_out == NULL || priv_out == NULL)
-		return CKR_ARGUMENTS_BAD;
+		return kmp_session_or(h, CKR_ARGUMENTS_BAD);
 	pthread_mutex_lock(&kmp_gl.lock);
 	rv = kmp_call_inlock(&call, h);
 	if (rv == CKR_OK)
@@ -887,7 +887,7 @@ CK_RV kmp_C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 	CK_RV rv;
 
 	if (m == NULL || (templ == NULL && count > 0) || out == NULL)
-		return CKR_ARGUMENTS_BAD;
+		return kmp_session_or(h, CKR_ARGUMENTS_BAD);
 	token_key = kmp_template_bool(templ, count, CKA_TOKEN, false);
 	pthread_mutex_lock(&kmp_gl.lock);
 	/* A bad session outranks a bad mechanism (v2.40 5.1.7). */

@@ -23,6 +23,17 @@ CK_RV kmp_call_inlock(struct kmp_call *call, CK_SESSION_HANDLE h)
 	return CKR_OK;
 }
 
+CK_RV kmp_session_or(CK_SESSION_HANDLE h, CK_RV code)
+{
+	struct kmp_call call;
+	CK_RV rv;
+
+	pthread_mutex_lock(&kmp_gl.lock);
+	rv = kmp_call_inlock(&call, h);
+	pthread_mutex_unlock(&kmp_gl.lock);
+	return rv != CKR_OK ? rv : code;
+}
+
 CK_RV kmp_call_again_inlock(struct kmp_call *call)
 {
 	call->session = kmp_gl.initialized

@@ -65,6 +65,10 @@ struct kmp_call {
 	CK_RV work;
 };
 
+/* A call refused for its arguments (code: CKR_ARGUMENTS_BAD...) answers
+ * its session's error first: v2.40 5.1.7 ranks 5.1.2's codes (an invalid
+ * session) above 5.1.6's. */
+CK_RV kmp_session_or(CK_SESSION_HANDLE h, CK_RV code);
 /* The session of a handle: CKR_CRYPTOKI_NOT_INITIALIZED,
  * CKR_SESSION_HANDLE_INVALID. */
 CK_RV kmp_call_inlock(struct kmp_call *call, CK_SESSION_HANDLE h);

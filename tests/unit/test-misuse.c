@@ -477,6 +477,40 @@ static void test_invalid_handles(void **state)
 	tear_down();
 }
 
+/* Bad arguments with a bad session: v2.40 5.1.7 ranks the session's
+ * CKR_SESSION_HANDLE_INVALID (5.1.2) above CKR_ARGUMENTS_BAD (5.1.6). */
+static void test_session_outranks_arguments(void **state)
+{
+	struct fixture x;
+	CK_OBJECT_HANDLE h;
+	CK_ULONG n;
+	CK_ATTRIBUTE unread = {CKA_LABEL, NULL, 7};
+	CK_MECHANISM sha = {CKM_SHA256, NULL, 0};
+
+	(void)state;
+	set_up(&x);
+	EXPECT(SESSION_BAD, f->C_GetSessionInfo(x.closed, NULL));
+	EXPECT(SESSION_BAD, f->C_CreateObject(x.closed, NULL, 4, &h));
+	EXPECT(SESSION_BAD, f->C_CreateObject(x.closed, aes_t, 4, NULL));
+	EXPECT(SESSION_BAD, f->C_CopyObject(x.closed, x.aes, NULL, 1, &h));
+	EXPECT(SESSION_BAD, f->C_GetObjectSize(x.closed, x.aes, NULL));
+	EXPECT(SESSION_BAD, f->C_GetAttributeValue(x.closed, x.aes, NULL, 1));
+	EXPECT(SESSION_BAD, f->C_SetAttributeValue(x.closed, x.aes, NULL, 1));
+	EXPECT(SESSION_BAD, f->C_FindObjectsInit(x.closed, NULL, 1));
+	EXPECT(SESSION_BAD, f->C_FindObjectsInit(x.closed, &unread, 1));
+	EXPECT(SESSION_BAD, f->C_FindObjects(x.closed, NULL, 1, &n));
+	EXPECT(SESSION_BAD, f->C_DigestInit(x.closed, NULL));
+	EXPECT(SESSION_BAD, f->C_SignInit(x.closed, NULL, x.hmac));
+	EXPECT(SESSION_BAD, f->C_Digest(x.closed, NULL, 4, NULL, NULL));
+	EXPECT(SESSION_BAD, f->C_GenerateKey(x.closed, NULL, NULL, 1, &h));
+	EXPECT(SESSION_BAD, f->C_GenerateKeyPair(x.closed, NULL, NULL, 0, NULL,
+						 0, &h, NULL));
+	EXPECT(SESSION_BAD, f->C_DeriveKey(x.closed, &sha, x.ec_priv, NULL, 1, &h));
+	EXPECT(SESSION_BAD, f->C_SeedRandom(x.closed, NULL, 4));
+	EXPECT(SESSION_BAD, f->C_GenerateRandom(x.closed, NULL, 4));
+	tear_down();
+}
+
 /* ---- each pointer argument NULL in turn; counts 0 and huge ---- */
 
 #define HUGE_COUNT ((CK_ULONG)1 << 40)
@@ -1161,6 +1195,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_table_is_complete, finalize),
 		cmocka_unit_test_teardown(test_general, finalize),
 		cmocka_unit_test_teardown(test_invalid_handles, finalize),
+		cmocka_unit_test_teardown(test_session_outranks_arguments, finalize),
 		cmocka_unit_test_teardown(test_slots_and_tokens, finalize),
 		cmocka_unit_test_teardown(test_sessions, finalize),
 		cmocka_unit_test_teardown(test_objects, finalize),
