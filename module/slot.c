@@ -255,17 +255,32 @@ CK_RV kmp_relist_relocking(struct kmp_call *call)
 /*
  * A process that only signs (nginx's workers) still sees a container
  * deleted or its user's access revoked: once per refresh_interval a key's
- * use lists again, and kmp_objects_inlock drops the keys the new listing
- * lost. A failed listing keeps the old one.
+ * use asks the Key Manager again for the objects whose payloads it
+ * fetched (km_token_recheck: a request each, whatever the project
+ * holds), and lists again only when one is gone or the user refused;
+ * kmp_objects_inlock then drops the keys the new listing lost. A failed
+ * listing keeps the old one.
  */
+static CK_RV recheck(struct km_token *token, struct km_snapshot *unused,
+		     void *arg)
+{
+	(void)unused;
+	(void)arg;
+	return kmp_rv_of(km_token_recheck(token));
+}
+
 CK_RV kmp_renew_listing_relocking(struct kmp_call *call)
 {
 	const struct km_snapshot *held;
 	char scope[KM_NAME_MAX + 1];
+	CK_RV rv;
 
 	if (call->slot->objects == NULL ||
 	    !km_token_listing_due(call->slot->token))
 		return CKR_OK;
+	rv = kmp_offlock_relocking(call, NULL, recheck, NULL);
+	if (rv != CKR_OBJECT_HANDLE_INVALID || call->slot->objects == NULL)
+		return call->session != NULL ? CKR_OK : CKR_SESSION_CLOSED;
 	/* A listing scoped to one name stays so: copied, as the table may
 	 * change while the lock is let go. */
 	held = call->slot->objects->snapshot;

@@ -202,10 +202,16 @@ static km_err get_one(const struct km_endpoint *ep, const char *what,
 	rv = get(ep, url, "application/json", &r);
 	if (km_ok(rv) && r.status != 200)
 		rv = km_http_failed(url, &r);
-	if (km_ok(rv))
+	if (km_ok(rv) && add != NULL)
 		rv = add(l, r.body);
 	km_response_clear(&r);
 	return rv;
+}
+
+km_err km_barbican_exists(const struct km_endpoint *ep, const char *what,
+			  const char *uuid)
+{
+	return get_one(ep, what, uuid, NULL, NULL);
 }
 
 km_err km_barbican_secret(const struct km_endpoint *ep, const char *uuid,

@@ -28,6 +28,10 @@ km_err km_barbican_pages(const struct km_endpoint *ep, const char *what,
 km_err km_barbican_list(const struct km_endpoint *ep,
 			const struct km_token_config *tc, const char *scope,
 			struct km_listing **out);
+/* GET /<what>/<uuid> ("containers", "secrets"): KM_OK while it is there
+ * for this user. */
+km_err km_barbican_exists(const struct km_endpoint *ep, const char *what,
+			  const char *uuid);
 /* Metadata of one secret not in the listing (e.g. shared by ACL). */
 km_err km_barbican_secret(const struct km_endpoint *ep, const char *uuid,
 			  struct km_listing *into);

@@ -465,6 +465,110 @@ bool km_token_listing_due(struct km_token *t)
 	return due;
 }
 
+/* One object a signer uses: a container, or a standalone secret. */
+struct in_use {
+	const char *what; /* "containers" or "secrets" */
+	km_uuid uuid;
+};
+
+static bool fetched(const struct km_cache *c, const char *uuid)
+{
+	static const enum km_payload_kind kinds[] = {
+		KM_PAYLOAD_CERTIFICATE, KM_PAYLOAD_CHAIN, KM_PAYLOAD_PRIVATE_KEY,
+		KM_PAYLOAD_PUBLIC_KEY, KM_PAYLOAD_BYTES};
+
+	for (size_t i = 0; uuid[0] != '\0' && i < 5; i++)
+		if (km_cache_get(c, uuid, kinds[i]) != NULL)
+			return true;
+	return false;
+}
+
+static void add_in_use(struct in_use *u, size_t *n, const char *what,
+		       const char *uuid)
+{
+	u[*n].what = what;
+	memcpy(u[(*n)++].uuid, uuid, sizeof(km_uuid));
+}
+
+/* Under the lock: the containers and standalone secrets of the current
+ * listing whose payloads were fetched; NULL for none or no memory. */
+static struct in_use *objects_in_use(struct km_token *t, size_t *n)
+{
+	const struct km_listing *l = t->snapshot ? t->snapshot->listing : NULL;
+	struct in_use *u;
+
+	*n = 0;
+	if (l == NULL || (u = calloc(l->n_containers + l->n_secrets + 1,
+				     sizeof(*u))) == NULL)
+		return NULL;
+	for (size_t i = 0; i < l->n_containers; i++) {
+		const struct km_container *c = &l->containers[i];
+		if (fetched(&t->cache, c->certificate) ||
+		    fetched(&t->cache, c->private_key) ||
+		    fetched(&t->cache, c->public_key) ||
+		    fetched(&t->cache, c->intermediates))
+			add_in_use(u, n, "containers", c->uuid);
+	}
+	for (size_t i = 0; i < l->n_secrets; i++)
+		if (!l->secrets[i].referenced &&
+		    fetched(&t->cache, l->secrets[i].uuid))
+			add_in_use(u, n, "secrets", l->secrets[i].uuid);
+	return u;
+}
+
+struct recheck_args {
+	const struct in_use *objects;
+	size_t n;
+};
+
+static km_err recheck_call(const struct km_endpoint *ep, void *arg)
+{
+	const struct recheck_args *c = arg;
+	km_err rv = KM_ERR(OK);
+
+	for (size_t i = 0; km_ok(rv) && i < c->n; i++)
+		rv = km_barbican_exists(ep, c->objects[i].what, c->objects[i].uuid);
+	return rv;
+}
+
+/* What listing l again would cost, in pages of 100. */
+static size_t listing_pages(const struct km_listing *l)
+{
+	return (l->n_containers + 99) / 100 + (l->n_secrets + 99) / 100;
+}
+
+km_err km_token_recheck(struct km_token *t)
+{
+	struct recheck_args call;
+	struct in_use *objects;
+	size_t pages;
+	km_err rv;
+
+	pthread_mutex_lock(&t->lock);
+	objects = objects_in_use(t, &call.n);
+	pages = t->snapshot ? listing_pages(t->snapshot->listing) : 0;
+	pthread_mutex_unlock(&t->lock);
+	call.objects = objects;
+	/* Nothing fetched, or more to ask than a listing's pages: list. */
+	if (objects == NULL || call.n == 0 || call.n > pages) {
+		free(objects);
+		return KM_ERR(NOT_FOUND);
+	}
+	rv = with_auth(t, recheck_call, &call);
+	free(objects);
+	if (rv.kind == KM_NOT_FOUND || refused(rv))
+		return KM_ERR(NOT_FOUND); /* the listing says what went */
+	if (rv.kind == KM_NO_MEMORY)
+		return rv;
+	pthread_mutex_lock(&t->lock);
+	t->tried_at = time(NULL);
+	pthread_mutex_unlock(&t->lock);
+	if (!km_ok(rv))
+		km_warning("token %s: the Key Manager did not answer the check "
+			   "of the objects in use; keeping the listing", t->label);
+	return KM_ERR(OK);
+}
+
 km_err km_token_snapshot(struct km_token *t, const char *name,
 			 struct km_snapshot **out)
 {
@@ -473,6 +577,10 @@ km_err km_token_snapshot(struct km_token *t, const char *name,
 	const char *scope;
 	km_err rv = KM_ERR(OK);
 
+	/* A token of plain names lists only those already: all of them, so
+	 * that a search of each is answered from one listing. */
+	if (km_token_config_names_only(t->config))
+		name = NULL;
 	km_changes_read(t->serial, stamp);
 	pthread_mutex_lock(&t->lock);
 	covered = covers(t->snapshot, name);

@@ -77,6 +77,17 @@ km_err km_token_snapshot(struct km_token *t, const char *name,
  * (done or failed): a process that only signs lists again then, to see
  * revocation without listing at each signature. */
 bool km_token_listing_due(struct km_token *t);
+/*
+ * For a process that only signs, when a listing is due: asks the Key
+ * Manager again for the containers (and standalone secrets) whose
+ * payloads were fetched, one GET each, instead of listing everything.
+ * KM_OK: they are all there, or the Key Manager did not answer (the
+ * listing is kept, as a failed refresh keeps it); either way it counts
+ * as tried now. KM_NOT_FOUND: nothing was fetched, more would be asked
+ * than a listing's pages, one is gone, or the user is refused: a listing
+ * is to say what went.
+ */
+km_err km_token_recheck(struct km_token *t);
 void km_token_snapshot_ref(struct km_token *t, struct km_snapshot *s);
 void km_token_snapshot_unref(struct km_token *t, struct km_snapshot *s);
 

@@ -18,12 +18,15 @@ requests from its debug log (KMP11_DEBUG=4), in fresh processes:
 - then a class-only search, or another label, lists everything: all N
   keys are found;
 - a label nothing is named (a certificate's CN may be one) lists
-  everything and finds what the full listing finds.
+  everything and finds what the full listing finds;
+- a process that only signs, once refresh_interval has passed, asks for
+  the container whose key it fetched (one request), not every page.
 """
 import math
 import os
 import subprocess
 import sys
+import tempfile
 
 module, n = sys.argv[1], int(sys.argv[2])
 pages = math.ceil(n / 100)
@@ -55,6 +58,15 @@ for step in sys.argv[2:]:
                (CKA_SIGN, True), (CKA_PRIVATE, True), (CKA_SENSITIVE, True)]
         s.generateKeyPair(pub, prv, mecha=PyKCS11.Mechanism(CKM_EC_KEY_PAIR_GEN, None))
         show("made")
+    elif kind == "sign":  # an EC key, found by label; again at "sign:"
+        if arg:
+            k = s.findObjects([(CKA_CLASS, CKO_PRIVATE_KEY), (CKA_LABEL, arg)])[0]
+        s.sign(k, bytes(32), PyKCS11.Mechanism(CKM_ECDSA, None))
+        show("signed")
+    elif kind == "sleep":
+        import time; time.sleep(float(arg)); show("slept")
+    elif kind == "mark":
+        sys.stderr.write(" debug: http: --mark--\n"); sys.stderr.flush(); show("marked")
     elif kind == "destroy":
         for x in s.findObjects([(CKA_CLASS, CKO_PRIVATE_KEY), (CKA_LABEL, arg)]):
             s.destroyObject(x)
@@ -62,19 +74,25 @@ for step in sys.argv[2:]:
 """
 
 
-def run(*steps):
-    """Each step's output line, and the HTTP requests the process made."""
+def run(*steps, conf=None):
+    """Each step's output line, and the HTTP requests the process made
+    (after the last "mark:" step, if any)."""
+    env = dict(os.environ, KMP11_DEBUG="4")
+    if conf:
+        env["KMP11_CONF"] = conf
     p = subprocess.run(["/usr/bin/python3", "-c", CHILD, module, *steps],
-                       env=dict(os.environ, KMP11_DEBUG="4"),
-                       capture_output=True, text=True)
+                       env=env, capture_output=True, text=True)
     assert p.returncode == 0, f"{steps}: {p.stderr[-2000:]}"
     lines = [l for l in p.stderr.splitlines() if " debug: http: " in l]
+    if any("--mark--" in l for l in lines):
+        lines = lines[max(i for i, l in enumerate(lines) if "--mark--" in l) + 1:]
     return p.stdout.splitlines(), {
         "named": [l for l in lines if "/containers?" in l and "&name=" in l],
         "pages": [l for l in lines if ("/containers?" in l or "/secrets?" in l)
                   and "&name=" not in l],
         "secrets": [l for l in lines if "/secrets/" in l and "/payload" not in l],
         "payloads": [l for l in lines if "/payload" in l],
+        "containers": [l for l in lines if "/containers/" in l],
     }
 
 
@@ -117,8 +135,21 @@ try:
     assert len(req["named"]) == 2 and req["pages"] == [], req
     print("ok - a container named with its CKA_ID ('scoped-id (id 0a0b)') "
           "is found by its label alone")
+    # A process that only signs, past refresh_interval: one request for
+    # the container whose key it fetched, whatever the project holds.
+    with tempfile.NamedTemporaryFile("w", suffix=".conf") as short:
+        short.write(open(os.environ["KMP11_CONF"]).read() + "refresh_interval = 1\n")
+        short.flush()
+        out, req = run("keys:", "sign:scoped-id", "sleep:1.5", "mark:", "sign:",
+                       conf=short.name)
+    assert out[-1] == "signed", out
+    assert req["pages"] == [] and req["named"] == [] and req["payloads"] == [], req
+    assert len(req["containers"]) == 1, f"the check: {req['containers']}"
+    print("ok - a signer past refresh_interval asks for the one container in "
+          f"use (1 request), not the {pages}+ pages of a listing")
 finally:
     out, _ = run("keys:", "destroy:scoped-id")
 assert out[-1] == "gone", out
 out, _ = run("key:scoped-id")
 assert out == [""], f"not destroyed: {out}"
+
