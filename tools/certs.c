@@ -12,7 +12,7 @@ X509 *tool_certificate(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o)
 	CK_ULONG len;
 	X509 *cert = NULL;
 	CK_RV rv = tool_attr(t, s, o, CKA_VALUE, &der, &len);
-	char *label;
+	char *label, uuid[37];
 
 	if (rv == CKR_OK) {
 		p = der;
@@ -21,7 +21,12 @@ X509 *tool_certificate(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o)
 	}
 	if (cert == NULL) {
 		label = tool_label(t, s, o);
-		tool_error("certificate '%s': CKA_VALUE: %s", label,
+		if (tool_attr(t, s, o, CKA_ID, &der, &len) != CKR_OK ||
+		    !tool_id_uuid(der, len, uuid))
+			uuid[0] = '\0';
+		free(der);
+		tool_error("certificate '%s'%s%s%s: CKA_VALUE: %s", label,
+			   uuid[0] ? " (" : "", uuid, uuid[0] ? ")" : "",
 			   rv != CKR_OK ? p11_kit_strerror(rv)
 					: "not a DER X.509 certificate");
 		free(label);

@@ -36,6 +36,13 @@ static int export_token(struct tool *t, struct tool_token *tok, void *arg)
 	leaf = sk_X509_value(certs, sk_X509_num(certs) - 1);
 	if (e->chain)
 		chain = tool_chain(t, tok, leaf);
+	/* A certificate or issuer the Key Manager did not give: the newest
+	 * of the name, or the chain, may be what is missing. */
+	if ((status = tool_read_status(t, 0)) != 0) {
+		sk_X509_pop_free(chain, X509_free);
+		sk_X509_pop_free(certs, X509_free);
+		return status;
+	}
 	status = !PEM_write_bio_X509(e->out, leaf);
 	for (int i = 0; status == 0 && i < sk_X509_num(chain); i++)
 		status = !PEM_write_bio_X509(e->out, sk_X509_value(chain, i));
@@ -49,7 +56,7 @@ static int export_token(struct tool *t, struct tool_token *tok, void *arg)
 
 static int export_all(struct tool *t, struct export *e)
 {
-	int status = tool_each_token(t, e->uri, export_token, e);
+	int status = tool_read_status(t, tool_each_token(t, e->uri, export_token, e));
 
 	if (status == 0 && !e->done) {
 		tool_error("export-cert: no certificate matches %s", e->uri_text);

@@ -84,7 +84,8 @@ static int collect_token(struct tool *t, struct tool_token *tok, void *arg)
 	EVP_PKEY_free(pkey);
 	X509_free(cert);
 	if (why != NULL)
-		return tool_error("haproxy-sync: %s: %s", s->uri_text, why);
+		return tool_read_status(t, tool_error("haproxy-sync: %s: %s",
+						      s->uri_text, why));
 	return 0;
 }
 
@@ -176,6 +177,7 @@ static int sync_once(struct tool *t, struct sync *s)
 {
 	int status;
 
+	t->km_rv = CKR_OK; /* each round says what it met */
 	s->pem = BIO_new(BIO_s_secmem());
 	if (s->pem == NULL)
 		return tool_error("out of memory");

@@ -149,7 +149,7 @@ static int order_renewal(struct tool *t, struct tool_token *tok, X509 *cert,
 	if (status == TOOL_OK &&
 	    (req = tool_csr(t, tok->session, key, X509_get_subject_name(cert),
 			    pub, &why)) == NULL)
-		status = tool_error("renew '%s': %s", label, why);
+		status = tool_read_status(t, tool_error("renew '%s': %s", label, why));
 	if (status == TOOL_OK && (len = i2d_X509_REQ(req, &o.csr)) <= 0)
 		status = tool_error("renew '%s': out of memory", label);
 	if (status == TOOL_OK) {
@@ -175,7 +175,8 @@ int tool_renew(struct tool *t, struct tool_token *tok, const struct tool_renewal
 {
 	X509 *cert = tool_certificate(t, tok->session, how->cert);
 	char *label = tool_label(t, tok->session, how->cert);
-	int status = cert ? order_renewal(t, tok, cert, label, how) : TOOL_FAILED;
+	int status = cert ? order_renewal(t, tok, cert, label, how)
+			  : tool_read_status(t, TOOL_FAILED);
 
 	X509_free(cert);
 	free(label);

@@ -119,44 +119,89 @@ bool doctor_listing(struct tool *t, struct tool_token *tok, const char *name,
 	return true;
 }
 
+/* Why the certificate found[i] and its key fail the check, NULL when
+ * they pass; *keyless set when it has no key on the token. */
+static const char *pair_problem(struct tool *t, struct tool_token *tok,
+				CK_OBJECT_HANDLE cert_h, bool *keyless)
+{
+	X509 *cert = tool_certificate(t, tok->session, cert_h);
+	CK_OBJECT_HANDLE key;
+	CK_ULONG n = 0;
+	const char *why;
+
+	*keyless = false;
+	if (cert == NULL)
+		return "the certificate is unreadable";
+	if (tool_key_of_certificate(t, tok->session, cert_h, &key, &n) != CKR_OK)
+		why = "its key cannot be searched";
+	else if (n == 0)
+		why = NULL, *keyless = true;
+	else
+		why = tool_prove_key(t, tok->session, key, cert);
+	X509_free(cert);
+	return why;
+}
+
 /* Each end-entity certificate with a key proves it; those without one
- * are counted. */
+ * are counted. One the Key Manager did not give (a payload, a search)
+ * could not be checked: a failure of the Key Manager, never an "ok". */
 static void check_pairs(struct tool *t, struct tool_token *tok, const char *name,
 			int *worst)
 {
-	CK_OBJECT_HANDLE *found = NULL, key;
-	CK_ULONG count = 0, n, matched = 0, keyless = 0;
+	CK_OBJECT_HANDLE *found = NULL;
+	CK_ULONG count = 0, matched = 0, keyless = 0, unchecked = 0;
 	P11KitUri *all = tool_uri(NULL);
 	char what[128], detail[512];
 	const char *why;
-	X509 *cert;
+	bool none;
 	char *label;
+	CK_RV rv;
 
 	snprintf(what, sizeof(what), "%s: keys", name);
-	if (all == NULL || tool_find_leaves(t, tok, all, &found, &count) != CKR_OK)
+	t->km_rv = CKR_OK;
+	rv = all ? tool_find_leaves(t, tok, all, &found, &count) : CKR_HOST_MEMORY;
+	if (rv != CKR_OK) {
+		snprintf(detail, sizeof(detail), "the certificates cannot be "
+			 "listed: %s", p11_kit_strerror(rv));
+		doctor_say(worst, DOCTOR_FAIL, what, detail, NULL);
+		*worst = tool_status_of(rv) == TOOL_UNREACHABLE ? TOOL_UNREACHABLE
+								 : *worst;
 		count = 0;
+	}
 	for (CK_ULONG i = 0; i < count; i++) {
-		if ((cert = tool_certificate(t, tok->session, found[i])) == NULL)
+		t->km_rv = CKR_OK;
+		why = pair_problem(t, tok, found[i], &none);
+		keyless += none;
+		matched += why == NULL && !none;
+		if (why == NULL)
 			continue;
-		n = 0;
-		why = tool_key_of_certificate(t, tok->session, found[i], &key, &n) != CKR_OK
-			      ? "its key cannot be searched"
-		      : n == 0 ? NULL
-			       : tool_prove_key(t, tok->session, key, cert);
-		keyless += n == 0;
-		matched += n > 0 && why == NULL;
-		if (why != NULL) {
-			label = tool_label(t, tok->session, found[i]);
+		label = tool_label(t, tok->session, found[i]);
+		if (t->km_rv != CKR_OK) {
+			unchecked++;
+			snprintf(detail, sizeof(detail), "'%s': not checked: the "
+				 "Key Manager failed (%s)", label,
+				 p11_kit_strerror(t->km_rv));
+			doctor_say(worst, DOCTOR_FAIL, what, detail, NULL);
+			*worst = TOOL_UNREACHABLE;
+		} else {
 			snprintf(detail, sizeof(detail), "'%s': %s", label, why);
 			doctor_say(worst, DOCTOR_FAIL, what, detail,
-				   "renew --new-key, or delete the container");
-			free(label);
+				   strstr(why, "unreadable")
+					   ? "store the certificate again, or "
+					     "delete the container"
+					   : "renew --new-key, or delete the "
+					     "container");
 		}
-		X509_free(cert);
+		free(label);
 	}
+	t->km_rv = CKR_OK;
 	snprintf(detail, sizeof(detail), "%lu certificates match their private "
 		 "keys; %lu have none on the token", matched, keyless);
-	doctor_say(worst, DOCTOR_OK, what, detail, NULL);
+	if (unchecked > 0)
+		snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail),
+			 "; %lu could not be checked", unchecked);
+	doctor_say(worst, unchecked > 0 ? DOCTOR_FAIL : DOCTOR_OK, what, detail,
+		   NULL);
 	free(found);
 	p11_kit_uri_free(all);
 }

@@ -239,7 +239,7 @@ int tool_read_run(struct tool *t, struct tool_read *r,
 	}
 	if (r->header != NULL)
 		fputs(r->header, r->out.f);
-	status = tool_each_token(t, r->uri, fn, arg);
+	status = tool_read_status(t, tool_each_token(t, r->uri, fn, arg));
 	if (status == 0 && r->matched == 0 &&
 	    (r->must_match || names_objects(r->uri))) {
 		tool_error("no %s matches %s", r->what,

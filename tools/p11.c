@@ -35,6 +35,23 @@ int tool_status_of(CK_RV rv)
 	}
 }
 
+CK_RV tool_note(struct tool *t, CK_RV rv)
+{
+	if (t->km_rv == CKR_OK && tool_status_of(rv) == TOOL_UNREACHABLE)
+		t->km_rv = rv;
+	return rv;
+}
+
+int tool_read_status(struct tool *t, int status)
+{
+	if (t->km_rv == CKR_OK || status == TOOL_UNREACHABLE ||
+	    status == TOOL_USAGE)
+		return status;
+	tool_error("the Key Manager failed while objects were read (%s): "
+		   "they could not be checked", p11_kit_strerror(t->km_rv));
+	return TOOL_UNREACHABLE;
+}
+
 int tool_load(struct tool *t, const char *path)
 {
 	CK_C_INITIALIZE_ARGS args = {.flags = CKF_OS_LOCKING_OK};
@@ -283,7 +300,7 @@ CK_RV tool_find(struct tool *t, CK_SESSION_HANDLE s,
 		*count += got;
 	} while (rv == CKR_OK && got > 0);
 	t->f->C_FindObjectsFinal(s);
-	if (rv != CKR_OK) {
+	if (tool_note(t, rv) != CKR_OK) {
 		free(found);
 		found = NULL;
 		*count = 0;
@@ -296,14 +313,14 @@ CK_RV tool_attr(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
 		CK_ATTRIBUTE_TYPE type, unsigned char **value, CK_ULONG *len)
 {
 	CK_ATTRIBUTE a = {type, NULL, 0};
-	CK_RV rv = t->f->C_GetAttributeValue(s, o, &a, 1);
+	CK_RV rv = tool_note(t, t->f->C_GetAttributeValue(s, o, &a, 1));
 
 	*value = NULL;
 	if (rv != CKR_OK)
 		return rv;
 	if ((a.pValue = malloc(a.ulValueLen + 1)) == NULL)
 		return CKR_HOST_MEMORY;
-	if ((rv = t->f->C_GetAttributeValue(s, o, &a, 1)) != CKR_OK) {
+	if ((rv = tool_note(t, t->f->C_GetAttributeValue(s, o, &a, 1))) != CKR_OK) {
 		free(a.pValue);
 		return rv;
 	}

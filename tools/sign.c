@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/rand.h>
+#include <p11-kit/p11-kit.h>
 #include <stdlib.h>
 
 /* r||s (two equal halves) to a DER ECDSA-Sig-Value; false if malformed. */
@@ -31,8 +32,10 @@ const char *tool_sign(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key,
 		      EVP_PKEY *pub, const unsigned char *data, size_t len,
 		      unsigned char *sig, CK_ULONG *sig_len, int *nid)
 {
+	static char why[128]; /* the tool signs from one thread */
 	CK_MECHANISM mech = {0, NULL, 0};
 	size_t cap = *sig_len;
+	CK_RV rv;
 
 	switch (EVP_PKEY_get_base_id(pub)) {
 	case EVP_PKEY_RSA:
@@ -50,9 +53,13 @@ const char *tool_sign(struct tool *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key,
 	default:
 		return "the key type is not supported";
 	}
-	if (t->f->C_SignInit(s, &mech, key) != CKR_OK ||
-	    t->f->C_Sign(s, (CK_BYTE *)data, len, sig, sig_len) != CKR_OK)
-		return "the token cannot sign with the private key";
+	if ((rv = t->f->C_SignInit(s, &mech, key)) == CKR_OK)
+		rv = t->f->C_Sign(s, (CK_BYTE *)data, len, sig, sig_len);
+	if (tool_note(t, rv) != CKR_OK) {
+		snprintf(why, sizeof(why), "the token cannot sign with the "
+			 "private key: %s", p11_kit_strerror(rv));
+		return why;
+	}
 	if (mech.mechanism == CKM_ECDSA_SHA256 && !ecdsa_to_der(sig, sig_len, cap))
 		return "the token's ECDSA signature is malformed";
 	return NULL;

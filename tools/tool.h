@@ -17,6 +17,11 @@ struct tool {
 	const char *module_path; /* --module, or NULL */
 	const char *pin_file; /* --pin-file */
 	bool rw;              /* sessions are read-write: the command writes */
+	/* The first failure of the Key Manager met reading an object (a
+	 * payload it could not give), CKR_OK when none: a command that
+	 * skipped or judged the object then says it could not check, never
+	 * that it found nothing wrong. */
+	CK_RV km_rv;
 };
 
 /* One token that a URI selects, with an open session (logged in when the
@@ -48,6 +53,12 @@ int tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The exit status of a failed PKCS#11 call: TOOL_UNREACHABLE when the
  * Key Manager could not be used, else TOOL_FAILED. */
 int tool_status_of(CK_RV rv);
+/* Notes rv in t->km_rv when it says the Key Manager could not be used
+ * (and none was noted yet); returns rv. */
+CK_RV tool_note(struct tool *t, CK_RV rv);
+/* TOOL_UNREACHABLE with a message when a read met a failure of the Key
+ * Manager (t->km_rv), else status. */
+int tool_read_status(struct tool *t, int status);
 
 /* Loads and initializes the module; path NULL means $KMP11_MODULE, else
  * the installed kmp11.so. */

@@ -139,4 +139,23 @@ expect 0 "deployed" deploy "$URI" --file "$T/site.crt" --provider-key "$T/site.c
 [ "$(grep -c "^-----BEGIN" "$T/site.crt")" = 2 ] && tail -1 "$T/site.crt" | grep -q "END PKCS#11 PROVIDER URI" ||
 	fail "deploy --provider-key into the certificate file: $(cat "$T/site.crt")"
 ok "deploy: a failed check restores the previous files (with --provider-key too) and skips the reload; a failed reload exits 1"
+
+# The Key Manager lists but does not give payloads: what needs one says
+# the Key Manager failed (5), never "no certificate matches" (4), a
+# mismatch (1) or "ok"; the files in place stay.
+. "$HERE/tool-lib.sh"
+km_proxy "$T/kmp11.conf" "$T/nopayload.conf" "/payload=503"
+cp "$T/site.crt" "$T/site.before"
+KMP11_CONF=$T/nopayload.conf expect 5 "the Key Manager failed while objects were read" \
+	export-cert "$URI" -o "$T/site.crt"
+KMP11_CONF=$T/nopayload.conf expect 5 "payload: HTTP 503" deploy "$URI" --file "$T/site.crt" \
+	--reload "touch $T/reloaded"
+cmp -s "$T/site.crt" "$T/site.before" && [ ! -e "$T/reloaded" ] || fail "deploy changed the file, or reloaded"
+KMP11_CONF=$T/nopayload.conf expect 5 "the Key Manager failed" renew "$URI" --wait 5
+KMP11_CONF=$T/nopayload.conf expect 5 "^FAIL token failures: keys: 'tf-www': not checked: the Key Manager failed" doctor
+grep -q "^ok .*: keys: " "$T/out" && fail "doctor says ok: $(cat "$T/out")"
+KMP11_CONF=$T/nopayload.conf expect 5 "the Key Manager failed" haproxy-sync "$URI" \
+	--socket "$T/none.sock" --crt x
+km_proxy_stop
+ok "payloads the Key Manager does not give: export-cert, deploy, renew, doctor, haproxy-sync exit 5 and say so; deploy keeps the file"
 "$TOOL" --module "$MODULE" delete --force "pkcs11:object=tf-www" >/dev/null

@@ -202,6 +202,35 @@ for args in "list" "list -o json" "expiring --days 30" "expiring -o prometheus" 
 done
 ok "Keystone down or refusing the password: exit 5 in seconds, the reason on stderr, stdout empty"
 
+# The Key Manager lists but does not give payloads (down between the
+# listing and the fetch, its secret store failing): what could not be
+# read was not checked, so 5 and no output, never 0 with nothing
+# expiring nor 1 as if a key did not match.
+. "$HERE/tool-lib.sh"
+bash "$HERE/../km/token-conf.sh" seeded "*" "$T/seeded.conf"
+km_proxy "$T/seeded.conf" "$T/nopayload.conf" "/payload=503"
+for args in "expiring --days 100000" "expiring --days 0 -o json" "expiring -o prometheus" \
+	"list -o json pkcs11:type=cert" "verify pkcs11:object=rsa-www" "verify -o json pkcs11:object=rsa-www"; do
+	# shellcheck disable=SC2086
+	KMP11_CONF=$T/nopayload.conf expect 5 $args
+	says "the Key Manager failed while objects were read"
+	says "payload: HTTP 503"
+	[ ! -s "$T/out" ] || fail "$args, payloads failing: printed $(cat "$T/out")"
+done
+km_proxy_stop
+# Only rsa-www's private key fails: its certificate is read, the
+# signature cannot be made.
+key=$(PYTHONPATH=$HERE/../km /usr/bin/python3 -c 'import kmrest, sys
+c = kmrest.get("%s/containers/%s" % (kmrest.KM, sys.argv[1]))
+print([r["secret_ref"].rsplit("/", 1)[1] for r in c["secret_refs"] if r["name"] == "private_key"][0])' "$uuid")
+km_proxy "$T/seeded.conf" "$T/nokey.conf" "$key/payload=503"
+KMP11_CONF=$T/nokey.conf expect 5 verify -o json "pkcs11:object=rsa-www"
+says "'rsa-www': the token cannot sign with the private key: "
+[ ! -s "$T/out" ] || fail "verify, key failing: printed $(cat "$T/out")"
+KMP11_CONF=$T/nokey.conf expect 1 verify "pkcs11:object=mismatch"
+km_proxy_stop
+ok "payloads the Key Manager does not give: list, expiring, verify exit 5 (not 0, not 1) with no output, the HTTP status on stderr"
+
 expect 2 list --jsn
 expect 2 expiring --dayz 3
 expect 2 verify --outptu json "pkcs11:"
