@@ -2,6 +2,7 @@
 #include "config.h"
 #include "tools/tool.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <openssl/crypto.h>
 #include <stdlib.h>
@@ -78,7 +79,29 @@ static bool seconds_ok(const char *text)
 	return *text != '\0' && *end == '\0' && v >= 1 && v <= 3600;
 }
 
-int main(int argc, char **argv)
+/*
+ * What the command wrote on stdout may not have reached it (a full disk,
+ * a pipe closed while SIGPIPE is ignored, as systemd does): a command
+ * that succeeded, found nothing or found certificates expiring then
+ * failed, as a script reading its output must hear.
+ */
+static int stdout_status(int status)
+{
+	bool flushed = fflush(stdout) == 0;
+
+	if (flushed && !ferror(stdout))
+		return status;
+	if (status != TOOL_OK && status != TOOL_NO_MATCH &&
+	    status != TOOL_EXPIRING)
+		return status; /* a failure, said already */
+	if (flushed)
+		tool_error("cannot write the output");
+	else
+		tool_error("cannot write the output: %s", strerror(errno));
+	return TOOL_FAILED;
+}
+
+static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"module", required_argument, NULL, 'm'},
@@ -151,4 +174,9 @@ int main(int argc, char **argv)
 	if (t.f != NULL)
 		tool_unload(&t);
 	return status;
+}
+
+int main(int argc, char **argv)
+{
+	return stdout_status(run(argc, argv));
 }

@@ -119,6 +119,24 @@ expect 2 "one URI or label expected" provider-key
 expect 2 "" renew "$URI" --wait soon
 ok "typos: a label that matches nothing exits 4 and says so; bad usage exits 2"
 
+# Standard output that cannot be written (a full disk; a closed pipe
+# when SIGPIPE is ignored, as under systemd): exit 1, never 0 with the
+# certificate lost.
+for args in "export-cert $URI" "provider-key $URI" "orders" "delete --dry-run $URI" \
+	"list $URI" "expiring --days 100000 $URI" "doctor" "--help" "list --help"; do
+	got=0
+	# shellcheck disable=SC2086
+	"$TOOL" --module "$MODULE" $args >/dev/full 2>"$T/err" || got=$?
+	[ "$got" = 1 ] && grep -q "cannot write the output" "$T/err" ||
+		fail "kmp11-tool $args >/dev/full: exit $got: $(cat "$T/err")"
+done
+(trap '' PIPE; got=0; "$TOOL" --module "$MODULE" export-cert "$URI" 2>"$T/err" || got=$?
+	echo "exit $got" >"$T/status") |
+	(exec 0<&-; sleep 1)
+grep -q "^exit 1$" "$T/status" && grep -q "cannot write the output: Broken pipe" "$T/err" ||
+	fail "export-cert into a closed pipe: $(cat "$T/status" "$T/err")"
+ok "stdout that cannot be written (/dev/full, a closed pipe with SIGPIPE ignored): exit 1 and said"
+
 # The file deploy writes is never half-written nor lost: a failing check
 # puts the previous one back.
 echo previous >"$T/site.crt"
