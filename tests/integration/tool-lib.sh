@@ -22,6 +22,7 @@ km_proxy() {
 	shift 2
 	upstream=$(PYTHONPATH=$(dirname "${BASH_SOURCE[0]}")/../km /usr/bin/python3 -c \
 		'import kmrest; print(kmrest.KM.rsplit("/v1", 1)[0])')
+	rm -f "$T/proxy.port"
 	/usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/km-proxy.py" "$upstream" "$@" \
 		>"$T/proxy.port" 2>"$T/proxy.log" &
 	PROXY_PID=$!
