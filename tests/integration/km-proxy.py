@@ -3,7 +3,7 @@
 Barbican and answers the requests a rule names with a status of its own,
 so that a listing works and a payload fails (the Key Manager failing
 between the two, or its secret store failing). Prints its port once
-listening; logs "METHOD path -> status" on stderr.
+listening; ends when the shell that started it does; logs "METHOD path -> status" on stderr.
 
     km-proxy.py UPSTREAM [TEXT=STATUS...]
 
@@ -11,8 +11,11 @@ A request whose "METHOD path" contains TEXT gets STATUS (an HTTP code)
 and an empty body. Links in the answers name the proxy, not upstream.
 """
 import http.server
+import os
 import socketserver
 import sys
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -67,6 +70,15 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
 
 
+def orphaned(parent):
+    """Ends the proxy with the test that started it, also one that
+    failed before stopping it."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
+threading.Thread(target=orphaned, args=(os.getppid(),), daemon=True).start()
 server = Server(("127.0.0.1", 0), Handler)
 print(server.server_address[1], flush=True)
 server.serve_forever()

@@ -16,7 +16,7 @@ status() {
 # km_proxy CONF OUT RULES...: OUT is CONF with its token's endpoint a
 # proxy of the real Key Manager that answers the requests the rules name
 # (TEXT=STATUS, km-proxy.py) with their status; the proxy stops with the
-# shell (km_proxy_stop stops it before).
+# shell that sourced this (km_proxy_stop stops it before).
 km_proxy() {
 	local conf=$1 out=$2 upstream port
 	shift 2
