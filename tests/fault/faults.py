@@ -91,6 +91,17 @@ def wait_port():
     fail("the fault server did not start")
 
 
+def against(mode, child):
+    """Runs a child program against the fault server in mode."""
+    server = start(mode)
+    try:
+        return subprocess.run(["/usr/bin/python3", "-c", child, MODULE], env=env,
+                              capture_output=True, text=True, timeout=60)
+    finally:
+        server.kill()
+        server.wait()
+
+
 conf = tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False)
 conf.write(f"[token]\nlabel = fault\nauth_url = http://127.0.0.1:{PORT}/v3\n"
            "username = u\npassword = p\nproject_name = fault\n"
@@ -99,13 +110,7 @@ conf.close()
 env = dict(os.environ, KMP11_CONF=conf.name, KMP11_DEBUG="4")
 try:
     for mode, (want, found, limit, logged) in CASES.items():
-        server = start(mode)
-        try:
-            p = subprocess.run(["/usr/bin/python3", "-c", CHILD, MODULE], env=env,
-                               capture_output=True, text=True, timeout=60)
-        finally:
-            server.kill()
-            server.wait()
+        p = against(mode, CHILD)
         if p.returncode != 0:
             fail(f"{mode}: the client died ({p.returncode}): {p.stderr[-500:]}")
         r = json.loads(p.stdout)
@@ -148,13 +153,7 @@ try:
         f.write(f"[token]\nlabel = fault\nauth_url = http://127.0.0.1:{PORT}/v3\n"
                 "username = u\nproject_name = fault\n")
     for mode, want in (("auth-401", 0xA0), ("auth-400", 0x30), ("auth-403", 0x30), ("ok", 0)):
-        server = start(mode)
-        try:
-            p = subprocess.run(["/usr/bin/python3", "-c", LOGIN, MODULE], env=env,
-                               capture_output=True, text=True, timeout=60)
-        finally:
-            server.kill()
-            server.wait()
+        p = against(mode, LOGIN)
         if p.returncode != 0 or int(p.stdout) != want:
             fail(f"C_Login against {mode}: {p.stdout.strip()}, expected {want:#x}:"
                  f" {p.stderr[-500:]}")
