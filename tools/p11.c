@@ -209,6 +209,14 @@ static int with_token(struct tool *t, P11KitUri *uri, struct tool_token *tok,
 }
 
 /* The tokens the URI matches, with their slots; *n of them. */
+/* The file the module reads its tokens from, as kmp11.conf(5) says. */
+static const char *configuration(void)
+{
+	const char *path = getenv("KMP11_CONF");
+
+	return path != NULL && path[0] != '\0' ? path : "/etc/kmp11/kmp11.conf";
+}
+
 static int matching_tokens(struct tool *t, P11KitUri *uri,
 			   struct tool_token **out, CK_ULONG *n)
 {
@@ -233,6 +241,12 @@ static int matching_tokens(struct tool *t, P11KitUri *uri,
 	if (rv != CKR_OK) {
 		tool_error("listing the tokens: %s", p11_kit_strerror(rv));
 		return tool_status_of(rv);
+	}
+	if (count == 0) {
+		tool_error("no token is configured: %s defines none and the "
+			   "OS_* environment gives none (kmp11.conf(5))",
+			   configuration());
+		return TOOL_FAILED;
 	}
 	if (*n == 0) {
 		tool_error("no token matches the URI");

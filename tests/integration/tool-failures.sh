@@ -55,11 +55,8 @@ EOF
 sed "s|^auth_url = .*|auth_url = http://127.0.0.1:1/v3|" "$T/kmp11.conf" >"$T/down.conf"
 sed "s|^password = .*|password = wrong|" "$T/kmp11.conf" >"$T/refused.conf"
 while read -r cmd args; do
-	# shellcheck disable=SC2086
 	KMP11_CONF=$T/down.conf expect 5 "cannot be reached: check OS_AUTH_URL" $cmd $args
-	# shellcheck disable=SC2086
 	KMP11_CONF=$T/refused.conf expect 5 "refused the credentials of user '$OS_USERNAME'" $cmd $args
-	# shellcheck disable=SC2086
 	expect 2 "" $cmd $args --no-such-option
 done < <(commands)
 ok "every command: Keystone down and a refused password exit 5 in seconds with the reason, a bad option exits 2"
@@ -119,13 +116,24 @@ expect 2 "one URI or label expected" provider-key
 expect 2 "" renew "$URI" --wait soon
 ok "typos: a label that matches nothing exits 4 and says so; bad usage exits 2"
 
+# A configuration that defines no token (and no OS_* to fall back on):
+# exit 1 naming the file, not "no token matches" as for a typo.
+printf '[global]\nlog_level = warning\n' >"$T/none.conf"
+for cmd in list orders "expiring --days 30" "verify pkcs11:object=tf-www"; do
+	got=0
+	env -i PATH="$PATH" KMP11_CONF="$T/none.conf" "$TOOL" --module "$MODULE" $cmd \
+		>"$T/out" 2>"$T/err" || got=$?
+	[ "$got" = 1 ] && grep -q "no token is configured: $T/none.conf defines none" "$T/err" ||
+		fail "$cmd with no token: exit $got: $(cat "$T/err")"
+done
+ok "a configuration with no token: exit 1, naming the file"
+
 # Standard output that cannot be written (a full disk; a closed pipe
 # when SIGPIPE is ignored, as under systemd): exit 1, never 0 with the
 # certificate lost.
 for args in "export-cert $URI" "provider-key $URI" "orders" "delete --dry-run $URI" \
 	"list $URI" "expiring --days 100000 $URI" "doctor" "--help" "list --help"; do
 	got=0
-	# shellcheck disable=SC2086
 	"$TOOL" --module "$MODULE" $args >/dev/full 2>"$T/err" || got=$?
 	[ "$got" = 1 ] && grep -q "cannot write the output" "$T/err" ||
 		fail "kmp11-tool $args >/dev/full: exit $got: $(cat "$T/err")"
