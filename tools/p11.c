@@ -11,13 +11,18 @@
 
 int tool_error(const char *fmt, ...)
 {
+	char line[4096];
 	va_list ap;
 
-	fputs("kmp11-tool: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* One line per message, whatever a label holds (a newline, a tab):
+	 * scripts and journals read standard error line by line. */
+	for (char *c = line; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
+	fprintf(stderr, "kmp11-tool: %s\n", line);
 	return TOOL_FAILED;
 }
 

@@ -114,7 +114,10 @@ expect 2 "" deploy "$URI"
 expect 2 "" deploy "$URI" --provider-key "$T/x.key"
 expect 2 "one URI or label expected" provider-key
 expect 2 "" renew "$URI" --wait soon
-ok "typos: a label that matches nothing exits 4 and says so; bad usage exits 2"
+# A label with a newline and a tab is said on one line.
+expect 4 "no private key matches no such label$" provider-key $'no\nsuch\tlabel' -o "$T/x.key"
+[ "$(wc -l <"$T/err")" = 1 ] || fail "a label's newline split the message: $(cat "$T/err")"
+ok "typos: a label that matches nothing exits 4 and says so, on one line; bad usage exits 2"
 
 # A configuration that defines no token (and no OS_* to fall back on):
 # exit 1 naming the file, not "no token matches" as for a typo.
