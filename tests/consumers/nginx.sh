@@ -103,6 +103,7 @@ n=$(nginx_get "$T/nginx" 18443 100 "${CA[@]}") || true
 [ "$n" = 100 ] || fail "during the Key Manager outage: $n of 100 requests"
 n=$(nginx_get "$T/nginx" 18443 100 "${CA[@]}")
 [ "$n" = 100 ] || fail "after the Key Manager outage: $n of 100 requests"
-# A worker's listing during the outage says so; nothing else may.
-check_log "kmp11\[[0-9]+\] error: GET [^ ]*/v1/containers\?[^ ]*: Failed to connect to 127.0.0.1"
+# A worker's check of the containers it uses (or its listing) during the
+# outage says so; nothing else may.
+check_log "kmp11\[[0-9]+\] error: GET [^ ]*/v1/containers[?/][^ ]*: Failed to connect to 127.0.0.1"
 ok "nginx serves through a Key Manager outage and after it"
