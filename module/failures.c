@@ -68,6 +68,9 @@ CK_RV kmp_login_failure(km_err e)
 		return CKR_PIN_INCORRECT;
 	case KM_NO_MEMORY:
 		return CKR_HOST_MEMORY;
+	case KM_TOO_LARGE:
+	case KM_NO_ROOM:
+		return CKR_DEVICE_MEMORY;
 	default:
 		return CKR_DEVICE_ERROR;
 	}

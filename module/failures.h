@@ -18,7 +18,7 @@ CK_RV kmp_rv_of(km_err e);
  * credentials, a forbidden project or any other failure is a device
  * error (logged where it happened). */
 CK_RV kmp_read_failure(CK_RV rv);
-/* C_Login's: a refused PIN, or a read's failure. */
+/* C_Login's: a refused PIN; memory; else a device error. */
 CK_RV kmp_login_failure(km_err e);
 
 #endif

@@ -406,9 +406,11 @@ static km_err refused_listing(struct km_token *t, km_err rv,
 }
 
 /* began: the change stamp read before listing, so that a change marked
- * while this lists is seen by the next search. */
+ * while this lists is seen by the next search. owner: this thread set
+ * t->refreshing, and only it clears it (one a full listing runs beside
+ * must not open the way to a second scoped one). */
 static km_err refresh(struct km_token *t, const char began[KM_CHANGES_STAMP_MAX],
-		      const char *scope)
+		      const char *scope, bool owner)
 {
 	struct list_args call = {t->config, scope, NULL};
 	struct km_snapshot *s, *old = NULL;
@@ -425,7 +427,8 @@ static km_err refresh(struct km_token *t, const char began[KM_CHANGES_STAMP_MAX]
 		rv = KM_ERR(NO_MEMORY);
 	}
 	pthread_mutex_lock(&t->lock);
-	t->refreshing = false;
+	if (owner)
+		t->refreshing = false;
 	t->tried_at = time(NULL);
 	/* A login that ended while this listed takes the listing along. */
 	if (km_ok(rv) && km_token_login_required(t) && t->pin == NULL) {
@@ -517,7 +520,7 @@ static struct in_use *objects_in_use(struct km_token *t, size_t *n)
 }
 
 struct recheck_args {
-	const struct in_use *objects;
+	struct in_use *objects;
 	size_t n;
 };
 
@@ -531,38 +534,64 @@ static km_err recheck_call(const struct km_endpoint *ep, void *arg)
 	return rv;
 }
 
-/* What listing l again would cost, in pages of 100. */
-static size_t listing_pages(const struct km_listing *l)
+/* What listing s again would cost, in requests: pages of 100, or by
+ * name two a name and one a secret held (tokens/barbican.h). */
+static size_t listing_cost(const struct km_token *t, const struct km_snapshot *s)
 {
-	return (l->n_containers + 99) / 100 + (l->n_secrets + 99) / 100;
+	const struct km_listing *l = s->listing;
+
+	if (s->scope == NULL && !km_token_config_names_only(t->config))
+		return (l->n_containers + 99) / 100 + (l->n_secrets + 99) / 100;
+	return 2 * (s->scope != NULL ? 1 : t->config->n_containers) +
+	       l->n_secrets;
+}
+
+enum claim { CHECK_BUSY, CHECK_LIST, CHECK_TAKEN };
+
+/* Under the lock: the objects to check into c, claimed by this thread as
+ * a refresh is (t->refreshing); or another thread is at it; or a listing
+ * is due instead (nothing fetched, or more to ask than a listing costs). */
+static enum claim claim_check(struct km_token *t, struct recheck_args *c)
+{
+	struct in_use *objects;
+
+	if (t->refreshing)
+		return CHECK_BUSY;
+	objects = objects_in_use(t, &c->n);
+	if (objects == NULL || c->n == 0 || c->n > listing_cost(t, t->snapshot)) {
+		free(objects);
+		return CHECK_LIST;
+	}
+	c->objects = objects;
+	t->refreshing = true;
+	return CHECK_TAKEN;
 }
 
 km_err km_token_recheck(struct km_token *t)
 {
-	struct recheck_args call;
-	struct in_use *objects;
-	size_t pages;
+	struct recheck_args call = {NULL, 0};
+	enum claim claim;
+	bool list;
 	km_err rv;
 
 	pthread_mutex_lock(&t->lock);
-	objects = objects_in_use(t, &call.n);
-	pages = t->snapshot ? listing_pages(t->snapshot->listing) : 0;
+	claim = claim_check(t, &call);
 	pthread_mutex_unlock(&t->lock);
-	call.objects = objects;
-	/* Nothing fetched, or more to ask than a listing's pages: list. */
-	if (objects == NULL || call.n == 0 || call.n > pages) {
-		free(objects);
-		return KM_ERR(NOT_FOUND);
-	}
+	if (claim != CHECK_TAKEN)
+		return claim == CHECK_BUSY ? KM_ERR(OK) : KM_ERR(NOT_FOUND);
 	rv = with_auth(t, recheck_call, &call);
-	free(objects);
-	if (rv.kind == KM_NOT_FOUND || refused(rv))
-		return KM_ERR(NOT_FOUND); /* the listing says what went */
+	free(call.objects);
+	/* One gone, or the user refused: the listing says what went. */
+	list = rv.kind == KM_NOT_FOUND || refused(rv);
+	pthread_mutex_lock(&t->lock);
+	t->refreshing = false;
+	if (!list && rv.kind != KM_NO_MEMORY)
+		t->tried_at = time(NULL);
+	pthread_mutex_unlock(&t->lock);
+	if (list)
+		return KM_ERR(NOT_FOUND);
 	if (rv.kind == KM_NO_MEMORY)
 		return rv;
-	pthread_mutex_lock(&t->lock);
-	t->tried_at = time(NULL);
-	pthread_mutex_unlock(&t->lock);
 	if (!km_ok(rv))
 		km_warning("token %s: the Key Manager did not answer the check "
 			   "of the objects in use; keeping the listing", t->label);
@@ -573,7 +602,7 @@ km_err km_token_snapshot(struct km_token *t, const char *name,
 			 struct km_snapshot **out)
 {
 	char stamp[KM_CHANGES_STAMP_MAX];
-	bool must_refresh, covered;
+	bool must_refresh, covered, owner;
 	const char *scope;
 	km_err rv = KM_ERR(OK);
 
@@ -592,19 +621,23 @@ km_err km_token_snapshot(struct km_token *t, const char *name,
 	/* One thread refreshes; the others keep reading the old snapshot,
 	 * if it answers them. */
 	must_refresh = !covered || (!fresh_enough(t, stamp) && !t->refreshing);
-	if (must_refresh)
+	owner = must_refresh && !t->refreshing;
+	if (owner)
 		t->refreshing = true;
 	pthread_mutex_unlock(&t->lock);
 	if (must_refresh)
-		rv = refresh(t, stamp, scope);
+		rv = refresh(t, stamp, scope, owner);
 	pthread_mutex_lock(&t->lock);
 	if (!km_ok(rv) && covers(t->snapshot, name))
 		km_warning("token %s: refresh failed, keeping the previous "
 			   "listing", t->label);
-	if (km_ok(rv) ? t->snapshot != NULL : covers(t->snapshot, name)) {
+	if (covers(t->snapshot, name)) {
 		t->snapshot->refs++;
 		*out = t->snapshot;
 		rv = KM_ERR(OK);
+	} else if (km_ok(rv)) {
+		/* A C_Logout took the listing while this made it. */
+		rv = KM_ERR(NOT_LOGGED_IN);
 	}
 	pthread_mutex_unlock(&t->lock);
 	return rv;

@@ -61,6 +61,8 @@ static void test_login(void **state)
 	assert_int_equal(kmp_login_failure(KM_ERR(UNAUTHORIZED)), CKR_PIN_INCORRECT);
 	assert_int_equal(kmp_login_failure(KM_ERR(NOT_LOGGED_IN)), CKR_PIN_INCORRECT);
 	assert_int_equal(kmp_login_failure(KM_ERR(NO_MEMORY)), CKR_HOST_MEMORY);
+	assert_int_equal(kmp_login_failure(KM_ERR(TOO_LARGE)), CKR_DEVICE_MEMORY);
+	assert_int_equal(kmp_login_failure(KM_ERR(NO_ROOM)), CKR_DEVICE_MEMORY);
 	assert_int_equal(kmp_login_failure(KM_ERR(REFUSED)), CKR_DEVICE_ERROR);
 	assert_int_equal(kmp_login_failure(KM_ERR(FORBIDDEN)), CKR_DEVICE_ERROR);
 	assert_int_equal(kmp_login_failure(KM_ERR(UNREACHABLE)), CKR_DEVICE_ERROR);
