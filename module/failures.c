@@ -59,19 +59,12 @@ CK_RV kmp_read_failure(CK_RV rv)
 
 CK_RV kmp_login_failure(km_err e)
 {
-	switch (e.kind) {
-	case KM_OK:
-		return CKR_OK;
-	case KM_UNAUTHORIZED:
-	case KM_PIN_REFUSED:
-	case KM_NOT_LOGGED_IN:
+	CK_RV rv = kmp_rv_of(e);
+
+	if (e.kind == KM_UNAUTHORIZED || e.kind == KM_PIN_REFUSED ||
+	    e.kind == KM_NOT_LOGGED_IN)
 		return CKR_PIN_INCORRECT;
-	case KM_NO_MEMORY:
-		return CKR_HOST_MEMORY;
-	case KM_TOO_LARGE:
-	case KM_NO_ROOM:
-		return CKR_DEVICE_MEMORY;
-	default:
-		return CKR_DEVICE_ERROR;
-	}
+	/* C_Login's own codes; any other failure is the device's. */
+	return rv == CKR_OK || rv == CKR_HOST_MEMORY || rv == CKR_DEVICE_MEMORY
+		       ? rv : CKR_DEVICE_ERROR;
 }
