@@ -120,9 +120,11 @@ bool doctor_listing(struct tool *t, struct tool_token *tok, const char *name,
 }
 
 /* Why the certificate found[i] and its key fail the check, NULL when
- * they pass; *keyless set when it has no key on the token. */
+ * they pass, and *fix what to do then; *keyless set when it has no key
+ * on the token. */
 static const char *pair_problem(struct tool *t, struct tool_token *tok,
-				CK_OBJECT_HANDLE cert_h, bool *keyless)
+				CK_OBJECT_HANDLE cert_h, bool *keyless,
+				const char **fix)
 {
 	X509 *cert = tool_certificate(t, tok->session, cert_h);
 	CK_OBJECT_HANDLE key;
@@ -130,8 +132,11 @@ static const char *pair_problem(struct tool *t, struct tool_token *tok,
 	const char *why;
 
 	*keyless = false;
-	if (cert == NULL)
+	*fix = "renew --new-key, or delete the container";
+	if (cert == NULL) {
+		*fix = "store the certificate again, or delete the container";
 		return "the certificate is unreadable";
+	}
 	if (tool_key_of_certificate(t, tok->session, cert_h, &key, &n) != CKR_OK)
 		why = "its key cannot be searched";
 	else if (n == 0)
@@ -152,7 +157,7 @@ static void check_pairs(struct tool *t, struct tool_token *tok, const char *name
 	CK_ULONG count = 0, matched = 0, keyless = 0, unchecked = 0;
 	P11KitUri *all = tool_uri(NULL);
 	char what[128], detail[512];
-	const char *why;
+	const char *why, *fix;
 	bool none;
 	char *label;
 	CK_RV rv;
@@ -170,7 +175,7 @@ static void check_pairs(struct tool *t, struct tool_token *tok, const char *name
 	}
 	for (CK_ULONG i = 0; i < count; i++) {
 		t->km_rv = CKR_OK;
-		why = pair_problem(t, tok, found[i], &none);
+		why = pair_problem(t, tok, found[i], &none, &fix);
 		keyless += none;
 		matched += why == NULL && !none;
 		if (why == NULL)
@@ -185,12 +190,7 @@ static void check_pairs(struct tool *t, struct tool_token *tok, const char *name
 			*worst = TOOL_UNREACHABLE;
 		} else {
 			snprintf(detail, sizeof(detail), "'%s': %s", label, why);
-			doctor_say(worst, DOCTOR_FAIL, what, detail,
-				   strstr(why, "unreadable")
-					   ? "store the certificate again, or "
-					     "delete the container"
-					   : "renew --new-key, or delete the "
-					     "container");
+			doctor_say(worst, DOCTOR_FAIL, what, detail, fix);
 		}
 		free(label);
 	}
